@@ -1,0 +1,285 @@
+"""Question banks: YAML files validated into frozen dataclasses.
+
+Only the safe YAML loaders are used (the C one when present), and only through
+`compose`: we build Python values from the node tree ourselves, so every
+problem can name its `file:line`, and tags, aliases or anything but plain
+mappings, lists, strings, numbers and booleans are rejected.
+
+Schema (see docs/banks.md):
+
+    deck: modern-backbones          # slug, required
+    title: Modern Backbones         # required
+    day: 12                         # optional metadata: day, phase, week, topic
+    questions:                      # required, non-empty
+      - id: 1                       # int ≥ 1, unique in the deck
+        question: Why does ResNet work?
+        answer: ["bullet in Markdown", ...]   # non-empty strings
+        tags: [resnet]              # optional
+        proof: q01_why_resnet       # optional, a module in quiz/proofs
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from quiz.errors import QuizError
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+DECK_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
+PROOF_NAME = re.compile(r"q\d{2}_[a-z0-9_]+\Z")
+TAG = re.compile(r"[a-z0-9][a-z0-9_.+-]{0,39}\Z")
+MAX_BANK_BYTES = 20_000_000
+MAX_TEXT = 20_000  # characters in one question or answer bullet
+
+DECK_KEYS = {"deck", "title", "day", "phase", "week", "topic", "description", "questions"}
+QUESTION_KEYS = {"id", "question", "answer", "tags", "proof"}
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+
+
+class BankError(QuizError):
+    """A bank that cannot be loaded; the message starts with `file:line:`."""
+
+
+@dataclass(frozen=True)
+class Question:
+    deck: str
+    id: int
+    question: str
+    answer: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+    proof: str | None = None
+    source: str = ""  # file:line where the question is defined
+
+    @property
+    def key(self) -> str:
+        return f"{self.deck}/{self.id}"
+
+
+@dataclass(frozen=True)
+class Bank:
+    deck: str
+    title: str
+    path: str
+    questions: tuple[Question, ...]
+    meta: dict = field(default_factory=dict)  # day, phase, week, topic, description
+
+    def get(self, qid: int) -> Question | None:
+        return next((q for q in self.questions if q.id == qid), None)
+
+    @property
+    def id_range(self) -> str:
+        ids = [q.id for q in self.questions]
+        return f"{min(ids)}–{max(ids)}"
+
+
+def _where(path: str, node) -> str:
+    return f"{path}:{node.start_mark.line + 1}"
+
+
+class _Builder:
+    """Walks a composed YAML node tree, checking types and the schema."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.seen: set[int] = set()
+
+    def fail(self, node, message: str):
+        raise BankError(f"{_where(self.path, node)}: {message}")
+
+    def visit(self, node):
+        if id(node) in self.seen:  # the same node twice: a YAML alias
+            self.fail(node, "YAML aliases (*name) are not allowed in banks")
+        self.seen.add(id(node))
+
+    def mapping(self, node, what: str, allowed: set[str], required: list[str]) -> dict:
+        self.visit(node)
+        if not isinstance(node, yaml.MappingNode) or node.tag != "tag:yaml.org,2002:map":
+            self.fail(node, f"expected {what} as a mapping of keys to values")
+        out: dict = {}
+        for key_node, value_node in node.value:
+            self.visit(key_node)
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STR:
+                self.fail(key_node, f"keys of {what} must be plain names")
+            key = key_node.value
+            if key not in allowed:
+                self.fail(key_node, f"unknown key {key!r} in {what} (expected one of: {', '.join(sorted(allowed))})")
+            if key in out:
+                self.fail(key_node, f"duplicate key {key!r} in {what}")
+            out[key] = value_node
+        missing = [k for k in required if k not in out]
+        if missing:
+            self.fail(node, f"{what} is missing required key {missing[0]!r}")
+        return out
+
+    def text(self, node, what: str, allow_empty: bool = False) -> str:
+        self.visit(node)
+        if not isinstance(node, yaml.ScalarNode) or node.tag != STR:
+            self.fail(node, f"{what} must be a string")
+        value = node.value
+        if not allow_empty and not value.strip():
+            self.fail(node, f"{what} must not be empty")
+        if len(value) > MAX_TEXT:
+            self.fail(node, f"{what} is too long ({len(value):,} characters; at most {MAX_TEXT:,})")
+        if "\x00" in value:
+            self.fail(node, f"{what} contains a NUL character")
+        return value
+
+    def scalar(self, node, what: str) -> str:
+        """Metadata such as `day: 12` or `week: 3 - CNNs`: any plain scalar, kept as text."""
+        self.visit(node)
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in (STR, INT):
+            self.fail(node, f"{what} must be a string or a number")
+        return int(node.value) if node.tag == INT and node.value.isdigit() else node.value
+
+    def integer(self, node, what: str) -> int:
+        self.visit(node)
+        if not isinstance(node, yaml.ScalarNode) or node.tag != INT:
+            self.fail(node, f"{what} must be an integer")
+        try:
+            value = int(node.value.replace("_", ""), 0)
+        except ValueError:
+            self.fail(node, f"{what} must be an integer")
+        return value
+
+    def strings(self, node, what: str) -> list:
+        self.visit(node)
+        if not isinstance(node, yaml.SequenceNode) or node.tag != "tag:yaml.org,2002:seq":
+            self.fail(node, f"{what} must be a list of strings")
+        return node.value
+
+
+def _parse(text: str, path: str):
+    try:
+        return yaml.compose(text, Loader=Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
+        raise BankError(f"{where}: YAML syntax error: {e.problem or e.context}") from None
+    except yaml.YAMLError as e:  # reader errors (bad characters) carry no mark
+        raise BankError(f"{path}: not valid YAML: {e}") from None
+    except RecursionError:
+        raise BankError(f"{path}: nesting too deep") from None
+
+
+def parse_bank(text: str, path: str = "<bank>") -> Bank:
+    """Validate a bank's YAML text. Raises BankError naming `path:line`."""
+    root = _parse(text, path)
+    if root is None:
+        raise BankError(f"{path}:1: empty bank (expected keys deck, title, questions)")
+    b = _Builder(path)
+    top = b.mapping(root, "the bank", DECK_KEYS, ["deck", "title", "questions"])
+    deck = b.text(top["deck"], "deck")
+    if not DECK_SLUG.match(deck):
+        b.fail(top["deck"], f"deck {deck!r} must be a slug: lowercase letters, digits and '-'")
+    title = b.text(top["title"], "title")
+    meta = {k: b.scalar(top[k], k) for k in ("day", "phase", "week", "topic", "description") if k in top}
+    items = b.strings(top["questions"], "questions")
+    if not items:
+        b.fail(top["questions"], "questions must not be empty")
+    questions: list[Question] = []
+    first_line: dict[int, int] = {}
+    for item in items:
+        q = b.mapping(item, "a question", QUESTION_KEYS, ["id", "question", "answer"])
+        qid = b.integer(q["id"], "id")
+        if qid < 1:
+            b.fail(q["id"], f"id must be a positive integer, got {qid}")
+        if qid in first_line:
+            b.fail(q["id"], f"duplicate id {qid} (first used at line {first_line[qid]})")
+        first_line[qid] = q["id"].start_mark.line + 1
+        answer = tuple(b.text(n, f"answer of question {qid}") for n in b.strings(q["answer"], f"answer of question {qid}"))
+        if not answer:
+            b.fail(q["answer"], f"answer of question {qid} must have at least one bullet")
+        tags = ()
+        if "tags" in q:
+            tags = tuple(b.text(n, "a tag") for n in b.strings(q["tags"], f"tags of question {qid}"))
+            for node, tag in zip(q["tags"].value, tags):
+                if not TAG.match(tag):
+                    b.fail(node, f"tag {tag!r} must be lowercase letters, digits, '-', '_' or '.'")
+        proof = None
+        if "proof" in q:
+            proof = b.text(q["proof"], "proof")
+            if not PROOF_NAME.match(proof):
+                b.fail(q["proof"], f"proof {proof!r} must name a module like q07_one_by_one")
+        questions.append(
+            Question(deck, qid, b.text(q["question"], f"question {qid}"), answer, tags, proof, _where(path, item))
+        )
+    return Bank(deck, title, path, tuple(questions), meta)
+
+
+def load_bank(path: Path | str) -> Bank:
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_BANK_BYTES:
+            raise BankError(f"{path}: bank too large (at most {MAX_BANK_BYTES // 1_000_000} MB)")
+        raw = path.read_bytes()
+    except OSError as e:
+        raise BankError(f"{path}: cannot read bank: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise BankError(f"{path}:{line}: not UTF-8 text") from None
+    return parse_bank(text, str(path))
+
+
+def builtin_dir() -> Path:
+    """The banks shipped with quiz: inside the wheel, or questions/ in a checkout."""
+    packaged = Path(__file__).parent / "questions"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "questions"
+
+
+def load_banks(dirs: list[Path] | None = None) -> list[Bank]:
+    """All banks in the given folders (default: the built-in ones), sorted by deck."""
+    banks: dict[str, Bank] = {}
+    for folder in dirs if dirs is not None else [builtin_dir()]:
+        for path in sorted(Path(folder).glob("*.y*ml")):
+            bank = load_bank(path)
+            if bank.deck in banks:
+                raise BankError(f"{path}: deck {bank.deck!r} is already defined in {banks[bank.deck].path}")
+            banks[bank.deck] = bank
+    return sorted(banks.values(), key=lambda b: b.deck)
+
+
+def deck_of(banks: list[Bank], deck: str) -> Bank:
+    from quiz.errors import UsageError
+
+    for b in banks:
+        if b.deck == deck:
+            return b
+    raise UsageError(f"no deck {deck!r} (decks: {', '.join(b.deck for b in banks) or 'none'})")
+
+
+DEFAULT_DECK = "modern-backbones"
+
+
+def find(banks: list[Bank], ref: str, deck: str | None = None) -> Question:
+    """A question by `N` (in `deck`, default modern-backbones) or `deck/N`."""
+    from quiz.errors import UsageError
+
+    ref = str(ref).strip()
+    if "/" in ref:
+        deck, _, ref = ref.rpartition("/")
+    if not ref.isascii() or not ref.isdigit() or len(ref) > 9:
+        raise UsageError(f"question must be a number or deck/number, got {ref!r}")
+    bank = deck_of(banks, deck or DEFAULT_DECK)
+    q = bank.get(int(ref))
+    if q is None:
+        raise UsageError(f"no question {int(ref)} in {bank.deck} (ids {bank.id_range})")
+    return q
+
+
+def select(banks: list[Bank], deck: str | None = None, tag: str | None = None) -> list[Question]:
+    """Questions of one deck (or all decks), optionally with a tag; bank order."""
+    from quiz.errors import UsageError
+
+    chosen = [deck_of(banks, deck)] if deck else banks
+    qs = [q for b in chosen for q in b.questions if tag is None or tag in q.tags]
+    if tag is not None and not qs:
+        raise UsageError(f"no question tagged {tag!r}" + (f" in {deck}" if deck else ""))
+    return qs

@@ -1,0 +1,194 @@
+"""The `quiz` command: parse options, call the library, render.
+
+This is the only module that turns errors into exit codes: a QuizError is one
+line on stderr and its exit code (1, or 2 for bad usage); tracebacks only with
+--debug. Heavy modules (and torch above all) are imported inside commands.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from quiz.errors import QuizError
+
+app = typer.Typer(
+    help="Spaced-repetition flashcards for computer-vision interviews, with runnable PyTorch proofs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+state = {"debug": False}
+
+DeckOpt = typer.Option(None, "--deck", "-d", help="Only this deck (default: all decks; ids refer to modern-backbones).")
+TagOpt = typer.Option(None, "--tag", "-t", help="Only questions with this tag.")
+JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+def command(*args, **kwargs):
+    """app.command, plus: QuizError → one line on stderr and its exit code."""
+
+    def decorate(f):
+        @functools.wraps(f)
+        def wrapper(*a, **kw):
+            try:
+                return f(*a, **kw)
+            except QuizError as e:
+                if state["debug"]:
+                    raise
+                print(f"Error: {e}", file=sys.stderr)
+                raise typer.Exit(e.exit_code) from None
+
+        return app.command(*args, **kwargs)(wrapper)
+
+    return decorate
+
+
+def version_callback(value: bool):
+    if value:
+        from quiz import __version__
+
+        print(f"quiz {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True,
+                                 help="Print the version and exit."),
+):
+    """Study interview questions as flashcards; `quiz prove N` runs the experiment behind answer N."""
+    state["debug"] = debug
+
+
+def _banks():
+    from quiz.bank import load_banks
+
+    return load_banks()
+
+
+def _open():
+    from quiz.store import Store
+
+    return Store.open_home()
+
+
+def _now():
+    from quiz.schedule import utcnow
+
+    return utcnow()
+
+
+def _check_retention(retention: float) -> float:
+    if not 0 < retention < 1:
+        raise typer.BadParameter("must be between 0 and 1 (exclusive), e.g. 0.9", param_hint="--retention")
+    return retention
+
+
+@command("start")
+def start(
+    deck: Optional[str] = DeckOpt,
+    tag: Optional[str] = TagOpt,
+    new: int = typer.Option(10, "--new", min=0, max=100_000, help="At most this many new cards today."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, max=100_000, help="At most this many cards in total."),
+    shuffle: bool = typer.Option(False, "--shuffle", help="Shuffle the selected cards."),
+    cram: bool = typer.Option(False, "--cram", help="Study all selected cards, due or not; answers are logged but do not reschedule."),
+    retention: float = typer.Option(0.9, "--retention", callback=_check_retention, help="Desired retention for scheduling (0–1)."),
+    prove: bool = typer.Option(False, "--prove", help="Run each card's proof after revealing the answer."),
+):
+    """Study: due cards first (most overdue first), then new ones.
+
+    Keys: Space/Enter reveal · 1–4 rate (Again/Hard/Good/Easy) · u undo · p prove · q quit.
+    From a pipe: one line reveals, the next holds 1–4, u or q.
+    """
+    from quiz import bank, render, schedule, session
+    from quiz.ui import ConsoleUI
+
+    questions = bank.select(_banks(), deck, tag)
+    store = _open()
+    now = _now()
+    items = session.select(questions, store, now, new_per_day=new, limit=limit, shuffle=shuffle, cram=cram)
+    console = render.console()
+    if not items:
+        nxt = session.next_due(store, questions)
+        when = "no cards are scheduled" if nxt is None else f"the next card is due {render.relative(nxt, now)}"
+        console.print(f"Nothing due: {when}. To study anyway: quiz start --cram", markup=False)
+        return
+    s = session.Session(store, schedule.scheduler(retention), items, cram=cram)
+    ui = ConsoleUI(console)
+    try:
+        session.study(s, ui, prove=lambda q: _prove_inline(console, q), prove_each=prove)
+    except KeyboardInterrupt:  # Ctrl-C outside a prompt: like q; every rating is already committed
+        pass
+    console.print()
+    console.print(render.summary_panel(s.summary(session.next_due(store, questions), _now())))
+
+
+@command("list")
+def list_(
+    deck: Optional[str] = DeckOpt,
+    tag: Optional[str] = TagOpt,
+    due: bool = typer.Option(False, "--due", help="Only cards due for review now."),
+    as_json: bool = JsonOpt,
+):
+    """List questions with their state, due date, stability and retrievability."""
+    from quiz import bank, render, schedule, session
+
+    questions = bank.select(_banks(), deck, tag)
+    now = _now()
+    rows = session.card_rows(questions, _open(), schedule.scheduler(), now, due_only=due)
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    console = render.console()
+    if len({r["deck"] for r in rows}) > 1:
+        for r in rows:
+            r["_show_deck"] = True
+    console.print(render.cards_table(rows, now))
+    counts = {s: sum(r["state"] == s for r in rows) for s in ("new", "learning", "review", "relearning")}
+    console.print(f"{len(rows)} cards · " + " · ".join(f"{n} {s}" for s, n in counts.items() if n), style="dim",
+                  markup=False)
+
+
+@command("show")
+def show(
+    question: str = typer.Argument(..., help="Question id: N (in modern-backbones) or deck/N."),
+    deck: Optional[str] = DeckOpt,
+    as_json: bool = JsonOpt,
+    prove: bool = typer.Option(False, "--prove", help="Also run the answer's proof."),
+):
+    """Show one question and its answer."""
+    from quiz import bank, render
+
+    q = bank.find(_banks(), question, deck)
+    if as_json:
+        print(json.dumps({"deck": q.deck, "id": q.id, "question": q.question, "answer": list(q.answer),
+                          "tags": list(q.tags)}, ensure_ascii=False, indent=2))
+        return
+    console = render.console()
+    console.print(render.question_panel(q))
+    console.print(render.answer_panel(q))
+    if prove:
+        _prove_inline(console, q)
+
+
+def _prove_inline(console, q, options=None):
+    from quiz import proofs, render
+
+    if q.proof is None:
+        console.print(f"No proof for {q.key} yet.", style="yellow", markup=False)
+        return
+    with console.status(f"running proof {q.proof} …"):
+        result = proofs.run_proof(q.proof, options)
+    console.print(render.proof_view(q.question, result))
+
+
+def main():
+    app(prog_name="quiz")

@@ -1,0 +1,182 @@
+"""A study session: which cards, in what order, and the loop that rates them.
+
+The loop talks to a `ui` object (see quiz/ui.py) so it can be driven by a
+terminal, a pipe or a test. Every rating is committed to the store before the
+next card is shown.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from quiz import schedule
+from quiz.bank import Question
+from quiz.store import Store, card_id, parse_iso
+
+NAMES = schedule.RATINGS
+
+
+@dataclass
+class Item:
+    question: Question
+    card: schedule.Card | None  # None: never studied
+
+
+def load_card(row) -> schedule.Card | None:
+    return None if row is None else schedule.Card.from_json(row["card_json"])
+
+
+def start_of_day(now: datetime) -> datetime:
+    """Local midnight (as UTC): the daily new-card limit resets then, as in Anki."""
+    local = now.astimezone()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
+
+
+def select(questions: list[Question], store: Store, now: datetime, *, new_per_day: int = 10,
+           limit: int | None = None, shuffle: bool = False, cram: bool = False,
+           rng: random.Random | None = None) -> list[Item]:
+    """Due cards (most overdue first), then new cards up to today's allowance.
+
+    With `cram`, every given card in bank order, due or not. `limit` caps the total.
+    """
+    rows = store.cards()
+    items = [Item(q, load_card(rows.get((q.deck, q.id)))) for q in questions]
+    if cram:
+        chosen = items
+    else:
+        due = sorted((i for i in items if i.card is not None and i.card.due <= now), key=lambda i: i.card.due)
+        allowance = max(0, new_per_day - store.new_cards_since(start_of_day(now)))
+        new = [i for i in items if i.card is None][:allowance]
+        chosen = due + new
+    chosen = chosen[:limit] if limit is not None else chosen
+    if shuffle:
+        (rng or random.Random()).shuffle(chosen)
+    return chosen
+
+
+@dataclass
+class Session:
+    store: Store
+    scheduler: schedule.Scheduler
+    items: list[Item]
+    cram: bool = False
+    pos: int = 0
+    done: list[tuple[int, int, schedule.Card | None]] = field(default_factory=list)  # (review id, rating, card before)
+    started: float = field(default_factory=time.monotonic)
+
+    def current(self) -> Item | None:
+        return self.items[self.pos] if self.pos < len(self.items) else None
+
+    @property
+    def progress(self) -> str:
+        return f"{self.pos + 1}/{len(self.items)}"
+
+    def outcomes(self, now: datetime) -> dict[int, schedule.Card]:
+        item = self.current()
+        card = item.card or schedule.new_card(card_id(item.question.deck, item.question.id), now)
+        return schedule.preview(self.scheduler, card, now)
+
+    def rate(self, rating: int, outcome: schedule.Card, now: datetime, duration_ms: int | None) -> None:
+        """Commit one rating (the outcome comes from `outcomes`) and move on."""
+        item = self.current()
+        q = item.question
+        after = item.card if self.cram and item.card else outcome
+        review_id = self.store.record(q.deck, q.id, rating, now, duration_ms, item.card, after,
+                                      kind="cram" if self.cram else "review")
+        self.done.append((review_id, rating, item.card))
+        if not self.cram:
+            item.card = outcome
+        self.pos += 1
+
+    def undo(self) -> bool:
+        """Take back the last rating of this session; its card comes up again."""
+        if not self.done:
+            return False
+        review_id, _rating, before = self.done.pop()
+        self.store.undo(review_id)
+        self.pos -= 1
+        self.items[self.pos].card = before
+        return True
+
+    def summary(self, next_due: datetime | None, now: datetime) -> dict:
+        counts = Counter(r for _, r, _ in self.done)
+        secs = int(time.monotonic() - self.started)
+        from quiz.render import relative
+
+        return {
+            "reviewed": len(self.done),
+            "ratings": {NAMES[r]: counts.get(r, 0) for r in NAMES},
+            "time": f"{secs // 60}m {secs % 60:02d}s",
+            "next_due": "no cards studied yet" if next_due is None else f"{relative(next_due, now)} ({next_due.astimezone():%a %d %b %H:%M})",
+        }
+
+
+def next_due(store: Store, questions: list[Question]) -> datetime | None:
+    keys = {(q.deck, q.id) for q in questions}
+    dues = [parse_iso(r["due"]) for k, r in store.cards().items() if k in keys]
+    return min(dues, default=None)
+
+
+def study(session: Session, ui, clock=schedule.utcnow, prove=None, prove_each: bool = False) -> None:
+    """The study loop.
+
+    `ui` shows questions and answers and returns the user's choices (see quiz/ui.py).
+    `prove(question)` runs a card's proof inline: after every reveal with
+    `prove_each`, else when the user presses `p`.
+    """
+    while (item := session.current()) is not None:
+        shown = time.monotonic()
+        q = item.question
+        ui.question(q, session.progress)
+        action = ui.wait_reveal(can_undo=bool(session.done))
+        if action == "quit":
+            return
+        if action == "undo":
+            if session.undo():
+                ui.message("Undone: the last rating is removed from the log; that card comes up again.")
+            continue
+        now = clock()
+        outcomes = session.outcomes(now)
+        ui.answer(q)
+        can_prove = prove is not None and q.proof is not None
+        if can_prove and prove_each:
+            prove(q)
+        intervals = {r: "cram" if session.cram else schedule.human_delta(c.due - now) for r, c in outcomes.items()}
+        key = ui.ask_rating(intervals, can_prove=can_prove)
+        while key == "prove":
+            prove(q)
+            key = ui.ask_rating(intervals, can_prove=can_prove)
+        if key == "quit":
+            return
+        if key == "undo":
+            if session.undo():
+                ui.message("Undone: the last rating is removed from the log; back to that card.")
+            continue
+        session.rate(key, outcomes[key], clock(), int((time.monotonic() - shown) * 1000))
+
+
+def card_rows(questions: list[Question], store: Store, scheduler, now: datetime, due_only: bool = False) -> list[dict]:
+    """One dict per question with its progress: what `quiz list` shows."""
+    rows, counts = store.cards(), store.counts()
+    out = []
+    for q in questions:
+        row = rows.get((q.deck, q.id))
+        card = load_card(row)
+        if due_only and (card is None or card.due > now):
+            continue
+        reps, lapses = counts.get((q.deck, q.id), (0, 0))
+        r = schedule.retrievability(scheduler, card, now)
+        out.append({
+            "deck": q.deck, "id": q.id, "question": q.question, "tags": list(q.tags),
+            "state": schedule.state_name(card),
+            "due": None if card is None else row["due"],
+            "reps": reps, "lapses": lapses,
+            "stability": None if card is None else card.stability,
+            "difficulty": None if card is None else card.difficulty,
+            "retrievability": None if r is None else round(r, 4),
+        })
+    return out

@@ -1,0 +1,235 @@
+"""Progress on disk: SQLite with an append-only review log and the current card state.
+
+One transaction per rating; WAL journal; synchronous=FULL so a committed
+rating survives a crash. The schema is versioned by `PRAGMA user_version` and
+evolves through MIGRATIONS, applied in order (an existing database is backed
+up first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from quiz.errors import QuizError
+
+MIGRATIONS = [
+    # 1: cards and the review log
+    """
+    CREATE TABLE cards (
+        card_id     INTEGER PRIMARY KEY,
+        deck        TEXT NOT NULL,
+        qid         INTEGER NOT NULL,
+        card_json   TEXT NOT NULL,          -- fsrs.Card.to_json()
+        state       INTEGER NOT NULL,       -- fsrs.State
+        due         TEXT NOT NULL,          -- ISO-8601 UTC, sortable
+        stability   REAL,
+        difficulty  REAL,
+        UNIQUE (deck, qid)
+    );
+    CREATE INDEX cards_due ON cards (due);
+    CREATE TABLE reviews (
+        id            INTEGER PRIMARY KEY,
+        card_id       INTEGER NOT NULL,
+        deck          TEXT NOT NULL,
+        qid           INTEGER NOT NULL,
+        rating        INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+        reviewed_at   TEXT NOT NULL,        -- ISO-8601 UTC
+        duration_ms   INTEGER,
+        kind          TEXT NOT NULL DEFAULT 'review',   -- review | cram
+        state_before  INTEGER,              -- NULL: the card was new
+        state_after   INTEGER,
+        before_json   TEXT,                 -- NULL: the card was new
+        after_json    TEXT NOT NULL
+    );
+    CREATE INDEX reviews_card ON reviews (deck, qid);
+    CREATE INDEX reviews_time ON reviews (reviewed_at);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def card_id(deck: str, qid: int) -> int:
+    """A stable id for a card (deck + question id): the same on every machine and export."""
+    return int(hashlib.sha1(f"{deck}/{qid}".encode()).hexdigest()[:13], 16)
+
+
+def home() -> Path:
+    """QUIZ_HOME, else the platform's user data folder for quiz."""
+    if os.environ.get("QUIZ_HOME"):
+        return Path(os.environ["QUIZ_HOME"]).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("quiz", appauthor=False)
+
+
+@dataclass(frozen=True)
+class Review:
+    id: int
+    card_id: int
+    deck: str
+    qid: int
+    rating: int
+    reviewed_at: str
+    duration_ms: int | None
+    kind: str
+    state_before: int | None
+    state_after: int | None
+    before_json: str | None
+    after_json: str
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as e:
+            raise QuizError(f"cannot create the data folder {self.path.parent}: {e.strerror}") from None
+        self.db = self._connect()
+
+    @classmethod
+    def open_home(cls) -> "Store":
+        return cls(home() / "quiz.db")
+
+    def _fail(self, what: str) -> QuizError:
+        return QuizError(f"{self.path}: {what}")
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA busy_timeout = 10000")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise self._fail(
+                    f"database schema version {version} is newer than this quiz understands "
+                    f"({SCHEMA_VERSION}); upgrade quiz, or move the file away to start afresh"
+                )
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+            if version < SCHEMA_VERSION:
+                self._migrate(db, version)
+        except sqlite3.DatabaseError as e:
+            raise self._fail(
+                f"not a usable quiz database ({e}); move it away (or restore a backup) and run again"
+            ) from None
+        return db
+
+    def _migrate(self, db: sqlite3.Connection, version: int) -> None:
+        if version > 0:  # existing data: back it up before touching the schema
+            backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
+            with sqlite3.connect(backup) as dst:
+                db.backup(dst)
+        for target in range(version, SCHEMA_VERSION):
+            # one script, one transaction: a migration applies whole or not at all
+            try:
+                db.executescript(
+                    f"BEGIN IMMEDIATE; {MIGRATIONS[target]}; PRAGMA user_version = {target + 1}; COMMIT;"
+                )
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- reading ------------------------------------------------------------------
+
+    def cards(self, deck: str | None = None) -> dict[tuple[str, int], sqlite3.Row]:
+        """Current state of every studied card, keyed by (deck, qid)."""
+        sql, args = "SELECT * FROM cards", ()
+        if deck is not None:
+            sql, args = sql + " WHERE deck = ?", (deck,)
+        return {(r["deck"], r["qid"]): r for r in self.db.execute(sql, args)}
+
+    def counts(self) -> dict[tuple[str, int], tuple[int, int]]:
+        """(reps, lapses) per card, from the log: lapses are Again on a card in review."""
+        rows = self.db.execute(
+            "SELECT deck, qid, SUM(kind = 'review'), SUM(kind = 'review' AND rating = 1 AND state_before = 2)"
+            " FROM reviews GROUP BY deck, qid"
+        )
+        return {(d, q): (reps or 0, lapses or 0) for d, q, reps, lapses in rows}
+
+    def reviews(self) -> list[Review]:
+        return [Review(*r) for r in self.db.execute("SELECT * FROM reviews ORDER BY id")]
+
+    def new_cards_since(self, since: datetime) -> int:
+        """Cards studied for the first time since `since` (counts against the daily new limit)."""
+        return self.db.execute(
+            "SELECT COUNT(*) FROM reviews WHERE kind = 'review' AND before_json IS NULL AND reviewed_at >= ?",
+            (iso(since),),
+        ).fetchone()[0]
+
+
+
+    # -- writing: one transaction per rating ----------------------------------------
+
+    def record(self, deck, qid, rating, now, duration_ms, before, after, kind="review") -> int:
+        """Append a review and (unless cramming) set the card's new state, atomically.
+
+        `before` is None for a new card; `before`/`after` are fsrs Cards.
+        Returns the review's id.
+        """
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            cur = self.db.execute(
+                "INSERT INTO reviews (card_id, deck, qid, rating, reviewed_at, duration_ms, kind,"
+                " state_before, state_after, before_json, after_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    after.card_id, deck, qid, rating, iso(now), duration_ms, kind,
+                    None if before is None else int(before.state), int(after.state),
+                    None if before is None else before.to_json(), after.to_json(),
+                ),
+            )
+            if kind == "review":
+                self._put_card(deck, qid, after)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return cur.lastrowid
+
+    def undo(self, review_id: int) -> None:
+        """Remove one review from the log and restore the card's state before it."""
+        from fsrs import Card
+
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.db.execute("SELECT * FROM reviews WHERE id = ?", (review_id,)).fetchone()
+            if row is None:
+                raise QuizError(f"nothing to undo: review {review_id} is not in the log")
+            self.db.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            if row["kind"] == "review":
+                if row["before_json"] is None:
+                    self.db.execute("DELETE FROM cards WHERE deck = ? AND qid = ?", (row["deck"], row["qid"]))
+                else:
+                    self._put_card(row["deck"], row["qid"], Card.from_json(row["before_json"]))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def _put_card(self, deck, qid, card) -> None:
+        self.db.execute(
+            "INSERT INTO cards (card_id, deck, qid, card_json, state, due, stability, difficulty)"
+            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (deck, qid) DO UPDATE SET card_json = excluded.card_json,"
+            " state = excluded.state, due = excluded.due, stability = excluded.stability,"
+            " difficulty = excluded.difficulty",
+            (card.card_id, deck, qid, card.to_json(), int(card.state), iso(card.due), card.stability, card.difficulty),
+        )
