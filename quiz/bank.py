@@ -234,11 +234,36 @@ def builtin_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "questions"
 
 
-def load_banks(dirs: list[Path] | None = None) -> list[Bank]:
-    """All banks in the given folders (default: the built-in ones), sorted by deck."""
+def bank_paths() -> list[tuple[Path, bool]]:
+    """Where banks come from, in order, each with whether it must exist: the
+    built-in ones, $QUIZ_HOME/banks, then each entry of QUIZ_BANKS (a path list
+    of files or folders)."""
+    import os
+
+    from quiz.store import home
+
+    paths = [(builtin_dir(), False), (home() / "banks", False)]
+    paths += [(Path(p).expanduser(), True) for p in os.environ.get("QUIZ_BANKS", "").split(os.pathsep) if p]
+    return paths
+
+
+def load_banks(paths: list[Path] | None = None) -> list[Bank]:
+    """All banks in the given files and folders (default: bank_paths()), sorted by deck.
+
+    Two banks declaring one deck are an error naming both files.
+    """
+    entries = bank_paths() if paths is None else [(Path(p), True) for p in paths]
     banks: dict[str, Bank] = {}
-    for folder in dirs if dirs is not None else [builtin_dir()]:
-        for path in sorted(Path(folder).glob("*.y*ml")):
+    for entry, required in entries:
+        if entry.is_dir():
+            files = sorted(entry.glob("*.y*ml"))
+        elif entry.exists():
+            files = [entry]
+        elif required:
+            raise BankError(f"{entry}: no such bank file or folder")
+        else:
+            files = []
+        for path in files:
             bank = load_bank(path)
             if bank.deck in banks:
                 raise BankError(f"{path}: deck {bank.deck!r} is already defined in {banks[bank.deck].path}")

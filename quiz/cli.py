@@ -179,6 +179,54 @@ def show(
         _prove_inline(console, q)
 
 
+@command("prove")
+def prove(
+    question: Optional[str] = typer.Argument(None, help="Question id: N (in modern-backbones) or deck/N."),
+    deck: Optional[str] = DeckOpt,
+    all_: bool = typer.Option(False, "--all", help="Run every proof of the deck, then a summary table."),
+    code: bool = typer.Option(False, "--code", help="Print the proof's source before running it."),
+    as_json: bool = JsonOpt,
+    weights: Optional[Path] = typer.Option(None, "--weights", help="A local state dict for proofs that use pretrained weights (e.g. VGG-16 for 11)."),
+):
+    """Run the experiment behind an answer: each claim, the measured value, a verdict."""
+    from quiz import bank, proofs, render
+    from quiz.errors import UsageError
+
+    options = {"weights": str(weights) if weights else None}
+    banks = _banks()
+    if all_ == (question is not None):
+        raise UsageError("give a question id (quiz prove 7) or --all, not both")
+    console = render.console()
+    if not all_:
+        q = bank.find(banks, question, deck)
+        if q.proof is None:
+            raise QuizError(f"no proof for {q.key} yet")
+        if code:
+            from rich.syntax import Syntax
+
+            console.print(Syntax(proofs.source(q.proof), "python", line_numbers=True, word_wrap=True))
+        if as_json:
+            result = proofs.run_proof(q.proof, options)
+            print(json.dumps(result.to_json(q.deck, q.id, q.question), ensure_ascii=False, indent=2))
+            return
+        _prove_inline(console, q, options)
+        return
+    todo = [q for q in bank.select(banks, deck or bank.DEFAULT_DECK) if q.proof]
+    results = []
+    from rich.progress import Progress
+
+    with Progress(console=render.console(stderr=True), transient=True) as progress:
+        task = progress.add_task("proofs", total=len(todo))
+        for q in todo:
+            progress.update(task, description=f"{q.key} {q.proof}")
+            results.append((q, proofs.run_proof(q.proof, options)))
+            progress.advance(task)
+    if as_json:
+        print(json.dumps([r.to_json(q.deck, q.id, q.question) for q, r in results], ensure_ascii=False, indent=2))
+        return
+    console.print(render.proofs_summary(results))
+
+
 def _prove_inline(console, q, options=None):
     from quiz import proofs, render
 

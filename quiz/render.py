@@ -35,7 +35,7 @@ def _math(latex: str) -> str:
         _latex = LatexNodes2Text(math_mode="text")
     text = _latex.latex_to_text(latex)
     text = re.sub(r"\s*([×·])\s*", r"\1", text)  # 3 ×3 → 3×3, x ·σ → x·σ
-    text = re.sub(r"\s*→\s*", " → ", text).strip()
+    text = re.sub(r"\s*([→≈≤≥≠⇒])\s*", r" \1 ", text).strip()  # →3 → " → 3"
     text = text.replace("ϕ", "φ")
     text = re.sub(r"\^\{?([0-9+\-()n]+)\}?", lambda m: m[1].translate(SUPERSCRIPT), text)
     text = re.sub(r"_\{?([0-9+\-()]+)\}?", lambda m: m[1].translate(SUBSCRIPT), text)
@@ -154,3 +154,18 @@ def proof_view(title: str, result) -> Group:
     parts.append(Text(f"{result.held}/{len(result.claims)} claims hold · {result.seconds:.2f}s · proof {result.name}",
                       style="dim"))
     return Group(*parts)
+
+
+def proofs_summary(results) -> Table:
+    table = Table(title=Text("Proofs", style="bold"), expand=True)
+    table.add_column("#", justify="right")
+    table.add_column("question", ratio=1)
+    table.add_column("held", justify="right", no_wrap=True)
+    table.add_column("not shown", justify="right", no_wrap=True)
+    table.add_column("seconds", justify="right")
+    for q, r in results:
+        failed = any(c.holds is False for c in r.claims)
+        table.add_row(str(q.id), Text(plain(q.question)),
+                      Text(f"{r.held}/{len(r.claims)}", style="red" if failed else "green"),
+                      str(sum(c.holds is None for c in r.claims)), f"{r.seconds:.2f}")
+    return table

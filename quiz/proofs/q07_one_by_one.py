@@ -1,0 +1,109 @@
+"""Q7: Why use 1×1 convolutions in bottlenecks? — count parameters and FLOPs of a 3×3 conv on
+64 vs 256 channels, then compare torchvision's ResNet Bottleneck (1×1 256→64, 3×3 64→64,
+1×1 64→256) with two 3×3 convs at 256 channels (torchvision BasicBlock): params, FLOPs, CPU time."""
+
+import statistics
+import time
+
+import torch
+from torch import nn
+from torchvision.models.resnet import BasicBlock, Bottleneck  # the real ResNet blocks
+
+from quiz.proofs._tools import fmt, macs, params, seed
+
+
+def _median_ms(blocks, x, runs=7):
+    """Median wall time (ms) of each block's forward on x, runs interleaved so load hits all alike."""
+    times = [[] for _ in blocks]
+    with torch.no_grad():
+        for b in blocks:  # warm-up: oneDNN builds its kernels on the first call
+            b(x), b(x)
+        for _ in range(runs):
+            for t, b in zip(times, blocks):
+                start = time.perf_counter()
+                b(x)
+                t.append((time.perf_counter() - start) * 1e3)
+    return [statistics.median(t) for t in times], times
+
+
+def run(p):
+    seed()
+    meta = torch.device("meta")  # params and FLOPs need shapes only
+
+    # --- a 3×3 conv on 64 channels vs on 256 channels
+    c64 = nn.Conv2d(64, 64, 3, padding=1, bias=False, device=meta)
+    c256 = nn.Conv2d(256, 256, 3, padding=1, bias=False, device=meta)
+    p64, p256 = params(c64), params(c256)
+    m64 = macs(c64, torch.empty(1, 64, 56, 56, device=meta))  # (N, C, H, W) = (1, 64, 56, 56)
+    m256 = macs(c256, torch.empty(1, 256, 56, 56, device=meta))  # (1, 256, 56, 56)
+    p.claim(
+        "3×3 on 64 channels is 16× cheaper than on 256 — parameters",
+        "params of nn.Conv2d(64, 64, 3) and nn.Conv2d(256, 256, 3)",
+        f"{p64:,} vs {p256:,} → {p256 / p64:.2f}× fewer",
+        p256 == 16 * p64,
+        note="weights = k·k·C_in·C_out, so shrinking both C_in and C_out by 4 divides them by 4·4 = 16",
+        data={"params_64": p64, "params_256": p256, "ratio": p256 / p64},
+    )
+    p.claim(
+        "3×3 on 64 channels is 16× cheaper than on 256 — compute",
+        "multiply-adds at 56×56 (torch FlopCounterMode; MACs = what papers call FLOPs)",
+        f"{fmt(m64)} vs {fmt(m256)} MACs → {m256 / m64:.2f}× fewer",
+        m256 == 16 * m64,
+        note="stride 1, 'same' padding: every output pixel costs k·k·C_in·C_out multiply-adds",
+        data={"macs_64": m64, "macs_256": m256, "ratio": m256 / m64},
+    )
+
+    # --- the 1×1 reduces 256 → 64 before the 3×3 (shapes hooked in torchvision's Bottleneck)
+    neck = Bottleneck(256, 64).eval()  # 1×1 256→64, 3×3 64→64, 1×1 64→256 (+ BN, ReLU, identity)
+    basic = BasicBlock(256, 256).eval()  # 3×3 256→256, 3×3 256→256 (+ BN, ReLU, identity)
+    shapes = {}
+    for name in ("conv1", "conv2", "conv3"):
+        getattr(neck, name).register_forward_hook(lambda m, i, o, n=name: shapes.__setitem__(n, (i[0].shape[1], o.shape[1])))
+    x = torch.randn(1, 256, 28, 28)  # (N, C, H, W) = (1, 256, 28, 28)
+    with torch.no_grad():
+        y = neck(x)  # (1, 256, 28, 28)
+    p.claim(
+        "1×1 convs reduce dimensionality before the expensive 3×3 (and restore it after)",
+        "channels in → out of each conv in torchvision's Bottleneck(256, 64), hooked",
+        " → ".join(f"{n} {a}→{b}" for n, (a, b) in shapes.items()) + f"; block output {y.shape[1]} ch",
+        shapes["conv1"] == (256, 64) and shapes["conv2"] == (64, 64) and shapes["conv3"] == (64, 256),
+        data={"channels": {n: list(v) for n, v in shapes.items()}},
+    )
+
+    # --- the whole bottleneck vs two 3×3 convs at 256: params and FLOPs (56×56)
+    with meta:
+        neck_m, basic_m = Bottleneck(256, 64), BasicBlock(256, 256)
+    pn, pb = params(neck_m), params(basic_m)
+    mn = macs(neck_m, torch.empty(1, 256, 56, 56, device=meta))
+    mb = macs(basic_m, torch.empty(1, 256, 56, 56, device=meta))
+    p.claim(
+        "So a 1×1→3×3→1×1 bottleneck is far cheaper than two 3×3 convs at 256 channels",
+        "torchvision Bottleneck(256, 64) vs BasicBlock(256, 256): params; MACs at 56×56",
+        f"params {fmt(pn)} vs {fmt(pb)} ({pb / pn:.1f}×); MACs {fmt(mn)} vs {fmt(mb)} ({mb / mn:.1f}×)",
+        pb / pn > 16 and mb / mn > 16,
+        note=f"same 256-channel input and output; params include BatchNorm, MACs count the convs "
+        f"(FlopCounterMode ignores BN/ReLU/add); the two 1×1s hold {params(neck_m.conv1) + params(neck_m.conv3):,} "
+        f"weights, far fewer than the {p256:,} of one 3×3 at 256 channels",
+        data={"bottleneck_params": pn, "basic_params": pb, "bottleneck_macs": mn, "basic_macs": mb},
+    )
+
+    # --- measured CPU time (28×28 to keep the proof fast; the ratio of work is the same)
+    (tn, tb), raw = _median_ms([neck, basic], x)
+    p.claim(
+        "…and faster on a CPU",
+        "median forward time of 7 interleaved runs, torch.no_grad, batch 1, 256×28×28",
+        f"bottleneck {tn:.2f} ms vs two 3×3 {tb:.2f} ms → {tb / tn:.1f}× faster",
+        tb > tn,
+        note=f"wall-clock time varies with machine and load (other processes share it); the MAC ratio "
+        f"({mb / mn:.1f}×) is the hardware-independent number; time also pays for memory traffic, "
+        "BN/ReLU and per-layer overhead, which MACs do not count",
+        data={"bottleneck_ms": tn, "basic_ms": tb, "bottleneck_runs_ms": raw[0], "basic_runs_ms": raw[1]},
+    )
+
+    # --- figure: where the parameters are
+    layers = [("bottleneck 1×1 256→64", neck_m.conv1), ("bottleneck 3×3 64→64", neck_m.conv2),
+              ("bottleneck 1×1 64→256", neck_m.conv3), ("two-3×3 3×3 256→256", basic_m.conv1),
+              ("two-3×3 3×3 256→256", basic_m.conv2)]
+    top = max(params(m) for _, m in layers)
+    lines = [f"{n:<24}{params(m):>9,}  " + "█" * max(1, round(40 * params(m) / top)) for n, m in layers]
+    p.figure("Conv weights per layer: bottleneck vs two 3×3 convs (256 channels in and out)", "\n".join(lines))

@@ -1,0 +1,131 @@
+"""Q14 — What is the receptive field of a ResNet-50?
+
+Walks torchvision's resnet50 (meta device) conv by conv along the main path to get the
+theoretical receptive field (RF) of a layer4 feature, then measures the effective RF: the
+gradient of the centre layer4 feature (summed over channels) w.r.t. the input pixels of a
+randomly initialised ResNet-50, and the square window that holds 95% of that gradient mass.
+"""
+
+import torch
+import torchvision
+from torch import nn
+
+from quiz.proofs._tools import seed
+from quiz.proofs.draw import heatmap, lineplot
+
+INPUT = 224  # the usual ImageNet input side (px)
+PROBE = 448  # input side for the gradient probe: big enough that the 95% window is not clipped
+MASS = 0.95  # share of the gradient mass the effective-RF window must hold
+
+
+def _pair(v):
+    return v if isinstance(v, int) else v[0]
+
+
+def _walk(model):
+    """(name, rf, jump, centre of unit 0) after every conv/pool on the main path, in order."""
+    rf, jump, start, steps = 1, 1, 0.0, []
+    for name, m in model.named_modules():
+        if "downsample" in name or not isinstance(m, (nn.Conv2d, nn.MaxPool2d)):
+            continue  # the 1×1 stride-2 shortcut convs are not on the longest path
+        k, s, pad, d = (_pair(getattr(m, a)) for a in ("kernel_size", "stride", "padding", "dilation"))
+        k_eff = d * (k - 1) + 1
+        rf += (k_eff - 1) * jump
+        start += ((k_eff - 1) / 2 - pad) * jump
+        jump *= s
+        steps.append((name, rf, jump, start))
+    return steps
+
+
+def run(p):
+    g = seed()
+    with torch.device("meta"):
+        steps = _walk(torchvision.models.resnet50(weights=None))
+    _, rf, jump, start = steps[-1]  # after layer4.2.conv3
+
+    # Theoretical RF of each layer4 position on a 224 input: which ones see the whole image?
+    n = INPUT // jump  # 7 positions per axis
+    lo = [start + i * jump - (rf - 1) / 2 for i in range(n)]
+    hi = [start + i * jump + (rf - 1) / 2 for i in range(n)]
+    full = [i for i in range(n) if lo[i] <= 0 and hi[i] >= INPUT - 1]
+    covering = len(full) ** 2
+
+    # Effective RF: d(centre layer4 feature, summed over channels) / d(input), random init.
+    model = torchvision.models.resnet50(weights=None).eval()  # eval: BN is a per-channel affine map
+    body = nn.Sequential(*list(model.children())[:-2])  # up to layer4
+    x = torch.randn(1, 3, PROBE, PROBE, generator=g, requires_grad=True)  # (1, 3, 448, 448)
+    y = body(x)  # (1, 2048, 14, 14)
+    c = y.shape[-1] // 2
+    y[0, :, c, c].sum().backward()
+    grad = x.grad.abs().sum(1)[0]  # (448, 448) |∂y/∂x| summed over RGB
+    centre = round(start + c * jump)  # input pixel under the centre unit (224)
+    total = grad.sum()
+
+    rows = torch.nonzero(grad.sum(1)).flatten()
+    cols = torch.nonzero(grad.sum(0)).flatten()
+    support = [int(rows[-1] - rows[0]) + 1, int(cols[-1] - cols[0]) + 1]  # nonzero-gradient box (px)
+
+    def window(half):  # share of the gradient mass in the (2·half+1)² square around the centre
+        a, b = max(centre - half, 0), centre + half + 1
+        return float(grad[a:b, a:b].sum() / total)
+
+    half = next(h for h in range(PROBE) if window(h) >= MASS)
+    erf = 2 * half + 1
+    in_input = window(INPUT // 2)
+
+    p.claim(
+        "It is massive (larger than the input image) — the theoretical receptive field",
+        measured="RF of a layer4 feature, walking resnet50's convs/pools (k, s, p, d) along the main path; "
+        "checked by the nonzero-gradient box of a 448-px probe",
+        value=f"{rf} px vs {INPUT} px input ({rf / INPUT:.2f}×); gradient support {support[0]}×{support[1]} px",
+        holds=rf > INPUT and support == [rf, rf],
+        note="Stride of layer4: {} px. The 1×1 downsample convs are skipped (shorter path).".format(jump),
+        data={"rf": rf, "jump": jump, "start": start, "support": support,
+              "stages": {name: r for name, r, _, _ in steps if name.endswith("maxpool") or name == "conv1"
+                         or name.endswith(".conv3") and name.split(".")[1] == "0"}},
+    )
+
+    p.claim(
+        "It is massive (larger than the input image) — the effective receptive field",
+        measured=f"side of the square around the centre layer4 feature holding {MASS:.0%} of Σ|∂y/∂x| "
+        f"(random init, seeded, eval mode, {PROBE}-px noise input)",
+        value=f"{erf} px vs {INPUT} px input; {in_input:.1%} of the mass inside a {INPUT}-px window; "
+        f"{erf / rf:.0%} of the theoretical {rf} px",
+        holds=erf > INPUT,
+        note=(
+            f"Holds only just: the effective RF is about the size of the input and about half the theoretical "
+            f"RF; the gradient mass is roughly Gaussian, not uniform over the {rf}-px window, so 'massive' "
+            f"overstates it. Measured on a {PROBE}-px input so the window is not clipped by the image border. "
+            "Random weights: a trained ResNet-50's effective RF differs (not shown)."
+        ),
+        data={"erf": erf, "mass": MASS, "in_input": in_input, "centre": centre},
+    )
+
+    p.claim(
+        "This allows the final features to capture global context — precisely: every layer4 feature "
+        "of a 224-px image has the whole image in its receptive field",
+        measured=f"theoretical RF interval of each of the {n}×{n} layer4 positions vs pixels 0…{INPUT - 1}",
+        value=f"{covering} of {n * n} positions cover the whole image; edge unit 0 covers "
+        f"{lo[0]:.0f}…{hi[0]:.0f}",
+        holds=covering == n * n,
+        note=(
+            "Partially. Unit i is centred on pixel {j}·i (padding keeps unit 0 on pixel 0), so the first "
+            "row/column of units misses the last {m:.0f} px; and within the RF the gradient mass is "
+            "concentrated near the unit (see the previous claim). In ResNet-50 the global context comes "
+            "from the global average pool after layer4, not from each feature's RF."
+        ).format(j=jump, m=INPUT - 1 - hi[0]),
+        data={"covering": covering, "positions": n * n, "full_axis": full, "lo": lo, "hi": hi},
+    )
+
+    # Figures: RF growth along the network; the effective RF as a heatmap (16-px cells).
+    xs = list(range(1, len(steps) + 1))
+    p.figure(
+        f"Theoretical RF (px) after each conv/pool of resnet50's main path, vs the {INPUT}-px input",
+        lineplot({"theoretical RF": (xs, [s[1] for s in steps]), f"input {INPUT}": (xs, [INPUT] * len(xs))}),
+    )
+    cells = nn.functional.avg_pool2d(grad[None, None], 16)[0, 0]  # (28, 28)
+    p.figure(
+        f"Effective RF: |∂ centre layer4 feature / ∂ input| on a {PROBE}-px input (16-px cells); "
+        f"{MASS:.0%} of the mass in the central {erf} px",
+        heatmap(cells.tolist()),
+    )

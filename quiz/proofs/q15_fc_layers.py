@@ -1,0 +1,105 @@
+"""Q15 — Why do modern backbones drop the fully connected layers?
+
+Counts VGG-16's parameters (torchvision, meta device: shapes only, no weights):
+convolutions vs its three FC layers and the 4096×4096 one alone. Then feeds
+several input sizes to an FC head (conv features → Flatten → Linear) and to a
+global-average-pooling head (conv features → AdaptiveAvgPool2d(1) → Linear).
+"""
+
+import torch
+import torchvision
+from torch import nn
+
+from quiz.proofs._tools import fmt, params, seed
+
+SIZES = (160, 224, 256, 320)  # input sides tried on both heads (px)
+
+
+def _try(model, side):
+    """Output shape of model on a (1, 3, side, side) meta input, or the error torch raised."""
+    try:
+        return list(model(torch.empty(1, 3, side, side, device="meta")).shape), None
+    except RuntimeError as e:
+        return None, str(e).splitlines()[0]
+
+
+def run(p):
+    seed()
+    with torch.device("meta"):  # shapes and parameter counts only: nothing is allocated
+        vgg = torchvision.models.vgg16(weights=None)
+    total = params(vgg)
+    conv = params(vgg.features)
+    fcs = [m for m in vgg.classifier if isinstance(m, nn.Linear)]  # 25088→4096, 4096→4096, 4096→1000
+    fc_each = [params(m) for m in fcs]
+    fc = sum(fc_each)
+    big = next(m for m in fcs if (m.in_features, m.out_features) == (4096, 4096))
+    big_params = params(big)
+
+    p.claim(
+        "FC layers have massive parameter counts (4096×4096)",
+        measured="torchvision vgg16: params of its 3 Linear layers vs its convolutions; the 4096×4096 layer alone",
+        value=f"FC {fmt(fc)} = {fc / total:.1%} of {fmt(total)}; conv {fmt(conv)}; 4096×4096 layer {fmt(big_params)}",
+        holds=fc > conv and big_params > conv,
+        note=(
+            f"The largest FC layer is not the 4096×4096 one but the first, 25088×4096 (512·7·7 inputs): "
+            f"{fmt(fc_each[0])} params. Even the 4096×4096 layer alone ({fmt(big_params)}) outweighs all "
+            f"13 convolutions ({fmt(conv)})."
+        ),
+        data={"total": total, "conv": conv, "fc": fc, "fc_each": fc_each, "fc_4096x4096": big_params},
+    )
+
+    # FC head as in the original VGG: flatten the conv map straight into Linear(512·7·7, 4096).
+    # torchvision's VGG puts AdaptiveAvgPool2d((7, 7)) in front of the classifier, so it is left out here.
+    fc_head = nn.Sequential(vgg.features, nn.Flatten(), *vgg.classifier)
+    # GAP head: global average pooling (no parameters) and a single Linear(512, 1000).
+    with torch.device("meta"):
+        gap = nn.AdaptiveAvgPool2d(1)
+        gap_head = nn.Sequential(vgg.features, gap, nn.Flatten(), nn.Linear(512, 1000))
+
+    fc_out = {s: _try(fc_head, s) for s in SIZES}
+    gap_out = {s: _try(gap_head, s) for s in SIZES}
+    tv_out = {s: _try(vgg, s) for s in SIZES}  # torchvision's vgg16 as shipped (with its adaptive pool)
+    fc_ok = [s for s in SIZES if fc_out[s][1] is None]
+    gap_ok = [s for s in SIZES if gap_out[s][1] is None]
+    tv_ok = [s for s in SIZES if tv_out[s][1] is None]
+    err256 = fc_out[256][1]
+
+    p.claim(
+        "FC layers require a fixed input size",
+        measured="VGG-16 conv features → Flatten → its FC layers, on 1×3×S×S inputs",
+        value=f"accepts S ∈ {fc_ok}; at 256: {err256}",
+        holds=fc_ok == [224] and err256 is not None,
+        note=(
+            "The FC head here is features + Flatten + Linear, without torchvision's AdaptiveAvgPool2d((7, 7)). "
+            f"torchvision's vgg16 itself accepts S ∈ {tv_ok}: its adaptive pool resamples any map to 7×7 so the "
+            "FC layers still see a fixed 25088-vector — the FC layers need a fixed size, the model adapts to it. "
+            "Shapes are checked on the meta device (no weights allocated); the error is the one torch raised."
+        ),
+        data={"fc_ok": fc_ok, "gap_ok": gap_ok, "torchvision_ok": tv_ok, "error_256": err256},
+    )
+
+    gap_params = params(gap)
+    head_fc = params(fc_head) - conv
+    head_gap = params(gap_head) - conv
+    p.claim(
+        "Replaced by Global Average Pooling (0 params, any size)",
+        measured="params of nn.AdaptiveAvgPool2d(1); sizes the GAP head accepts; head params GAP+Linear vs FC",
+        value=f"GAP params {gap_params}; accepts S ∈ {gap_ok}; head {fmt(head_gap)} vs {fmt(head_fc)} "
+        f"({head_fc / head_gap:.0f}× fewer)",
+        holds=gap_params == 0 and gap_ok == list(SIZES) and head_gap < head_fc,
+        note="The GAP head still has one Linear(512, 1000) classifier; GAP itself has no parameters.",
+        data={"gap_params": gap_params, "head_gap": head_gap, "head_fc": head_fc,
+              "gap_out": {str(s): gap_out[s][0] for s in SIZES}},
+    )
+
+    # Parameters per layer along VGG-16, as a bar chart: the FC layers dwarf the convolutions.
+    layers = [m for m in vgg.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    width = 40
+    rows = []
+    for m in layers:
+        kind = "conv" if isinstance(m, nn.Conv2d) else "fc"
+        shape = f"{m.in_channels}→{m.out_channels}" if kind == "conv" else f"{m.in_features}→{m.out_features}"
+        n = params(m)
+        bar = "█" * round(n / max(fc_each) * width)
+        rows.append(f"{kind:<4} {shape:>10} {fmt(n):>7} │{bar}")
+    p.figure("VGG-16 parameters per layer (bar = share of the largest layer)", "\n".join(rows))

@@ -1,0 +1,189 @@
+"""Q17 — How does DenseNet differ from ResNet?
+
+Runs torchvision's residual BasicBlock (sum) and DenseNet _DenseBlock (concatenation) on one small
+input and reads the channel counts; counts the bytes autograd saves for backward (saved_tensors_hooks)
+for blocks of depth 1…8, naive and torchvision's memory_efficient (checkpointed) dense block; then
+compares DenseNet-121 with ResNet-50 (torchvision builders, meta device, 224×224): params, FLOPs and
+the activation bytes a training step keeps.
+"""
+
+import contextlib
+
+import torch
+import torchvision
+from torch import nn
+from torchvision.models.densenet import _DenseBlock
+from torchvision.models.resnet import BasicBlock
+from torch.utils.flop_counter import FlopCounterMode
+
+from quiz.proofs import draw
+from quiz.proofs._tools import fmt, params, seed
+
+C0, K, BN_SIZE = 64, 32, 4  # dense block input channels, growth rate k, bottleneck factor (DenseNet-121's)
+DEPTHS = list(range(1, 9))  # layers per block in the memory sweep
+N, HW = 2, 16  # batch and spatial side of the sweep input
+
+
+def _saved_bytes(model, x, skip=(), extra=None, counter=None):
+    """Forward once; bytes of the distinct storages autograd saved for backward (parameters excluded).
+
+    extra: modules whose outputs are also counted (what torch.utils.checkpoint keeps outside the hooks).
+    counter: a FlopCounterMode to count the same forward's FLOPs with (saves a second pass).
+    Storages are keyed by their StorageImpl address (works on the meta device too), so a tensor saved
+    twice, or a view / in-place result of a saved tensor, is counted once.
+    """
+    skip = {q.untyped_storage()._cdata for q in skip}
+    seen = {}
+
+    def pack(t):
+        s = t.untyped_storage()
+        if s._cdata not in skip:
+            seen[s._cdata] = s.nbytes()
+        return t
+
+    handles = [m.register_forward_hook(lambda m, i, o: pack(o)) for m in (extra or [])]
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), (counter or contextlib.nullcontext()):
+        y = model(x)  # y (and its graph) alive while we count
+    for h in handles:
+        h.remove()
+    return sum(seen.values()), y
+
+
+def _second_diff(v):
+    return [v[i + 1] - 2 * v[i] + v[i - 1] for i in range(1, len(v) - 1)]
+
+
+def run(p):
+    seed()
+    x = torch.randn(N, C0, HW, HW, requires_grad=True)  # (N, C, H, W) = (2, 64, 16, 16), mid-network
+
+    # --- ResNet: x + F(x). torchvision's BasicBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + x).
+    res = nn.Sequential(*[BasicBlock(C0, C0) for _ in range(4)]).eval()
+    b = res[0]
+    with torch.no_grad():
+        fx = b.bn2(b.conv2(b.relu(b.bn1(b.conv1(x)))))  # F(x), from the block's own layers
+        sum_ok = torch.allclose(b(x), torch.relu(x + fx), atol=1e-6)
+        h, res_channels = x, [C0]
+        for blk in res:
+            h = blk(h)
+            res_channels.append(h.shape[1])
+    p.claim(
+        "ResNet: summation (x + F(x))",
+        measured="torchvision BasicBlock(64, 64): output vs relu(x + F(x)); channels through 4 blocks",
+        value=f"output == relu(x + F(x)): {sum_ok}; channels {res_channels}",
+        holds=sum_ok and set(res_channels) == {C0},
+        note="torchvision applies the ReLU after the sum; the width stays c = 64 however deep.",
+        data={"res_channels": res_channels},
+    )
+
+    # --- DenseNet: [x, F(x)]. torchvision's _DenseBlock, layer i sees the concatenation of all before it.
+    dense = _DenseBlock(4, C0, bn_size=BN_SIZE, growth_rate=K, drop_rate=0).eval()
+    seen_in = []
+    hooks = [m.register_forward_pre_hook(lambda m, a: seen_in.append(sum(t.shape[1] for t in a[0])))
+             for m in dense.values()]
+    with torch.no_grad():
+        out = dense(x)  # (2, 64 + 4·32, 16, 16)
+    for h in hooks:
+        h.remove()
+    kept = torch.equal(out[:, :C0], x)
+    dense_channels = seen_in + [out.shape[1]]
+    p.claim(
+        "DenseNet: concatenation ([x, F(x)])",
+        measured=f"torchvision _DenseBlock(4 layers, c0={C0}, k={K}): input channels of each layer, output; "
+        "output[:, :c0] vs x",
+        value=f"channels {dense_channels} (c0 + i·k); first {C0} output channels == x: {kept}",
+        holds=kept and dense_channels == [C0 + i * K for i in range(5)],
+        note="x is passed on untouched next to every new k-channel feature map; the width grows by k per layer.",
+        data={"dense_channels": dense_channels, "x_kept_exactly": kept},
+    )
+
+    # --- Memory for backward vs depth: naive dense block, residual stack, memory-efficient dense block.
+    naive, resid, effic = [], [], []
+    for depth in DEPTHS:
+        d = _DenseBlock(depth, C0, bn_size=BN_SIZE, growth_rate=K, drop_rate=0).train()
+        r = nn.Sequential(*[BasicBlock(C0, C0) for _ in range(depth)]).train()
+        e = _DenseBlock(depth, C0, bn_size=BN_SIZE, growth_rate=K, drop_rate=0, memory_efficient=True).train()
+        naive.append(_saved_bytes(d, x, skip=d.parameters())[0])
+        resid.append(_saved_bytes(r, x, skip=r.parameters())[0])
+        # checkpointing recomputes BN+ReLU+1×1 in backward; it keeps each layer's k-channel output instead
+        effic.append(_saved_bytes(e, x, skip=e.parameters(), extra=list(e.values()))[0])
+    d2_naive, d2_resid, d2_effic = _second_diff(naive), _second_diff(resid), _second_diff(effic)
+    quadratic = len(set(d2_naive)) == 1 and d2_naive[0] > 0
+    linear = set(d2_resid) == {0}
+    p.claim(
+        "DenseNet consumes huge memory due to growing channel count",
+        measured=f"bytes saved for backward (saved_tensors_hooks, distinct storages, no params), depth "
+        f"{DEPTHS[0]}…{DEPTHS[-1]}, input {N}×{C0}×{HW}×{HW}: naive _DenseBlock vs BasicBlock stack",
+        value=f"depth 8/4: dense {naive[7] / naive[3]:.2f}× vs residual {resid[7] / resid[3]:.2f}×; "
+        f"2nd difference dense {d2_naive[0]:,} B (constant) vs residual {sorted(set(d2_resid))}",
+        holds=quadratic and linear,
+        note=(
+            "Constant positive 2nd difference = quadratic in depth: layer i stores its (c0 + i·k)-channel "
+            "concatenated input (BN input and BN/ReLU output). Zero 2nd difference = linear: every residual "
+            "block stores the same. This is the naive implementation (torchvision's default, "
+            "memory_efficient=False)."
+        ),
+        data={"depths": DEPTHS, "naive": naive, "residual": resid, "second_diff_naive": d2_naive,
+              "second_diff_residual": d2_resid},
+    )
+    p.claim(
+        "(nuance) 'huge memory' is the naive implementation: checkpointing makes it linear",
+        measured="same sweep, torchvision _DenseBlock(memory_efficient=True): saved bytes + the layer outputs "
+        "torch.utils.checkpoint keeps",
+        value=f"2nd difference {sorted(set(d2_effic))} B; depth 8: {fmt(effic[7])} B vs naive {fmt(naive[7])} B",
+        holds=set(d2_effic) == {0} and effic[-1] < naive[-1],
+        note=(
+            "memory_efficient=True recomputes the concatenation, BN, ReLU and 1×1 conv in backward "
+            "(more compute, less memory), as in Pleiss et al. 'Memory-Efficient Implementation of DenseNets'."
+        ),
+        data={"efficient": effic, "second_diff_efficient": d2_effic},
+    )
+    p.figure(
+        "bytes saved for backward vs block depth (MiB)",
+        draw.lineplot({
+            "dense (naive)": (DEPTHS, [v / 2**20 for v in naive]),
+            "residual": (DEPTHS, [v / 2**20 for v in resid]),
+            "dense (memory_efficient)": (DEPTHS, [v / 2**20 for v in effic]),
+        }, height=14),
+    )
+
+    # --- Whole networks, meta device: params, FLOPs (multiply-adds), activation bytes kept for backward.
+    with torch.device("meta"):
+        nets = {"densenet121": torchvision.models.densenet121(weights=None),
+                "resnet50": torchvision.models.resnet50(weights=None)}
+        img = torch.empty(1, 3, 224, 224)  # (N, C, H, W) = (1, 3, 224, 224)
+    n_params, n_macs, acts = {}, {}, {}
+    for k, m in nets.items():
+        n_params[k] = params(m)
+        counter = FlopCounterMode(display=False)  # one training-mode forward: saved bytes and FLOPs together
+        acts[k] = _saved_bytes(m.train(), img, skip=m.parameters(), counter=counter)[0]
+        n_macs[k] = counter.get_total_flops() // 2  # 1 multiply-add = 2 FLOPs; papers quote multiply-adds
+    top1 = {"densenet121": torchvision.models.DenseNet121_Weights.IMAGENET1K_V1.meta["_metrics"]["ImageNet-1K"]["acc@1"],
+            "resnet50": torchvision.models.ResNet50_Weights.IMAGENET1K_V1.meta["_metrics"]["ImageNet-1K"]["acc@1"]}
+    p.claim(
+        "DenseNet reuses features more efficiently (fewer parameters and FLOPs than a ResNet)",
+        measured="torchvision densenet121 vs resnet50 (weights=None, meta device), params and multiply-adds at 224×224",
+        value=f"params {fmt(n_params['densenet121'])} vs {fmt(n_params['resnet50'])}; "
+        f"GFLOPs (mult-adds) {n_macs['densenet121'] / 1e9:.2f} vs {n_macs['resnet50'] / 1e9:.2f}",
+        holds=n_params["densenet121"] < n_params["resnet50"] and n_macs["densenet121"] < n_macs["resnet50"],
+        note=(
+            f"Published ImageNet top-1 (torchvision weights meta, V1 recipes): DenseNet-121 {top1['densenet121']}% "
+            f"vs ResNet-50 {top1['resnet50']}% — {n_params['resnet50'] / n_params['densenet121']:.1f}× fewer "
+            f"params for {top1['resnet50'] - top1['densenet121']:.1f} points less; 'reuses features' itself (later layers reading early maps) is the "
+            "concatenation above, not an accuracy measurement."
+        ),
+        data={"params": n_params, "macs": n_macs, "published_top1": top1},
+    )
+    ratio = acts["densenet121"] / acts["resnet50"]
+    p.claim(
+        "…but consumes more memory: DenseNet-121 keeps more activations than ResNet-50 despite fewer params",
+        measured="bytes saved for backward in one training forward at 1×3×224×224 (meta device, no params)",
+        value=f"{acts['densenet121'] / 2**20:.0f} MiB vs {acts['resnet50'] / 2**20:.0f} MiB ({ratio:.2f}×)",
+        holds=ratio > 1,
+        note=(
+            f"'Huge' is relative: {ratio:.2f}× the activation memory with "
+            f"{n_params['resnet50'] / n_params['densenet121']:.1f}× fewer params, in the naive implementation "
+            "torchvision builds by default."
+        ),
+        data={"activation_bytes": acts, "ratio": ratio},
+    )

@@ -1,0 +1,19 @@
+import random
+from datetime import datetime, timezone
+
+import pytest
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A fresh QUIZ_HOME for each test; fuzz made deterministic."""
+    monkeypatch.setenv("QUIZ_HOME", str(tmp_path / "home"))
+    random.seed(0)
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def now():
+    return NOW

@@ -1,0 +1,165 @@
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from quiz.cli import app
+from quiz.store import Store
+
+runner = CliRunner()
+
+
+def run(*args, input=None):
+    return runner.invoke(app, list(args), input=input)
+
+
+@pytest.mark.parametrize("cmd", [[], ["start"], ["list"], ["show"], ["prove"]])
+def test_every_command_has_help(cmd, home):
+    result = run(*cmd, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.stdout and len(result.stdout.splitlines()) > 5
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and re.fullmatch(r"quiz \d+\.\d+\.\d+\n", result.stdout)
+
+
+def test_list_json_shape(home):
+    result = run("list", "--json")
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert [r["id"] for r in rows] == list(range(1, 21))
+    keys = {"deck", "id", "question", "tags", "state", "due", "reps", "lapses", "stability", "difficulty",
+            "retrievability"}
+    assert all(keys <= set(r) for r in rows)
+    assert rows[0]["state"] == "new" and rows[0]["due"] is None and rows[0]["reps"] == 0
+    assert isinstance(rows[0]["id"], int) and isinstance(rows[0]["tags"], list)
+
+
+def test_list_table_and_filters(home):
+    result = run("list", "--tag", "normalization")
+    assert result.exit_code == 0
+    assert "ConvNeXt" in result.stdout and "Group Normalization" in result.stdout
+    assert "Squeeze" not in result.stdout
+    assert run("list", "--due", "--json").stdout.strip() == "[]"
+
+
+def test_show_json_shape(home):
+    result = run("show", "7", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data == {
+        "deck": "modern-backbones", "id": 7, "question": "Why use $1 \\times 1$ convolutions in bottlenecks?",
+        "answer": ["To reduce dimensionality before the expensive $3 \\times 3$ convolution.",
+                   "Example: Reduce 256 channels to 64. $3 \\times 3$ on 64 channels is $16\\times$ cheaper than on 256."],
+        "tags": ["bottleneck", "efficiency", "convolution"],
+    }
+
+
+def test_show_renders_math(home):
+    result = run("show", "modern-backbones/2")
+    assert result.exit_code == 0
+    assert "1×1 (reduce) → 3×3 → 1×1 (expand)" in result.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["show", "99"], "Error: no question 99 in modern-backbones (ids 1–20)\n"),
+    (["show", "abc"], "Error: question must be a number or deck/number, got 'abc'\n"),
+    (["show", "nope/3"], "Error: no deck 'nope' (decks: modern-backbones)\n"),
+    (["list", "--tag", "nope"], "Error: no question tagged 'nope'\n"),
+    (["start", "--deck", "nope"], "Error: no deck 'nope' (decks: modern-backbones)\n"),
+])
+def test_user_errors_are_one_line_exit_2(home, args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stderr == message
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [["start", "--limit", "0"], ["start", "--new", "-1"],
+                                  ["start", "--retention", "1.5"], ["start", "--limit", "10000000000"]])
+def test_bad_option_values_exit_2(home, args):
+    result = run(*args)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_debug_shows_the_traceback(home):
+    result = run("--debug", "show", "99")
+    assert result.exit_code != 0 and type(result.exception).__name__ == "UsageError"
+
+
+def test_start_from_a_pipe_records_each_rating(home):
+    result = run("start", "--limit", "2", input="\n3\n\n1\n")
+    assert result.exit_code == 0, result.output
+    assert "1/2" in result.stdout and "2/2" in result.stdout
+    assert re.search(r"1 Again \S+ · 2 Hard \S+ · 3 Good \S+ · 4 Easy \S+", result.stdout)
+    assert "Session summary" in result.stdout and "Again 1  Hard 0  Good 1  Easy 0" in result.stdout
+    reviews = Store(home / "quiz.db").reviews()
+    assert [(r.qid, r.rating, r.kind) for r in reviews] == [(1, 3, "review"), (2, 1, "review")]
+    assert all(r.duration_ms is not None and r.after_json for r in reviews)
+
+
+def test_start_quit_and_end_of_input_keep_earlier_ratings(home):
+    assert run("start", input="\n4\n\nq\n").exit_code == 0
+    assert run("start", input="\n2\n").exit_code == 0  # input ends at the next card
+    assert [r.rating for r in Store(home / "quiz.db").reviews()] == [4, 2]
+
+
+def test_start_undo_from_a_pipe(home):
+    result = run("start", "--limit", "3", input="\n3\n\n2\nu\n\n4\nq\n")
+    assert result.exit_code == 0, result.output
+    assert "Undone" in result.stdout
+    assert [(r.qid, r.rating) for r in Store(home / "quiz.db").reviews()] == [(1, 3), (2, 4)]
+
+
+def test_bad_rating_line_asks_again(home):
+    result = run("start", "--limit", "1", input="\n7\n3\n")
+    assert "expected 1–4, u, q" in result.stdout
+    assert [r.rating for r in Store(home / "quiz.db").reviews()] == [3]
+
+
+def test_nothing_due_suggests_cram(home):
+    run("start", "--new", "1", input="\n4\n")
+    result = run("start", "--new", "1")
+    assert result.exit_code == 0
+    assert "Nothing due: the next card is due in" in result.stdout and "quiz start --cram" in result.stdout
+
+
+def test_cram_logs_without_rescheduling(home):
+    run("start", "--limit", "1", input="\n4\n")
+    store = Store(home / "quiz.db")
+    before = store.cards()[("modern-backbones", 1)]["card_json"]
+    result = run("start", "--cram", "--limit", "1", "--tag", "residual", input="\n1\n")
+    assert result.exit_code == 0
+    assert "1 Again cram" in result.stdout
+    assert [r.kind for r in store.reviews()] == ["review", "cram"]
+    assert store.cards()[("modern-backbones", 1)]["card_json"] == before
+
+
+def test_invalid_bank_is_one_line(home, tmp_path, monkeypatch):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("deck: x\ntitle: T\nquestions:\n  - id: 1\n    question: Q\n")
+    monkeypatch.setenv("QUIZ_BANKS", str(bad))
+    result = run("list")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {bad}:4: a question is missing required key 'answer'\n"
+
+
+def test_user_banks_add_decks(home, tmp_path, monkeypatch):
+    (home / "banks").mkdir(parents=True)
+    (home / "banks" / "mine.yaml").write_text("deck: mine\ntitle: T\nquestions:\n  - id: 3\n    question: Q?\n    answer: [A]\n")
+    result = run("show", "mine/3", "--json")
+    assert json.loads(result.stdout)["question"] == "Q?"
+    rows = json.loads(run("list", "--json").stdout)
+    assert len(rows) == 21 and rows[0]["deck"] == "mine"
+
+
+def test_corrupt_database_is_one_line(home):
+    home.mkdir(parents=True)
+    (home / "quiz.db").write_bytes(b"garbage" * 1000)
+    result = run("list")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {home / 'quiz.db'}: not a usable quiz database")
+    assert result.stderr.count("\n") == 1

@@ -1,0 +1,55 @@
+from rich.console import Console
+
+from quiz import render
+from quiz.bank import load_banks, parse_bank
+
+
+def text_of(renderable, width=100):
+    console = Console(width=width, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def test_math_becomes_unicode():
+    m = render.math_to_unicode
+    assert m(r"Two $3 \times 3$ convs.") == "Two 3×3 convs."
+    assert m(r"$1 \times 1$ (reduce) $\to 3 \times 3 \to 1 \times 1$ (expand).") == "1×1 (reduce) → 3×3 → 1×1 (expand)."
+    assert m(r"$x \cdot \sigma(x)$.") == "x·σ(x)."
+    assert m(r"coefficient $\phi$.") == "coefficient φ."
+    assert m(r"is $16\times$ cheaper") == "is 16× cheaper"
+    assert m(r"$\alpha \cdot \beta^2 \cdot \gamma^2 \approx 2$") == "α·β²·γ² ≈ 2"
+
+
+def test_only_math_spans_are_converted():
+    m = render.math_to_unicode
+    # code spans, '%' and '--' outside math stay as written
+    assert m(r"`resnet50(weights=...)` -- 50% of $x$") == r"`resnet50(weights=...)` -- 50% of x"
+    assert m("`$x$` stays") == "`$x$` stays"
+    assert m("costs 5$ and 6$") == "costs 5$ and 6$"
+
+
+def test_every_builtin_answer_renders_without_leftover_latex():
+    for q in load_banks()[0].questions:
+        out = text_of(render.answer_panel(q)) + text_of(render.question_panel(q))
+        assert "\\times" not in out and "$" not in out, q.id
+
+
+def test_bank_text_is_never_rich_markup():
+    bank = parse_bank(
+        "deck: d\ntitle: T\nquestions:\n  - id: 1\n    question: '[bold red]hi[/] [link=http://x]y[/link]'\n"
+        "    answer: [\"\\e[31mred\\e[0m and \\x07bell\"]\n",
+        "t.yaml",
+    )
+    q = bank.questions[0]
+    out = text_of(render.question_panel(q)) + text_of(render.answer_panel(q))
+    assert "[bold red]hi[/]" in out and "[link=http://x]y[/link]" in out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "red and bell" in out
+    assert render.clean("a\x1b]8;;http://x\x07b\x1b[0mc\x00d") == "abcd"
+
+
+def test_question_panel_shows_progress_deck_and_tags():
+    q = load_banks()[0].get(7)
+    out = text_of(render.question_panel(q, "3/12"))
+    assert "3/12" in out and "modern-backbones #7" in out and "bottleneck · efficiency" in out
+    assert "Why use 1×1 convolutions in bottlenecks?" in out

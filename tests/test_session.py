@@ -1,0 +1,125 @@
+from datetime import timedelta
+
+from fsrs import Card, Rating, Scheduler
+
+from quiz import schedule, session
+from quiz.bank import load_banks
+from quiz.store import Store, card_id
+
+QS = list(load_banks()[0].questions)
+
+
+class ScriptedUI:
+    """A UI that answers from a script: 'reveal', 'quit', 'undo', 1–4 or 'prove'."""
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.shown = []
+
+    def _next(self):
+        return self.script.pop(0) if self.script else "quit"
+
+    def question(self, q, progress):
+        self.shown.append((q.id, progress))
+
+    def wait_reveal(self, can_undo):
+        return self._next()
+
+    def answer(self, q):
+        pass
+
+    def ask_rating(self, intervals, can_prove):
+        return self._next()
+
+    def message(self, text):
+        pass
+
+
+def studied(store, qid, due, now):
+    """Put question `qid` in review state, due at `due`."""
+    s = Scheduler(enable_fuzzing=False)
+    card = Card(card_id=card_id("modern-backbones", qid), due=now - timedelta(days=30))
+    card, _ = s.review_card(card, Rating.Good, now - timedelta(days=30))
+    card, _ = s.review_card(card, Rating.Good, now - timedelta(days=29))
+    card.due = due
+    store.record("modern-backbones", qid, 3, now - timedelta(days=29), None, None, card)
+
+
+def test_due_first_most_overdue_first_then_new(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    studied(store, 5, now - timedelta(days=1), now)
+    studied(store, 9, now - timedelta(days=4), now)
+    studied(store, 2, now + timedelta(days=4), now)  # not due
+    items = session.select(QS, store, now, new_per_day=3)
+    assert [i.question.id for i in items] == [9, 5, 1, 3, 4]
+    assert [i.question.id for i in session.select(QS, store, now, new_per_day=3, limit=3)] == [9, 5, 1]
+
+
+def test_new_cards_per_day_counts_todays_first_reviews(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, new_per_day=2))
+    session.study(s, ScriptedUI(["reveal", 3, "reveal", 3]), clock=lambda: now)
+    # both new cards of today are used up: nothing new until tomorrow
+    assert session.select(QS, store, now, new_per_day=2) == []
+    tomorrow = session.select(QS, store, now + timedelta(days=1), new_per_day=2)
+    assert [(i.question.id, i.card is None) for i in tomorrow] == [(1, False), (2, False), (3, True), (4, True)]
+
+
+def test_cram_selects_everything_and_does_not_reschedule(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    studied(store, 2, now + timedelta(days=4), now)
+    items = session.select(QS, store, now, cram=True, new_per_day=0)
+    assert len(items) == 20
+    before = store.cards()[("modern-backbones", 2)]["card_json"]
+    s = session.Session(store, schedule.scheduler(), items[1:2], cram=True)
+    session.study(s, ScriptedUI(["reveal", 1]), clock=lambda: now)
+    assert store.cards()[("modern-backbones", 2)]["card_json"] == before
+    assert [r.kind for r in store.reviews()][-1] == "cram"
+
+
+def test_rating_commits_the_outcome_that_was_shown(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=1))
+    shown = s.outcomes(now)
+    session.study(s, ScriptedUI(["reveal", 4]), clock=lambda: now)
+    (review,) = store.reviews()
+    assert review.rating == 4 and review.before_json is None
+    assert Card.from_json(review.after_json).due == shown[4].due
+
+
+def test_undo_removes_the_rating_and_shows_the_card_again(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=3))
+    ui = ScriptedUI(["reveal", 3, "reveal", 2, "undo", "reveal", 4, "quit"])
+    session.study(s, ui, clock=lambda: now)
+    assert [(r.qid, r.rating) for r in store.reviews()] == [(1, 3), (2, 4)]
+    # 3 was on screen when `u` took back the rating of 2; 2 came up again, then 3
+    assert [q for q, _ in ui.shown] == [1, 2, 3, 2, 3]
+    assert [p for _, p in ui.shown] == ["1/3", "2/3", "3/3", "2/3", "3/3"]
+    assert s.summary(None, now)["ratings"] == {"Again": 0, "Hard": 0, "Good": 1, "Easy": 1}
+
+
+def test_undo_at_the_question_prompt(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=2))
+    session.study(s, ScriptedUI(["reveal", 1, "undo", "quit"]), clock=lambda: now)
+    assert store.reviews() == [] and store.cards() == {}
+
+
+def test_prove_key_runs_the_proof_then_asks_again(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=1))
+    proved = []
+    session.study(s, ScriptedUI(["reveal", "prove", 3]), clock=lambda: now, prove=lambda q: proved.append(q.id))
+    assert proved == [1] and [r.rating for r in store.reviews()] == [3]
+
+
+def test_card_rows(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    studied(store, 4, now - timedelta(days=2), now)
+    rows = session.card_rows(QS, store, schedule.scheduler(), now)
+    assert len(rows) == 20
+    row = rows[3]
+    assert (row["id"], row["state"], row["reps"], row["lapses"]) == (4, "review", 1, 0)
+    assert 0 < row["retrievability"] < 1
+    assert [r["id"] for r in session.card_rows(QS, store, schedule.scheduler(), now, due_only=True)] == [4]

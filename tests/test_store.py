@@ -1,0 +1,94 @@
+import sqlite3
+from datetime import timedelta
+
+import pytest
+from fsrs import Card, Rating, Scheduler
+
+from quiz.errors import QuizError
+from quiz.store import SCHEMA_VERSION, Store, card_id, home
+
+
+def test_migrations_on_a_blank_database(tmp_path):
+    store = Store(tmp_path / "quiz.db")
+    db = store.db
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 10000
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"cards", "reviews"} <= tables
+    store.close()
+    # reopening an up-to-date database migrates nothing and backs nothing up
+    Store(tmp_path / "quiz.db").close()
+    assert not list(tmp_path.glob("*.bak"))
+
+
+def test_home_from_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("QUIZ_HOME", str(tmp_path / "h"))
+    assert home() == tmp_path / "h"
+    monkeypatch.delenv("QUIZ_HOME")
+    assert home().name == "quiz"
+
+
+def test_record_then_undo_restores_state(tmp_path, now):
+    store = Store(tmp_path / "quiz.db")
+    s = Scheduler(enable_fuzzing=False)
+    cid = card_id("d", 1)
+    first, _ = s.review_card(Card(card_id=cid, due=now), Rating.Good, now)
+    r1 = store.record("d", 1, 3, now, 1200, None, first)
+    later = now + timedelta(days=3)
+    second, _ = s.review_card(first, Rating.Again, later)
+    r2 = store.record("d", 1, 1, later, 900, first, second)
+    assert [r.rating for r in store.reviews()] == [3, 1]
+    assert Card.from_json(store.cards()[("d", 1)]["card_json"]).to_dict() == second.to_dict()
+    store.undo(r2)
+    assert [r.id for r in store.reviews()] == [r1]
+    assert Card.from_json(store.cards()[("d", 1)]["card_json"]).to_dict() == first.to_dict()
+    store.undo(r1)
+    assert store.reviews() == [] and store.cards() == {}
+
+
+def test_cram_is_logged_but_does_not_reschedule(tmp_path, now):
+    store = Store(tmp_path / "quiz.db")
+    card = Card(card_id=card_id("d", 1), due=now)
+    store.record("d", 1, 3, now, None, card, card, kind="cram")
+    assert [r.kind for r in store.reviews()] == ["cram"]
+    assert store.cards() == {}
+
+
+def test_counts_reps_and_lapses(tmp_path, now):
+    store = Store(tmp_path / "quiz.db")
+    s = Scheduler(enable_fuzzing=False)
+    card, t = None, now
+    for rating in (3, 3, 1, 3):
+        before = card
+        card, _ = s.review_card(card or Card(card_id=card_id("d", 1), due=t), Rating(rating), t)
+        store.record("d", 1, rating, t, None, before, card)
+        t = card.due
+    # the Again came while the card was in review: one lapse
+    assert store.counts()[("d", 1)] == (4, 1)
+
+
+def test_not_a_database_is_one_clear_error_and_untouched(tmp_path):
+    path = tmp_path / "quiz.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    before = path.read_bytes()
+    with pytest.raises(QuizError, match=r"quiz.db: not a usable quiz database .* move it away"):
+        Store(path)
+    assert path.read_bytes() == before
+
+
+def test_future_schema_version_is_refused(tmp_path):
+    path = tmp_path / "quiz.db"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    db.close()
+    with pytest.raises(QuizError, match="newer than this quiz understands"):
+        Store(path)
+
+
+def test_a_committed_rating_is_visible_to_another_connection(tmp_path, now):
+    store = Store(tmp_path / "quiz.db")
+    card = Card(card_id=card_id("d", 1), due=now)
+    store.record("d", 1, 3, now, None, None, card)
+    other = sqlite3.connect(tmp_path / "quiz.db")
+    assert other.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 1
