@@ -8,7 +8,6 @@ import re
 from datetime import datetime, timedelta
 
 from rich.console import Console, Group
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -47,7 +46,9 @@ def math_to_unicode(text: str) -> str:
     return CODE_OR_MATH.sub(lambda m: m[0] if m[1] else _math(m[2]), text)
 
 
-def markdown(text: str) -> Markdown:
+def markdown(text: str):
+    from rich.markdown import Markdown  # 30 ms: only where Markdown is drawn
+
     return Markdown(math_to_unicode(clean(text)))
 
 

@@ -1,0 +1,91 @@
+"""`quiz start` in a real pseudo-terminal: single keys, undo, Ctrl-C."""
+
+import sqlite3
+import sys
+
+import pexpect
+import pytest
+
+ANSWER = "Answer"
+RATE = "4 Easy"
+
+
+def spawn(home, *args):
+    env = {"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin", "TERM": "xterm", "COLUMNS": "100", "LINES": "40"}
+    return pexpect.spawn(sys.executable, ["-m", "quiz", "start", *args], env=env, encoding="utf-8", timeout=30,
+                         dimensions=(40, 100))
+
+
+def ratings(home):
+    db = sqlite3.connect(home / "quiz.db")
+    return db.execute("SELECT qid, rating FROM reviews ORDER BY id").fetchall()
+
+
+def test_space_reveals_digit_rates_u_undoes_ctrl_c_quits(home):
+    child = spawn(home, "--limit", "5")
+    child.expect("1/5")
+    child.expect("Space/Enter: show answer")
+    child.send(" ")  # Space reveals, no Enter needed
+    child.expect(ANSWER)
+    child.expect(RATE)
+    child.send("3")  # a digit rates at once
+    child.expect("2/5")
+    child.expect("show answer")
+    child.send("\r")  # Enter reveals too
+    child.expect(RATE)
+    child.send("1")
+    child.expect("3/5")
+    child.expect("u: undo")
+    child.send("u")  # back to card 2, its rating removed
+    child.expect("Undone")
+    child.expect("2/5")
+    child.expect("show answer")
+    assert ratings(home) == [(1, 3)]
+    child.send(" ")
+    child.expect(RATE)
+    child.send("4")
+    child.expect("3/5")
+    child.expect("show answer")
+    child.sendintr()  # Ctrl-C behaves like q
+    child.expect("Session summary")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert ratings(home) == [(1, 3), (2, 4)]
+    assert sqlite3.connect(home / "quiz.db").execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_ctrl_c_at_the_rating_prompt_and_q(home):
+    child = spawn(home)
+    child.expect("show answer")
+    child.send(" ")
+    child.expect(RATE)
+    child.send("2")
+    child.expect("2/10")
+    child.expect("show answer")
+    child.send(" ")
+    child.expect(RATE)
+    child.sendintr()
+    child.expect("Session summary")
+    child.expect(pexpect.EOF)
+    assert ratings(home) == [(1, 2)]
+    child = spawn(home)
+    child.expect("show answer")
+    child.send("q")
+    child.expect("Session summary")
+    child.expect(pexpect.EOF)
+    assert ratings(home) == [(1, 2)]
+
+
+@pytest.mark.parametrize("key", ["x", "9"])
+def test_other_keys_are_ignored(home, key):
+    child = spawn(home, "--limit", "1")
+    child.expect("show answer")
+    child.send(key)
+    child.send(" ")
+    child.expect(RATE)
+    child.send(key)
+    child.send("3")
+    child.expect("Session summary")
+    child.expect(pexpect.EOF)
+    assert ratings(home) == [(1, 3)]
