@@ -247,12 +247,14 @@ def bank_paths() -> list[tuple[Path, bool]]:
     return paths
 
 
-def load_banks(paths: list[Path] | None = None) -> list[Bank]:
-    """All banks in the given files and folders (default: bank_paths()), sorted by deck.
+def load_banks(paths: list[Path] | None = None, extra: list[Path] = ()) -> list[Bank]:
+    """All banks in the given files and folders (default: bank_paths()), plus
+    `extra` ones (--bank), sorted by deck.
 
     Two banks declaring one deck are an error naming both files.
     """
     entries = bank_paths() if paths is None else [(Path(p), True) for p in paths]
+    entries += [(Path(p), True) for p in extra]
     banks: dict[str, Bank] = {}
     for entry, required in entries:
         if entry.is_dir():
@@ -283,8 +285,14 @@ def deck_of(banks: list[Bank], deck: str) -> Bank:
 DEFAULT_DECK = "modern-backbones"
 
 
+def default_deck() -> str:
+    from quiz import config
+
+    return config.load()["default_deck"]
+
+
 def find(banks: list[Bank], ref: str, deck: str | None = None) -> Question:
-    """A question by `N` (in `deck`, default modern-backbones) or `deck/N`."""
+    """A question by `N` (in `deck`, default: the configured default deck) or `deck/N`."""
     from quiz.errors import UsageError
 
     ref = str(ref).strip()
@@ -292,7 +300,7 @@ def find(banks: list[Bank], ref: str, deck: str | None = None) -> Question:
         deck, _, ref = ref.rpartition("/")
     if not ref.isascii() or not ref.isdigit() or len(ref) > 9:
         raise UsageError(f"question must be a number or deck/number, got {ref!r}")
-    bank = deck_of(banks, deck or DEFAULT_DECK)
+    bank = deck_of(banks, deck or default_deck())
     q = bank.get(int(ref))
     if q is None:
         raise UsageError(f"no question {int(ref)} in {bank.deck} (ids {bank.id_range})")

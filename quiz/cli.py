@@ -29,6 +29,7 @@ state = {"debug": False}
 DeckOpt = typer.Option(None, "--deck", "-d", help="Only this deck (default: all decks; ids refer to modern-backbones).")
 TagOpt = typer.Option(None, "--tag", "-t", help="Only questions with this tag.")
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
+BankOpt = typer.Option(None, "--bank", "-b", help="Also load this bank file or folder (repeatable).")
 
 
 def command(*args, **kwargs):
@@ -68,10 +69,10 @@ def main_options(
     state["debug"] = debug
 
 
-def _banks():
+def _banks(extra=None):
     from quiz.bank import load_banks
 
-    return load_banks()
+    return load_banks(extra=extra or [])
 
 
 def _open():
@@ -86,8 +87,8 @@ def _now():
     return utcnow()
 
 
-def _check_retention(retention: float) -> float:
-    if not 0 < retention < 1:
+def _check_retention(retention: Optional[float]) -> Optional[float]:
+    if retention is not None and not 0 < retention < 1:
         raise typer.BadParameter("must be between 0 and 1 (exclusive), e.g. 0.9", param_hint="--retention")
     return retention
 
@@ -96,25 +97,30 @@ def _check_retention(retention: float) -> float:
 def start(
     deck: Optional[str] = DeckOpt,
     tag: Optional[str] = TagOpt,
-    new: int = typer.Option(10, "--new", min=0, max=100_000, help="At most this many new cards today."),
+    new: Optional[int] = typer.Option(None, "--new", min=0, max=100_000, help="At most this many new cards today (default: the new_per_day setting, 10)."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, max=100_000, help="At most this many cards in total."),
     shuffle: bool = typer.Option(False, "--shuffle", help="Shuffle the selected cards."),
     cram: bool = typer.Option(False, "--cram", help="Study all selected cards, due or not; answers are logged but do not reschedule."),
-    retention: float = typer.Option(0.9, "--retention", callback=_check_retention, help="Desired retention for scheduling (0–1)."),
+    retention: Optional[float] = typer.Option(None, "--retention", callback=_check_retention, help="Desired retention for scheduling, 0–1 (default: the retention setting, 0.9)."),
     prove: bool = typer.Option(False, "--prove", help="Run each card's proof after revealing the answer."),
+    bank_paths: Optional[list[Path]] = BankOpt,
 ):
     """Study: due cards first (most overdue first), then new ones.
 
     Keys: Space/Enter reveal · 1–4 rate (Again/Hard/Good/Easy) · u undo · p prove · q quit.
     From a pipe: one line reveals, the next holds 1–4, u or q.
     """
-    from quiz import bank, render, schedule, session
+    from quiz import bank, config, render, schedule, session
     from quiz.ui import ConsoleUI
 
-    questions = bank.select(_banks(), deck, tag)
+    settings = config.load()
+    new = settings["new_per_day"] if new is None else new
+    retention = settings["retention"] if retention is None else retention
+    questions = bank.select(_banks(bank_paths), deck, tag)
     store = _open()
     now = _now()
-    items = session.select(questions, store, now, new_per_day=new, limit=limit, shuffle=shuffle, cram=cram)
+    items = session.select(questions, store, now, new_per_day=new, reviews_per_day=settings["reviews_per_day"],
+                           limit=limit, shuffle=shuffle, cram=cram)
     console = render.console()
     if not items:
         nxt = session.next_due(store, questions)
@@ -137,11 +143,12 @@ def list_(
     tag: Optional[str] = TagOpt,
     due: bool = typer.Option(False, "--due", help="Only cards due for review now."),
     as_json: bool = JsonOpt,
+    bank_paths: Optional[list[Path]] = BankOpt,
 ):
     """List questions with their state, due date, stability and retrievability."""
     from quiz import bank, render, schedule, session
 
-    questions = bank.select(_banks(), deck, tag)
+    questions = bank.select(_banks(bank_paths), deck, tag)
     now = _now()
     rows = session.card_rows(questions, _open(), schedule.scheduler(), now, due_only=due)
     if as_json:
@@ -163,11 +170,12 @@ def show(
     deck: Optional[str] = DeckOpt,
     as_json: bool = JsonOpt,
     prove: bool = typer.Option(False, "--prove", help="Also run the answer's proof."),
+    bank_paths: Optional[list[Path]] = BankOpt,
 ):
     """Show one question and its answer."""
     from quiz import bank, render
 
-    q = bank.find(_banks(), question, deck)
+    q = bank.find(_banks(bank_paths), question, deck)
     if as_json:
         print(json.dumps({"deck": q.deck, "id": q.id, "question": q.question, "answer": list(q.answer),
                           "tags": list(q.tags)}, ensure_ascii=False, indent=2))
@@ -187,13 +195,14 @@ def prove(
     code: bool = typer.Option(False, "--code", help="Print the proof's source before running it."),
     as_json: bool = JsonOpt,
     weights: Optional[Path] = typer.Option(None, "--weights", help="A local state dict for proofs that use pretrained weights (e.g. VGG-16 for 11)."),
+    bank_paths: Optional[list[Path]] = BankOpt,
 ):
     """Run the experiment behind an answer: each claim, the measured value, a verdict."""
     from quiz import bank, proofs, render
     from quiz.errors import UsageError
 
     options = {"weights": str(weights) if weights else None}
-    banks = _banks()
+    banks = _banks(bank_paths)
     if all_ == (question is not None):
         raise UsageError("give a question id (quiz prove 7) or --all, not both")
     console = render.console()
@@ -211,7 +220,7 @@ def prove(
             return
         _prove_inline(console, q, options)
         return
-    todo = [q for q in bank.select(banks, deck or bank.DEFAULT_DECK) if q.proof]
+    todo = [q for q in bank.select(banks, deck or bank.default_deck()) if q.proof]
     results = []
     from rich.progress import Progress
 

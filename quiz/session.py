@@ -37,9 +37,9 @@ def start_of_day(now: datetime) -> datetime:
 
 
 def select(questions: list[Question], store: Store, now: datetime, *, new_per_day: int = 10,
-           limit: int | None = None, shuffle: bool = False, cram: bool = False,
+           reviews_per_day: int | None = None, limit: int | None = None, shuffle: bool = False, cram: bool = False,
            rng: random.Random | None = None) -> list[Item]:
-    """Due cards (most overdue first), then new cards up to today's allowance.
+    """Due cards (most overdue first), then new cards, each up to today's allowance.
 
     With `cram`, every given card in bank order, due or not. `limit` caps the total.
     """
@@ -49,7 +49,10 @@ def select(questions: list[Question], store: Store, now: datetime, *, new_per_da
         chosen = items
     else:
         due = sorted((i for i in items if i.card is not None and i.card.due <= now), key=lambda i: i.card.due)
-        allowance = max(0, new_per_day - store.new_cards_since(start_of_day(now)))
+        today = start_of_day(now)
+        if reviews_per_day is not None:
+            due = due[: max(0, reviews_per_day - store.reviews_since(today))]
+        allowance = max(0, new_per_day - store.new_cards_since(today))
         new = [i for i in items if i.card is None][:allowance]
         chosen = due + new
     chosen = chosen[:limit] if limit is not None else chosen

@@ -178,6 +178,13 @@ class Store:
 
 
 
+    def reviews_since(self, since: datetime) -> int:
+        """Reviews of cards that were not new, since `since` (counts against the daily review limit)."""
+        return self.db.execute(
+            "SELECT COUNT(*) FROM reviews WHERE kind = 'review' AND before_json IS NOT NULL AND reviewed_at >= ?",
+            (iso(since),),
+        ).fetchone()[0]
+
     # -- writing: one transaction per rating ----------------------------------------
 
     def record(self, deck, qid, rating, now, duration_ms, before, after, kind="review") -> int:

@@ -1,0 +1,114 @@
+"""Settings: a TOML file, $QUIZ_HOME/config.toml, validated key by key.
+
+Read with the standard library's tomllib, written with tomli_w.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from quiz.errors import QuizError, UsageError
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: object
+    help: str
+    parse: callable  # str -> value, raises ValueError with a message
+
+
+def _int_range(lo, hi):
+    def parse(text):
+        try:
+            value = int(str(text))
+        except ValueError:
+            raise ValueError(f"expected a whole number from {lo} to {hi}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"expected a whole number from {lo} to {hi}")
+        return value
+
+    return parse
+
+
+def _retention(text):
+    try:
+        value = float(str(text))
+    except ValueError:
+        raise ValueError("expected a number between 0.7 and 0.99, e.g. 0.9") from None
+    if not 0.7 <= value <= 0.99:
+        raise ValueError("expected a number between 0.7 and 0.99, e.g. 0.9")
+    return value
+
+
+def _deck(text):
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", str(text)):
+        raise ValueError("expected a deck slug (lowercase letters, digits, '-')")
+    return str(text)
+
+
+SETTINGS = {
+    s.key: s
+    for s in [
+        Setting("new_per_day", 10, "new cards introduced per day", _int_range(0, 10_000)),
+        Setting("reviews_per_day", 200, "reviews per day (due cards beyond this wait)", _int_range(0, 100_000)),
+        Setting("retention", 0.9, "desired retention: the recall probability FSRS schedules for", _retention),
+        Setting("default_deck", "modern-backbones", "deck that a bare question number refers to", _deck),
+    ]
+}
+
+
+def path() -> Path:
+    from quiz.store import home
+
+    return home() / "config.toml"
+
+
+def load() -> dict:
+    """All settings: the file's values over the defaults. A broken file is a one-line error."""
+    values = {k: s.default for k, s in SETTINGS.items()}
+    p = path()
+    if not p.exists():
+        return values
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
+        raise QuizError(f"{p}: cannot read settings: {e}") from None
+    for key, value in data.items():
+        if key not in SETTINGS:
+            raise QuizError(f"{p}: unknown setting {key!r} (known: {', '.join(SETTINGS)})")
+        try:
+            values[key] = SETTINGS[key].parse(value)
+        except ValueError as e:
+            raise QuizError(f"{p}: {key}: {e}") from None
+    return values
+
+
+def get(key: str):
+    if key not in SETTINGS:
+        raise UsageError(f"unknown setting {key!r} (known: {', '.join(SETTINGS)})")
+    return load()[key]
+
+
+def set_value(key: str, text: str):
+    """Validate and store one setting; returns the parsed value."""
+    import tomli_w
+
+    if key not in SETTINGS:
+        raise UsageError(f"unknown setting {key!r} (known: {', '.join(SETTINGS)})")
+    try:
+        value = SETTINGS[key].parse(text)
+    except ValueError as e:
+        raise UsageError(f"{key}: {e}") from None
+    values = load()
+    values[key] = value
+    stored = {k: v for k, v in values.items() if v != SETTINGS[k].default or k == key}
+    p = path()
+    p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = p.with_suffix(".tmp")
+    tmp.write_text(tomli_w.dumps(stored), encoding="utf-8")
+    tmp.replace(p)
+    return value
