@@ -35,6 +35,7 @@ PROOF_NAME = re.compile(r"q\d{2}_[a-z0-9_]+\Z")
 TAG = re.compile(r"[a-z0-9][a-z0-9_.+-]{0,39}\Z")
 MAX_BANK_BYTES = 20_000_000
 MAX_TEXT = 20_000  # characters in one question or answer bullet
+MAX_ID = 1_000_000_000
 
 DECK_KEYS = {"deck", "title", "day", "phase", "week", "topic", "description", "questions"}
 QUESTION_KEYS = {"id", "question", "answer", "tags", "proof"}
@@ -161,8 +162,12 @@ def _parse(text: str, path: str):
         mark = e.problem_mark or e.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
         raise BankError(f"{where}: YAML syntax error: {e.problem or e.context}") from None
-    except yaml.YAMLError as e:  # reader errors (bad characters) carry no mark
-        raise BankError(f"{path}: not valid YAML: {e}") from None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow (NUL, other controls)
+        line = text[: e.position].count("\n") + 1
+        code = e.character if isinstance(e.character, int) else ord(e.character)
+        raise BankError(f"{path}:{line}: not valid YAML: control character U+{code:04X} is not allowed") from None
+    except yaml.YAMLError as e:
+        raise BankError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from None
     except RecursionError:
         raise BankError(f"{path}: nesting too deep") from None
 
@@ -187,8 +192,8 @@ def parse_bank(text: str, path: str = "<bank>") -> Bank:
     for item in items:
         q = b.mapping(item, "a question", QUESTION_KEYS, ["id", "question", "answer"])
         qid = b.integer(q["id"], "id")
-        if qid < 1:
-            b.fail(q["id"], f"id must be a positive integer, got {qid}")
+        if not 1 <= qid <= MAX_ID:
+            b.fail(q["id"], f"id must be an integer from 1 to {MAX_ID:,}, got {qid}")
         if qid in first_line:
             b.fail(q["id"], f"duplicate id {qid} (first used at line {first_line[qid]})")
         first_line[qid] = q["id"].start_mark.line + 1
@@ -298,6 +303,8 @@ def find(banks: list[Bank], ref: str, deck: str | None = None) -> Question:
     ref = str(ref).strip()
     if "/" in ref:
         deck, _, ref = ref.rpartition("/")
+        if not deck:
+            raise UsageError(f"expected deck/number, got {'/' + ref!r}")
     if not ref.isascii() or not ref.isdigit() or len(ref) > 9:
         raise UsageError(f"question must be a number or deck/number, got {ref!r}")
     bank = deck_of(banks, deck or default_deck())

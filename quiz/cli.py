@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Optional
@@ -45,6 +46,14 @@ def command(*args, **kwargs):
                     raise
                 print(f"Error: {e}", file=sys.stderr)
                 raise typer.Exit(e.exit_code) from None
+            except sqlite3.DatabaseError as e:  # a damaged or unwritable database, found mid-command
+                if state["debug"]:
+                    raise
+                from quiz.store import home
+
+                print(f"Error: {home() / 'quiz.db'}: database error ({e}); move the file away or restore "
+                      "a backup (quiz.db.v*.bak) and run again", file=sys.stderr)
+                raise typer.Exit(1) from None
 
         return app.command(*args, **kwargs)(wrapper)
 

@@ -54,6 +54,18 @@ MIGRATIONS = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def _statements(script: str):
+    """Split a migration script into complete SQL statements."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            yield statement
+            statement = ""
+    if statement.strip():
+        yield statement
+
+
 def iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
@@ -99,7 +111,10 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as e:
             raise QuizError(f"cannot create the data folder {self.path.parent}: {e.strerror}") from None
+        created = not self.path.exists()
         self.db = self._connect()
+        if created:
+            os.chmod(self.path, 0o600)  # your study history is yours alone
 
     @classmethod
     def open_home(cls) -> "Store":
@@ -136,14 +151,17 @@ class Store:
             with sqlite3.connect(backup) as dst:
                 db.backup(dst)
         for target in range(version, SCHEMA_VERSION):
-            # one script, one transaction: a migration applies whole or not at all
+            # one transaction per migration: it applies whole or not at all; under the
+            # write lock, re-check the version (another process may have just migrated)
+            db.execute("BEGIN IMMEDIATE")
             try:
-                db.executescript(
-                    f"BEGIN IMMEDIATE; {MIGRATIONS[target]}; PRAGMA user_version = {target + 1}; COMMIT;"
-                )
+                if db.execute("PRAGMA user_version").fetchone()[0] <= target:
+                    for statement in _statements(MIGRATIONS[target]):
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {target + 1}")
+                db.execute("COMMIT")
             except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
+                db.execute("ROLLBACK")
                 raise
 
     def close(self) -> None:

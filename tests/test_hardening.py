@@ -1,0 +1,318 @@
+"""Hostile input, damaged state, crashes and concurrency: nothing is lost, nothing runs, no tracebacks."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pexpect
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from quiz import store as store_mod
+from quiz.bank import BankError, parse_bank
+from quiz.cli import app
+from quiz.errors import QuizError
+from quiz.store import Store
+
+runner = CliRunner()
+QUESTION = "  - id: 1\n    question: Q?\n    answer: [A]\n"
+
+
+def env_for(home):
+    return dict(os.environ, QUIZ_HOME=str(home), COLUMNS="100")
+
+
+def reviews(home):
+    db = sqlite3.connect(home / "quiz.db")
+    try:
+        return db.execute("SELECT qid, rating FROM reviews ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+def integrity(home):
+    db = sqlite3.connect(home / "quiz.db")
+    try:
+        return db.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        db.close()
+
+
+# -- crashes ---------------------------------------------------------------------------
+
+def test_sigkill_mid_session_keeps_every_committed_rating(home):
+    child = pexpect.spawn(sys.executable, ["-m", "quiz", "start"], env=env_for(home), encoding="utf-8",
+                          timeout=30, dimensions=(40, 100))
+    for n, rating in enumerate([3, 1, 4], start=1):
+        child.expect(f"{n}/10")
+        child.expect("show answer")
+        child.send(" ")
+        child.expect("4 Easy")
+        child.send(str(rating))
+    child.expect("4/10")  # the next card is on screen: the third rating is committed
+    child.send(" ")  # ...and the fourth card is revealed, mid-answer, when we kill it
+    child.expect("4 Easy")
+    os.kill(child.pid, signal.SIGKILL)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.signalstatus == signal.SIGKILL
+    assert reviews(home) == [(1, 3), (2, 1), (3, 4)]
+    assert integrity(home) == "ok"
+    # and the next session carries on from there
+    result = runner.invoke(app, ["list", "--json"], env={"QUIZ_HOME": str(home)})
+    assert result.exit_code == 0
+
+
+# -- concurrency ---------------------------------------------------------------------
+
+def test_two_sessions_at_once_record_every_rating(home):
+    cmd = [sys.executable, "-m", "quiz", "start", "--cram", "--limit", "15"]
+    a = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         env=env_for(home), text=True)
+    b = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         env=env_for(home), text=True)
+    for i in range(15):  # interleave the two sessions' answers
+        for proc, rating in ((a, 3), (b, 2)):
+            proc.stdin.write(f"\n{rating}\n")
+            proc.stdin.flush()
+        time.sleep(0.01)
+    _, err_a = a.communicate(timeout=60)
+    _, err_b = b.communicate(timeout=60)
+    assert a.returncode == b.returncode == 0, err_a + err_b
+    assert "locked" not in err_a + err_b
+    rows = reviews(home)
+    assert len(rows) == 30
+    assert sorted(r for _, r in rows) == [2] * 15 + [3] * 15
+    assert integrity(home) == "ok"
+
+
+def test_concurrent_writers_wait_instead_of_failing(tmp_path, now):
+    from fsrs import Card
+
+    second = Store(tmp_path / "q.db")
+    first = sqlite3.connect(tmp_path / "q.db", isolation_level=None, check_same_thread=False)
+    first.execute("BEGIN IMMEDIATE")  # another process holds the write lock for a moment
+    card = Card(card_id=1, due=now)
+
+    def release():
+        time.sleep(0.5)
+        first.execute("COMMIT")
+
+    import threading
+
+    t = threading.Thread(target=release)
+    t.start()
+    second.record("d", 1, 3, now, None, None, card)
+    t.join()
+    assert len(second.reviews()) == 1
+
+
+# -- bad state -------------------------------------------------------------------------
+
+def make_history(home):
+    result = runner.invoke(app, ["start", "--limit", "3"], input="\n3\n\n3\n\n3\n", env={"QUIZ_HOME": str(home)})
+    assert result.exit_code == 0
+    db = sqlite3.connect(home / "quiz.db")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty-pages"])
+def test_damaged_database_is_one_line_and_untouched(home, damage):
+    make_history(home)
+    path = home / "quiz.db"
+    data = path.read_bytes()
+    for extra in home.glob("quiz.db-*"):
+        extra.unlink()
+    if damage == "garbage":
+        path.write_bytes(b"not a database at all " * 500)
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 3])
+    else:
+        path.write_bytes(data[:100] + b"\0" * (len(data) - 100))
+    before = path.read_bytes()
+    for args in (["list"], ["start"], ["show", "1"]):
+        result = runner.invoke(app, args, env={"QUIZ_HOME": str(home)}, input="\n3\n")
+        if args[0] == "show":
+            assert result.exit_code == 0  # show needs no database
+            continue
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith(f"Error: {path}: ")
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+        assert "move" in result.stderr  # says what to do
+    assert path.read_bytes() == before
+
+
+def test_future_schema_version_is_refused_untouched(home):
+    make_history(home)
+    path = home / "quiz.db"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # into the main file, so the bytes below are all of it
+    db.close()
+    before = path.read_bytes()
+    result = runner.invoke(app, ["list"], env={"QUIZ_HOME": str(home)})
+    assert result.exit_code == 1
+    assert "schema version 99 is newer than this quiz understands" in result.stderr
+    assert "upgrade quiz" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_read_only_database_is_one_line(home, monkeypatch):
+    make_history(home)
+    real_connect = sqlite3.connect
+
+    def read_only(path, *args, **kwargs):  # as if the file were not writable (tests run as root)
+        return real_connect(f"file:{path}?mode=ro", *args, uri=True, **kwargs)
+
+    monkeypatch.setattr(store_mod.sqlite3, "connect", read_only)
+    result = runner.invoke(app, ["start", "--limit", "1"], input="\n3\n", env={"QUIZ_HOME": str(home)})
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {home / 'quiz.db'}: ")
+    assert "readonly" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_migrations_back_up_existing_data_first(tmp_path, monkeypatch, now):
+    from fsrs import Card
+
+    path = tmp_path / "quiz.db"
+    s = Store(path)
+    s.record("d", 1, 3, now, None, None, Card(card_id=1, due=now))
+    s.close()
+    extra = "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)"
+    monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS + [extra])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", len(store_mod.MIGRATIONS))
+    s = Store(path)
+    version = store_mod.SCHEMA_VERSION
+    assert s.db.execute("PRAGMA user_version").fetchone()[0] == version
+    backup = tmp_path / f"quiz.db.v{version - 1}.bak"
+    assert backup.exists()
+    old = sqlite3.connect(backup)
+    assert old.execute("PRAGMA user_version").fetchone()[0] == version - 1
+    assert old.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 1
+
+
+def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
+    path = tmp_path / "quiz.db"
+    Store(path).close()
+    broken = "CREATE TABLE half (x); CREATE TABLE half (x)"  # the second statement fails
+    monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS + [broken])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", len(store_mod.MIGRATIONS))
+    with pytest.raises(QuizError):
+        Store(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(store_mod.MIGRATIONS) - 1
+    assert not db.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchall()
+
+
+def test_database_file_is_private(home):
+    make_history(home)
+    assert (home / "quiz.db").stat().st_mode & 0o777 == 0o600
+    assert home.stat().st_mode & 0o777 == 0o700
+
+
+# -- hostile banks ---------------------------------------------------------------------
+
+BOMB = "deck: d\ntitle: T\nquestions:\n  - id: 1\n    question: Q\n    answer: &a [lol, lol, lol, lol, lol]\n" + "".join(
+    f"  - id: {i}\n    question: Q\n    answer: *a\n" for i in range(2, 50))
+
+
+@pytest.mark.parametrize("text,message", [
+    (BOMB, "b.yaml:6: YAML aliases (*name) are not allowed in banks"),  # the anchored value's line
+    ("deck: d\ntitle: T\nquestions:\n  - id: 1\n    question: " + "x" * 10_000_000 + "\n    answer: [a]\n",
+     "b.yaml:5: question 1 is too long (10,000,000 characters; at most 20,000)"),
+    ("deck: d\ntitle: !!python/name:os.system\nquestions: []\n", "b.yaml:2: title must be a string"),
+    ("deck: d\ntitle: T\nquestions: !!python/object/new:os.system [echo]\n", "b.yaml:3: questions must be a list of strings"),
+    ("deck: d\ntitle: \"a\x00b\"\nquestions: []\n", "b.yaml:2: not valid YAML: control character U+0000 is not allowed"),
+    ("deck: d\ntitle: \"a\\0b\"\nquestions: []\n", "b.yaml:2: title contains a NUL character"),
+    ("deck: d\ntitle: T\nquestions:\n  - id: 99999999999999999999\n    question: Q\n    answer: [a]\n",
+     "b.yaml:4: id must be an integer from 1 to 1,000,000,000, got 99999999999999999999"),
+    ("deck: d\ntitle: T\nquestions:\n  - <<: {id: 1}\n    question: Q\n    answer: [a]\n",
+     "b.yaml:4: keys of a question must be plain names"),
+])
+def test_hostile_banks_are_rejected_with_a_place(text, message):
+    start = time.monotonic()
+    with pytest.raises(BankError) as e:
+        parse_bank(text, "b.yaml")
+    assert str(e.value) == message
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.parametrize("nested", ["[" * 100_000 + "]" * 100_000, "{a: " * 50_000 + "1" + "}" * 50_000])
+def test_deep_nesting_is_a_located_error(nested):
+    with pytest.raises(BankError, match=r"^b.yaml:3:\d+: "):
+        parse_bank("deck: d\ntitle: T\nquestions: " + nested + "\n", "b.yaml")
+
+
+def test_markup_and_escapes_are_shown_inert(home, monkeypatch, tmp_path):
+    bank = tmp_path / "evil.yaml"
+    bank.write_text(
+        "deck: evil\ntitle: T\nquestions:\n  - id: 1\n"
+        "    question: \"[bold red]boom[/] [link=file:///etc/passwd]x[/link] \\e[2J\\e]0;title\\a\"\n"
+        "    answer: [\"\\e[31mred\\e[0m\", '[blink]b[/blink]']\n")
+    result = runner.invoke(app, ["show", "evil/1", "--bank", str(bank)], env={"QUIZ_HOME": str(home)})
+    assert result.exit_code == 0
+    assert "[bold red]boom[/]" in result.stdout and "[link=file:///etc/passwd]x[/link]" in result.stdout
+    assert "[blink]b[/blink]" in result.stdout
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+
+
+yaml_scalars = st.one_of(st.text(max_size=20), st.integers(-5, 10**12), st.booleans(), st.none(), st.floats())
+yaml_values = st.recursive(yaml_scalars, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(
+    st.sampled_from(["deck", "title", "questions", "id", "question", "answer", "tags", "proof", "x"]) | st.text(max_size=5),
+    kids, max_size=5), max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(yaml_values)
+def test_fuzz_structured_banks(value):
+    text = yaml.safe_dump(value, allow_unicode=True)
+    try:
+        bank = parse_bank(text, "f.yaml")
+    except BankError as e:
+        assert str(e).startswith("f.yaml:") and "\n" not in str(e)
+    else:
+        assert bank.questions
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_fuzz_raw_text(text):
+    try:
+        parse_bank(text, "f.yaml")
+    except BankError as e:
+        assert str(e).startswith("f.yaml") and "\n" not in str(e)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_fuzz_bytes_from_disk(tmp_path_factory, data):
+    from quiz.bank import load_bank
+
+    path = tmp_path_factory.mktemp("fz") / "b.yaml"
+    path.write_bytes(data)
+    try:
+        load_bank(path)
+    except BankError as e:
+        assert str(e).startswith(str(path)) and "\n" not in str(e)
+
+
+# -- CLI input ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["show", "0"], ["show", "-3"], ["show", "１"], ["show", "1e3"], ["show", "99999999999999999999"],
+    ["show", "modern-backbones/"], ["show", "/7"], ["show", "a/b/7"], ["show", "７"], ["show", "\u202e7"],
+    ["start", "--limit", "-1"], ["start", "--new", "99999999999"], ["start", "--deck", "ü"],
+    ["list", "--tag", "\x1b[31m"], ["prove", "0"], ["show", ""],
+])
+def test_odd_cli_input_is_a_clear_usage_error(home, args):
+    result = runner.invoke(app, args, env={"QUIZ_HOME": str(home)})
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.strip() and result.stderr.count("\n") <= 4
