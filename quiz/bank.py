@@ -16,6 +16,7 @@ Schema (see docs/banks.md):
         answer: ["bullet in Markdown", ...]   # non-empty strings
         tags: [resnet]              # optional
         proof: q01_why_resnet       # optional, a module in quiz/proofs
+        keywords: [[gradient, skip|shortcut], []]   # optional: key terms per answer bullet
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ MAX_TEXT = 20_000  # characters in one question or answer bullet
 MAX_ID = 1_000_000_000
 
 DECK_KEYS = {"deck", "title", "day", "phase", "week", "topic", "description", "questions"}
-QUESTION_KEYS = {"id", "question", "answer", "tags", "proof"}
+QUESTION_KEYS = {"id", "question", "answer", "tags", "proof", "keywords"}
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"
 
@@ -56,6 +57,7 @@ class Question:
     tags: tuple[str, ...] = ()
     proof: str | None = None
     source: str = ""  # file:line where the question is defined
+    keywords: tuple[tuple[str, ...], ...] = ()  # key terms per answer bullet, for typed answers; () = derive
 
     @property
     def key(self) -> str:
@@ -211,17 +213,46 @@ def parse_bank(text: str, path: str = "<bank>") -> Bank:
             proof = b.text(q["proof"], "proof")
             if not PROOF_NAME.match(proof):
                 b.fail(q["proof"], f"proof {proof!r} must name a module like q07_one_by_one")
+        keywords = _keywords(b, q["keywords"], qid, len(answer)) if "keywords" in q else ()
         questions.append(
-            Question(deck, qid, b.text(q["question"], f"question {qid}"), answer, tags, proof, _where(path, item))
+            Question(deck, qid, b.text(q["question"], f"question {qid}"), answer, tags, proof, _where(path, item),
+                     keywords)
         )
     return Bank(deck, title, path, tuple(questions), meta)
 
 
-def load_bank(path: Path | str) -> Bank:
+def _keywords(b: _Builder, node, qid: int, bullets: int) -> tuple[tuple[str, ...], ...]:
+    """`keywords:` — one list of key terms per answer bullet (`[]` derives them from the bullet)."""
+    what = f"keywords of question {qid}"
+    if not isinstance(node, yaml.SequenceNode):
+        b.fail(node, f"{what} must be a list holding one list of key terms per answer bullet")
+    entries = b.strings(node, what)
+    if len(entries) != bullets:
+        b.fail(node, f"{what} must have one list per answer bullet ({bullets}), got {len(entries)}")
+    out = []
+    for n, entry in enumerate(entries, 1):
+        terms = tuple(b.text(t, f"a keyword of question {qid}") for t in b.strings(entry, f"{what}, entry {n},"))
+        for t_node, term in zip(entry.value, terms):
+            if any(not re.search(r"[^\W_]", alt) for alt in term.split("|")):
+                b.fail(t_node, f"keyword {term!r} of question {qid} needs letters or digits in each '|' alternative")
+        out.append(terms)
+    return tuple(out)
+
+
+def load_bank(path: Path | str, cache: bool = True) -> Bank:
+    """Load and validate one bank file.
+
+    A validated bank is cached as JSON in $QUIZ_HOME/cache, keyed by the file's
+    path, size and modification time: parsing a 10,000-question YAML file takes
+    seconds even with the C loader, reading the cache takes milliseconds.
+    """
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_BANK_BYTES:
+        st = path.stat()
+        if st.st_size > MAX_BANK_BYTES:
             raise BankError(f"{path}: bank too large (at most {MAX_BANK_BYTES // 1_000_000} MB)")
+        if cache and (hit := _cache_get(path, st)) is not None:
+            return hit
         raw = path.read_bytes()
     except OSError as e:
         raise BankError(f"{path}: cannot read bank: {e.strerror}") from None
@@ -230,7 +261,60 @@ def load_bank(path: Path | str) -> Bank:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise BankError(f"{path}:{line}: not UTF-8 text") from None
-    return parse_bank(text, str(path))
+    bank = parse_bank(text, str(path))
+    if cache:
+        _cache_put(path, st, bank)
+    return bank
+
+
+def _cache_file(path: Path) -> Path:
+    import hashlib
+
+    from quiz.store import home
+
+    return home() / "cache" / f"bank-{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]}.json"
+
+
+def _cache_key(st) -> list:
+    from dataclasses import fields
+
+    from quiz import __version__
+
+    return [__version__, [f.name for f in fields(Question)], st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _tuples(value):
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def _cache_get(path: Path, st) -> Bank | None:
+    import json
+
+    try:
+        data = json.loads(_cache_file(path).read_text(encoding="utf-8"))
+        if data["key"] != _cache_key(st) or data["bank"]["path"] != str(path):
+            return None
+        b = data["bank"]
+        questions = tuple(Question(**{k: _tuples(v) for k, v in q.items()}) for q in b["questions"])
+        return Bank(b["deck"], b["title"], b["path"], questions, b["meta"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no cache, or one we cannot use: parse the YAML
+
+
+def _cache_put(path: Path, st, bank: Bank) -> None:
+    import json
+    import os
+    from dataclasses import asdict
+
+    target = _cache_file(path)
+    try:
+        target.parent.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # QUIZ_HOME: private
+        target.parent.mkdir(exist_ok=True, mode=0o700)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"key": _cache_key(st), "bank": asdict(bank)}), encoding="utf-8")
+        tmp.replace(target)
+    except OSError:
+        pass  # a cache we cannot write only costs speed
 
 
 def builtin_dir() -> Path:

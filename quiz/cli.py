@@ -33,8 +33,8 @@ JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
 BankOpt = typer.Option(None, "--bank", "-b", help="Also load this bank file or folder (repeatable).")
 
 
-def command(*args, **kwargs):
-    """app.command, plus: QuizError → one line on stderr and its exit code."""
+def command(*args, group=None, **kwargs):
+    """app.command (or `group`.command, for a sub-app), plus: QuizError → one line on stderr and its exit code."""
 
     def decorate(f):
         @functools.wraps(f)
@@ -55,7 +55,7 @@ def command(*args, **kwargs):
                       "a backup (quiz.db.v*.bak) and run again", file=sys.stderr)
                 raise typer.Exit(1) from None
 
-        return app.command(*args, **kwargs)(wrapper)
+        return (group or app).command(*args, **kwargs)(wrapper)
 
     return decorate
 
@@ -112,12 +112,14 @@ def start(
     cram: bool = typer.Option(False, "--cram", help="Study all selected cards, due or not; answers are logged but do not reschedule."),
     retention: Optional[float] = typer.Option(None, "--retention", callback=_check_retention, help="Desired retention for scheduling, 0–1 (default: the retention setting, 0.9)."),
     prove: bool = typer.Option(False, "--prove", help="Run each card's proof after revealing the answer."),
+    type_: bool = typer.Option(False, "--type", help="Type every answer before seeing the model answer: each bullet shows whether you covered it, with a suggested rating."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
     """Study: due cards first (most overdue first), then new ones.
 
-    Keys: Space/Enter reveal · 1–4 rate (Again/Hard/Good/Easy) · u undo · p prove · q quit.
-    From a pipe: one line reveals, the next holds 1–4, u or q.
+    Keys: Space/Enter reveal · t type your answer · 1–4 rate (Again/Hard/Good/Easy) · u undo · p prove · q quit.
+    From a pipe: one line reveals, the next holds 1–4, u or q. With --type: the answer's
+    lines, an empty line, then the rating.
     """
     from quiz import bank, config, render, schedule, session
     from quiz.ui import ConsoleUI
@@ -133,13 +135,18 @@ def start(
     console = render.console()
     if not items:
         nxt = session.next_due(store, questions)
+        if nxt is not None and nxt <= now:  # cards are due, but today's review allowance is spent
+            console.print(f"Daily review limit reached ({settings['reviews_per_day']} reviews today). More tomorrow; "
+                          "or raise it: quiz config set reviews_per_day N, or study anyway: quiz start --cram",
+                          markup=False)
+            return
         when = "no cards are scheduled" if nxt is None else f"the next card is due {render.relative(nxt, now)}"
         console.print(f"Nothing due: {when}. To study anyway: quiz start --cram", markup=False)
         return
-    s = session.Session(store, schedule.scheduler(retention), items, cram=cram)
+    s = session.Session(store, schedule.scheduler(retention, parameters=store.fsrs_parameters()), items, cram=cram)
     ui = ConsoleUI(console)
     try:
-        session.study(s, ui, prove=lambda q: _prove_inline(console, q), prove_each=prove)
+        session.study(s, ui, prove=lambda q: _prove_inline(console, q), prove_each=prove, type_each=type_)
     except KeyboardInterrupt:  # Ctrl-C outside a prompt: like q; every rating is already committed
         pass
     console.print()
@@ -151,6 +158,8 @@ def list_(
     deck: Optional[str] = DeckOpt,
     tag: Optional[str] = TagOpt,
     due: bool = typer.Option(False, "--due", help="Only cards due for review now."),
+    limit: int = typer.Option(200, "--limit", "-n", min=1, max=10_000_000,
+                              help="Show at most this many rows in the table (--json shows all)."),
     as_json: bool = JsonOpt,
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
@@ -159,7 +168,8 @@ def list_(
 
     questions = bank.select(_banks(bank_paths), deck, tag)
     now = _now()
-    rows = session.card_rows(questions, _open(), schedule.scheduler(), now, due_only=due)
+    store = _open()
+    rows = session.card_rows(questions, store, schedule.scheduler(parameters=store.fsrs_parameters()), now, due_only=due)
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -167,10 +177,11 @@ def list_(
     if len({r["deck"] for r in rows}) > 1:
         for r in rows:
             r["_show_deck"] = True
-    console.print(render.cards_table(rows, now))
+    console.print(render.cards_table(rows[:limit], now))
     counts = {s: sum(r["state"] == s for r in rows) for s in ("new", "learning", "review", "relearning")}
-    console.print(f"{len(rows)} cards · " + " · ".join(f"{n} {s}" for s, n in counts.items() if n), style="dim",
-                  markup=False)
+    more = f" ({len(rows) - limit:,} more not shown: --limit N, or --json)" if len(rows) > limit else ""
+    console.print(f"{len(rows):,} cards · " + " · ".join(f"{n:,} {s}" for s, n in counts.items() if n) + more,
+                  style="dim", markup=False)
 
 
 @command("show")
@@ -243,6 +254,237 @@ def prove(
         print(json.dumps([r.to_json(q.deck, q.id, q.question) for q, r in results], ensure_ascii=False, indent=2))
         return
     console.print(render.proofs_summary(results))
+
+
+# -- banks in and out: import, export, restore, validate (quiz/importer.py, quiz/export.py) --
+
+
+@command("import")
+def import_(
+    file: Path = typer.Argument(..., help="A Markdown file of interview questions ('# Day N: Title - Interview Questions', '### N. Question', '**Answer:**', bullets)."),
+    deck: Optional[str] = typer.Option(None, "--deck", "-d", help="Deck name to import as, a slug such as day14 (default: from the title, e.g. object-detection)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing deck of that name; progress is kept (it is keyed by deck and question number)."),
+    bank_paths: Optional[list[Path]] = BankOpt,
+):
+    """Import a Markdown file of questions as a bank in $QUIZ_HOME/banks/."""
+    from quiz.importer import import_markdown
+
+    result = import_markdown(file, deck, force, extra=bank_paths or [])
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    b = result.bank
+    day = f", day {b.meta['day']}" if "day" in b.meta else ""
+    verb = "Replaced" if result.replaced else "Imported"
+    print(f"{verb} deck {b.deck} ({b.title}{day}): {len(b.questions)} questions → {result.path}")
+    if result.warnings:
+        print(f"{len(result.warnings)} part(s) of {file} skipped: see the warnings above", file=sys.stderr)
+    print(f"Study it: quiz start --deck {b.deck}")
+
+
+@command("export")
+def export_(
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="apkg (Anki package), csv (review log for FSRS tools), json (backup of banks and progress) or md (Markdown); default: from -o's suffix."),
+    deck: Optional[str] = typer.Option(None, "--deck", "-d", help="Only this deck (default: all decks)."),
+    out: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here (default: stdout; for apkg, DECK.apkg or quiz.apkg). For md and several decks, a folder."),
+    bank_paths: Optional[list[Path]] = BankOpt,
+):
+    """Export cards and history: to Anki, to FSRS tools, as a backup, or as Markdown."""
+    from quiz import bank, export
+
+    fmt = export.guess_format(fmt, out)
+    banks = _banks(bank_paths)
+    if deck:
+        banks = [bank.deck_of(banks, deck)]
+    store = _open() if fmt in ("csv", "json") else None
+    text, summary = export.export(fmt, banks, store, deck, out)
+    if text is not None:
+        sys.stdout.write(text)
+    if summary:
+        print(summary)
+
+
+@command("restore")
+def restore_(
+    file: Path = typer.Argument(..., help="A backup made by `quiz export --format json`."),
+    force: bool = typer.Option(False, "--force", help="Restore into a home that is not empty: its progress is replaced (and first copied to quiz.db.before-restore.bak)."),
+    bank_paths: Optional[list[Path]] = BankOpt,
+):
+    """Restore banks, settings and progress from a JSON backup into an empty $QUIZ_HOME."""
+    from quiz import export
+
+    done = export.restore(file, force, extra=bank_paths or [])
+    print(f"Restored {done['cards']} cards and {done['reviews']} reviews"
+          + (f"; banks: {', '.join(done['banks'])}" if done["banks"] else "")
+          + (f"; already loaded, not written: {', '.join(done['skipped'])}" if done["skipped"] else ""))
+
+
+@command("validate")
+def validate(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Bank files or folders, or Markdown files to import (default: every bank quiz loads)."),
+    bank_paths: Optional[list[Path]] = BankOpt,
+):
+    """Check banks: print each problem as file:line: message; exit 1 if there are any."""
+    from quiz.importer import lint
+
+    problems, warnings, count = lint(paths, extra=bank_paths or [])
+    for warning in warnings:
+        print(f"warning: {warning}")
+    for problem in problems:
+        print(problem)
+    files = f"{count} file{'s' * (count != 1)}"
+    if problems:
+        raise QuizError(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files}")
+    print(f"OK: {files} checked, no problems")
+
+
+# -- self-study: stats, mock interviews, settings, FSRS optimizer (issue 5) ----------------
+
+
+@command("stats")
+def stats_(
+    deck: Optional[str] = DeckOpt,
+    tag: Optional[str] = TagOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of charts."),
+    bank_paths: Optional[list[Path]] = BankOpt,
+):
+    """Your progress: a 26-week review heatmap, streaks, true retention, the due forecast,
+    card states, time studied, and the weakest cards with leeches (≥ 4 lapses) flagged."""
+    from quiz import bank, render, schedule, stats
+
+    questions = bank.select(_banks(bank_paths), deck, tag)
+    keys = None if deck is None and tag is None else {(q.deck, q.id) for q in questions}
+    store = _open()
+    now = _now()
+    data = stats.compute(store, questions, now, schedule.scheduler(parameters=store.fsrs_parameters()), keys)
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    console = render.console()
+    console.print(render.stats_view(data, now))
+    if not data["reviews_total"]:
+        console.print("No answers yet" + (" for this selection" if keys is not None else "") + ": study with quiz start.",
+                      markup=False)
+
+
+@command("mock")
+def mock_(
+    deck: Optional[str] = DeckOpt,
+    tag: Optional[str] = TagOpt,
+    count: int = typer.Option(5, "--questions", "-n", min=1, max=1000, help="How many questions to ask."),
+    minutes: Optional[float] = typer.Option(None, "--minutes", "-m", min=0.1, max=600, help="Time budget: no new question once it is spent."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Pick the same questions every time (a random pick otherwise)."),
+    bank_paths: Optional[list[Path]] = BankOpt,
+):
+    """A mock interview: questions at random, one after another, against the clock.
+
+    Type each answer (several lines; an empty line or Ctrl-D ends it), see the model
+    answer with what you covered, and rate yourself 1–4 (q quits). Answers are logged
+    as reviews of kind 'mock' and reschedule the card. From a pipe: the answer's lines,
+    an empty line, then the rating.
+    """
+    import random
+
+    from quiz import bank, config, mock, render, schedule
+    from quiz.ui import ConsoleUI
+
+    settings = config.load()
+    picked = mock.pick(bank.select(_banks(bank_paths), deck, tag), count, random.Random(seed))
+    store = _open()
+    console = render.console()
+    budget = f" · {minutes:g} min" if minutes else ""
+    console.print(f"Mock interview: {len(picked)} question{'s' * (len(picked) != 1)}{budget}."
+                  " An empty line ends each answer.", style="bold", markup=False)
+    s = schedule.scheduler(settings["retention"], parameters=store.fsrs_parameters())
+    answers = mock.run(store, s, picked, ConsoleUI(console), minutes)
+    console.print()
+    if not answers:
+        console.print("No answers given.", markup=False)
+        return
+    console.print(render.mock_report(*mock.report(answers, len(picked), minutes)))
+
+
+config_app = typer.Typer(help="Show or change settings (a TOML file in $QUIZ_HOME).", no_args_is_help=True,
+                         context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode=None)
+app.add_typer(config_app, name="config")
+
+
+@command("list", group=config_app)
+def config_list(as_json: bool = JsonOpt):
+    """Every setting with its value, default and meaning."""
+    from quiz import config, render
+    from rich.table import Table
+    from rich.text import Text
+
+    values = config.load()
+    if as_json:
+        print(json.dumps(values, indent=2))
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for name in ("setting", "value", "default", "meaning"):
+        table.add_column(name)
+    for key, setting in config.SETTINGS.items():
+        changed = values[key] != setting.default
+        table.add_row(key, Text(str(values[key]), style="bold" if changed else ""), str(setting.default),
+                      Text(setting.help, style="dim"))
+    console = render.console()
+    console.print(table)
+    console.print(f"file: {config.path()}", style="dim", markup=False)
+
+
+@command("get", group=config_app)
+def config_get(key: str = typer.Argument(..., help="A setting: new_per_day, reviews_per_day, retention or default_deck.")):
+    """Print one setting's value."""
+    from quiz import config
+
+    print(config.get(key))
+
+
+@command("set", group=config_app)
+def config_set(
+    key: str = typer.Argument(..., help="A setting: new_per_day, reviews_per_day, retention or default_deck."),
+    value: str = typer.Argument(..., help="Its new value (checked before it is saved)."),
+):
+    """Change one setting (e.g. quiz config set retention 0.85)."""
+    from quiz import config
+
+    print(f"{key} = {config.set_value(key, value)}")
+
+
+@command("optimize")
+def optimize_(
+    retention: bool = typer.Option(False, "--retention", help="Also find the desired retention that costs the least study time per card remembered (a simulation, ~15 s)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+):
+    """Fit FSRS's parameters to your review log; quiz start schedules with them from then on.
+
+    Needs 512 usable reviews (answers a day or more after the card's previous one).
+    Fitted parameters are saved only if they predict your answers better (lower log loss).
+    """
+    from quiz import config, optimize, render
+
+    store = _open()
+    with render.console(stderr=True).status("reading the review log …") as status:
+        fit = optimize.fit(store, _now(), retention, status=status.update)
+    if as_json:
+        print(json.dumps(fit.to_json(), indent=2))
+        return
+    if not fit.enough:
+        print(f"not enough history: {fit.usable} of {optimize.MIN_REVIEWS} reviews (an answer counts when it comes "
+              "a day or more after the card's previous one). Nothing changed.")
+        return
+    print(f"Fitted FSRS parameters to {fit.usable:,} usable reviews ({fit.reviews:,} answers in the log).")
+    print(f"log loss  {fit.loss_before:.4f} → {fit.loss_after:.4f} (lower is better)")
+    if fit.saved:
+        print("Saved: quiz start schedules with the new parameters from now on.")
+        print("parameters  " + " ".join(f"{p:.4f}" for p in fit.after))
+    else:
+        print("The fitted parameters do not predict your answers better: kept the current ones.")
+    if retention:
+        if fit.optimal_retention is None:
+            print(f"optimal retention: not computed ({fit.retention_note})")
+        else:
+            print(f"optimal desired retention  {fit.optimal_retention:.2f} (yours: {config.load()['retention']:g});"
+                  f" to use it: quiz config set retention {fit.optimal_retention:g}")
 
 
 def _prove_inline(console, q, options=None):

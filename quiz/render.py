@@ -4,6 +4,7 @@ math turned into Unicode."""
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta
 
@@ -26,6 +27,7 @@ def clean(text: str) -> str:
     return CONTROL.sub("", ANSI.sub("", text))
 
 
+@functools.lru_cache(maxsize=4096)  # the same spans ($3 \times 3$) recur across a bank
 def _math(latex: str) -> str:
     global _latex
     if _latex is None:
@@ -170,3 +172,184 @@ def proofs_summary(results) -> Table:
                       Text(f"{r.held}/{len(r.claims)}", style="red" if failed else "green"),
                       str(sum(c.holds is None for c in r.claims)), f"{r.seconds:.2f}")
     return table
+
+
+# -- typed answers, mock interviews, stats (issue 5) --------------------------------
+
+RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+RATING_STYLES = {1: "red", 2: "yellow", 3: "green", 4: "blue"}
+COVERAGE_MARKS = {"covered": ("✓", "green"), "partial": ("◐", "yellow"), "missed": ("✗", "red"),
+                  "unscored": ("·", "dim")}
+
+
+def clock(seconds: float) -> str:
+    """Elapsed time as m:ss."""
+    s = int(seconds)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def duration(seconds: float) -> str:
+    """Time studied: 45s, 12m, 3h 05m."""
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    return f"{s // 3600}h {s % 3600 // 60:02d}m"
+
+
+def suggestion(rating: int) -> Text:
+    t = Text("suggested rating: ", style="dim")
+    t.append(f"{rating} {RATING_NAMES[rating]}", style=f"bold {RATING_STYLES[rating]}")
+    t.append(" (from what your answer covered; you choose)", style="dim")
+    return t
+
+
+def coverage_panel(q, cov) -> Panel:
+    """The answer, each bullet marked with what the typed answer covered: ✓ covered, ◐ partly, ✗ missed."""
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    for p in cov.points:
+        mark, style = COVERAGE_MARKS[p.status]
+        parts = [markdown(p.bullet)]
+        if p.terms:
+            terms = Text("key terms ", style="dim")
+            hit = [t.text for t in p.terms if t.matched]
+            miss = [t.text for t in p.terms if not t.matched]
+            if hit:
+                terms.append("✓ " + ", ".join(hit), style="green")
+            if miss:
+                terms.append(("  " if hit else "") + "✗ " + ", ".join(miss), style="red")
+            parts.append(terms)
+        grid.add_row(Text(mark, style=f"bold {style}"), Group(*parts))
+    scored = len(cov.scored)
+    subtitle = Text(f"covered {cov.covered}/{scored} points · {cov.score:.0%} of key terms", style="dim")
+    return Panel(grid, title=Text("Answer", style="bold"), title_align="left", subtitle=subtitle,
+                 subtitle_align="right", border_style="green", padding=(0, 1))
+
+
+def mock_report(rows: list[dict], totals: dict) -> Group:
+    table = Table(title=Text("Mock interview", style="bold"), expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("question", ratio=1)
+    table.add_column("time", justify="right", no_wrap=True)
+    table.add_column("coverage", justify="right", no_wrap=True)
+    table.add_column("suggested", no_wrap=True)
+    table.add_column("rating", no_wrap=True)
+    one_deck = len({r["deck"] for r in rows}) == 1
+    for r in rows:
+        rating = r["rating"]
+        table.add_row(Text(str(r["id"]) if one_deck else f"{r['deck']}/{r['id']}"), Text(plain(r["question"])), clock(r["seconds"]),
+                      f"{r['coverage']:.0%}", Text(RATING_NAMES[r["suggested"]], style=RATING_STYLES[r["suggested"]]),
+                      Text("not rated", style="dim") if rating is None
+                      else Text(RATING_NAMES[rating], style=f"bold {RATING_STYLES[rating]}"))
+    t = Text()
+    t.append(f"{totals['answered']} of {totals['asked']} answered", style="bold")
+    t.append(f" · time {clock(totals['seconds'])}")
+    if totals.get("budget_seconds"):
+        t.append(f" of {clock(totals['budget_seconds'])}")
+    t.append(f" · mean {clock(totals['mean_seconds'])} per question · coverage {totals['coverage']:.0%}")
+    t.append(" · " + "  ".join(f"{RATING_NAMES[r]} {n}" for r, n in totals["ratings"].items()), style="dim")
+    return Group(table, t)
+
+
+HEAT = [("·", "grey42"), ("░", "green4"), ("▒", "green3"), ("▓", "green1"), ("█", "bold bright_green")]
+
+
+def heatmap(days: dict[str, int]) -> Text:
+    """A GitHub-style calendar: one column per week (Monday first), one row per weekday.
+
+    Shades: · none, then ░ ▒ ▓ █ for up to ¼, ½, ¾ and all of the busiest day's count."""
+    from datetime import date
+
+    items = sorted(days.items())
+    start = date.fromisoformat(items[0][0])
+    weeks = (len(items) + 6) // 7
+    top = max((n for _, n in items), default=0)
+    months, prev = "", None
+    for w in range(weeks):  # a month's name over the first week that starts in it, if there is room
+        m = date.fromordinal(start.toordinal() + 7 * w).strftime("%b")
+        if m != prev and len(months) < w * 2:
+            months = months.ljust(w * 2) + m
+        prev = m
+    t = Text("     " + months + "\n", style="dim")
+    for row, label in enumerate(["Mon", "", "Wed", "", "Fri", "", "Sun"]):
+        t.append(f"{label:<4} ", style="dim")
+        for w in range(weeks):
+            i = 7 * w + row
+            if i >= len(items):
+                break
+            n = items[i][1]
+            level = 0 if n == 0 else min(4, max(1, -(-4 * n // top)))
+            char, style = HEAT[level]
+            t.append(char + " ", style=style)
+        t.append("\n")
+    t.append("     less ", style="dim")
+    for char, style in HEAT:
+        t.append(char + " ", style=style)
+    t.append(f"more   (busiest day: {top})", style="dim")
+    return t
+
+
+def forecast_chart(forecast: list[dict], width: int = 40) -> Table:
+    from datetime import date
+
+    top = max((f["due"] for f in forecast), default=0) or 1
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True, style="dim")
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    for i, f in enumerate(forecast):
+        d = date.fromisoformat(f["date"])
+        label = "today" if i == 0 else "tomorrow" if i == 1 else d.strftime("%a %d %b")
+        bar = "█" * round(width * f["due"] / top) if f["due"] else ""
+        table.add_row(label, Text(bar or "·", style="cyan" if bar else "dim"), str(f["due"]))
+    return table
+
+
+def _pct(r: dict) -> str:
+    return "–" if r["rate"] is None else f"{r['rate']:.0%} ({r['recalled']}/{r['answers']})"
+
+
+def stats_view(s: dict, now: datetime) -> Group:
+    parts = []
+    total_heat = sum(s["heatmap"].values())
+    parts.append(Panel(heatmap(s["heatmap"]), title=Text(f"{total_heat} answers in the last 26 weeks", style="bold"),
+                       title_align="left", border_style="green", expand=False))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    st = s["streak"]
+    grid.add_row("streak", f"{st['current']} day{'s' * (st['current'] != 1)} now · longest {st['longest']}")
+    ret = s["retention"]
+    grid.add_row("true retention", f"7 days {_pct(ret['7d'])} · 30 days {_pct(ret['30d'])} · all {_pct(ret['all'])}")
+    ts = s["time_studied"]
+    grid.add_row("time studied", f"{duration(ts['all'])} · 7 days {duration(ts['7d'])} · 30 days {duration(ts['30d'])}")
+    k = s["reviews_by_kind"]
+    grid.add_row("answers", f"{s['reviews_total']} ({k['review']} review · {k['mock']} mock · {k['cram']} cram)"
+                            f" on {s['days_studied']} day{'s' * (s['days_studied'] != 1)}")
+    states = s["states"]
+    grid.add_row("cards", f"{sum(states.values())}: " + " · ".join(f"{n} {name}" for name, n in states.items()))
+    parts.append(grid)
+    parts.append(Panel(forecast_chart(s["forecast"]), title=Text("Due in the next 14 days", style="bold"),
+                       title_align="left", border_style="cyan", expand=False))
+    if s["weakest"]:
+        table = Table(title=Text("Weakest cards", style="bold"), title_justify="left", expand=True, box=None,
+                      header_style="bold", pad_edge=False)
+        for name, kw in [("card", {"no_wrap": True, "justify": "right"}), ("question", {"ratio": 1}), ("R", {"justify": "right"}),
+                         ("lapses", {"justify": "right"}), ("state", {"no_wrap": True}),
+                         ("due", {"no_wrap": True}), ("", {"no_wrap": True})]:
+            table.add_column(name, **kw)
+        one_deck = len({c["deck"] for c in s["weakest"]}) == 1
+        for c in s["weakest"]:
+            table.add_row(Text(str(c["id"]) if one_deck else f"{c['deck']}/{c['id']}"), Text(plain(c["question"] or "(not in any bank)")),
+                          "" if c["retrievability"] is None else f"{c['retrievability']:.0%}", str(c["lapses"]),
+                          c["state"], relative(datetime.fromisoformat(c["due"]), now),
+                          Text("leech", style="bold red") if c["leech"] else "")
+        parts.append(table)
+    if s["leeches"]:
+        names = ", ".join(f"{c['deck']}/{c['id']} ({c['lapses']})" for c in s["leeches"])
+        parts.append(Text(f"Leeches (≥ 4 lapses): {names}. Rewrite or split them: repetition is not helping.",
+                          style="red"))
+    return Group(*parts)

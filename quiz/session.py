@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from quiz import schedule
 from quiz.bank import Question
-from quiz.store import Store, card_id, parse_iso
+from quiz.store import Store, card_id, iso, parse_iso
 
 NAMES = schedule.RATINGS
 
@@ -124,35 +124,47 @@ def next_due(store: Store, questions: list[Question]) -> datetime | None:
     return min(dues, default=None)
 
 
-def study(session: Session, ui, clock=schedule.utcnow, prove=None, prove_each: bool = False) -> None:
+def study(session: Session, ui, clock=schedule.utcnow, prove=None, prove_each: bool = False,
+          type_each: bool = False) -> None:
     """The study loop.
 
     `ui` shows questions and answers and returns the user's choices (see quiz/ui.py).
     `prove(question)` runs a card's proof inline: after every reveal with
     `prove_each`, else when the user presses `p`.
+    Typed answers (`type_each`, or when the reveal prompt returns "type"): the
+    answer is shown with what the typing covered and a suggested rating.
     """
     while (item := session.current()) is not None:
         shown = time.monotonic()
         q = item.question
         ui.question(q, session.progress)
-        action = ui.wait_reveal(can_undo=bool(session.done))
+        action = "type" if type_each else ui.wait_reveal(can_undo=bool(session.done))
         if action == "quit":
             return
         if action == "undo":
             if session.undo():
                 ui.message("Undone: the last rating is removed from the log; that card comes up again.")
             continue
+        covered = {}
+        if action == "type":
+            typed = ui.read_answer()
+            if typed is None:
+                return
+            from quiz.coverage import match
+
+            covered = {"coverage": match(q, typed)}
         now = clock()
         outcomes = session.outcomes(now)
-        ui.answer(q)
+        ui.answer(q, **covered)
         can_prove = prove is not None and q.proof is not None
         if can_prove and prove_each:
             prove(q)
         intervals = {r: "cram" if session.cram else schedule.human_delta(c.due - now) for r, c in outcomes.items()}
-        key = ui.ask_rating(intervals, can_prove=can_prove)
+        suggested = {"suggested": covered["coverage"].suggested} if covered else {}
+        key = ui.ask_rating(intervals, can_prove=can_prove, **suggested)
         while key == "prove":
             prove(q)
-            key = ui.ask_rating(intervals, can_prove=can_prove)
+            key = ui.ask_rating(intervals, can_prove=can_prove, **suggested)
         if key == "quit":
             return
         if key == "undo":
@@ -166,11 +178,12 @@ def card_rows(questions: list[Question], store: Store, scheduler, now: datetime,
     """One dict per question with its progress: what `quiz list` shows."""
     rows, counts = store.cards(), store.counts()
     out = []
+    now_iso = iso(now)
     for q in questions:
         row = rows.get((q.deck, q.id))
-        card = load_card(row)
-        if due_only and (card is None or card.due > now):
+        if due_only and (row is None or row["due"] > now_iso):  # ISO-8601 UTC strings sort as times
             continue
+        card = load_card(row)
         reps, lapses = counts.get((q.deck, q.id), (0, 0))
         r = schedule.retrievability(scheduler, card, now)
         out.append({

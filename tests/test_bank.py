@@ -112,3 +112,26 @@ def test_find_and_select():
     with pytest.raises(UsageError, match="must be a number"):
         find(banks, "-1")
     assert [q.id for q in select(banks, tag="normalization")] == [5, 13]
+
+
+def test_bank_cache_is_used_and_invalidated(home, tmp_path):
+    import os
+
+    from quiz.bank import _cache_file
+
+    path = tmp_path / "c.yaml"
+    path.write_text("deck: c\ntitle: T\nquestions:\n  - id: 1\n    question: Q?\n    answer: [A]\n")
+    first = load_bank(path)
+    assert _cache_file(path).exists()
+    assert load_bank(path) == first == load_bank(path, cache=False)
+    # an edit (new size and mtime) is seen at once
+    path.write_text(path.read_text().replace("Q?", "A longer question?"))
+    os.utime(path, ns=(1, 1))
+    assert load_bank(path).questions[0].question == "A longer question?"
+    # a damaged cache is ignored
+    _cache_file(path).write_text("{not json")
+    assert load_bank(path).questions[0].question == "A longer question?"
+    # a broken bank is never served from an older cache
+    path.write_text("deck: c\ntitle: T\nquestions: []\n")
+    with pytest.raises(BankError, match="questions must not be empty"):
+        load_bank(path)

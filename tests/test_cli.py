@@ -163,3 +163,22 @@ def test_corrupt_database_is_one_line(home):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {home / 'quiz.db'}: not a usable quiz database")
     assert result.stderr.count("\n") == 1
+
+
+def test_daily_review_limit_is_explained(home):
+    from datetime import timedelta
+
+    from fsrs import Card
+
+    from quiz.schedule import utcnow
+    from quiz.store import card_id
+
+    store = Store(home / "quiz.db")
+    past = utcnow() - timedelta(days=3)
+    store.record("modern-backbones", 1, 3, past, None, None, Card(card_id=card_id("modern-backbones", 1), due=past))
+    (home / "config.toml").write_text("reviews_per_day = 0\nnew_per_day = 0\n")
+    result = run("start")
+    assert result.exit_code == 0
+    assert "Daily review limit reached (0 reviews today)" in result.stdout and "--cram" in result.stdout
+    (home / "config.toml").write_text("reviews_per_day = 5\nnew_per_day = 0\n")
+    assert "1/1" in run("start", input="q\n").stdout

@@ -1,0 +1,134 @@
+"""Scale: a 10,000-question bank and a 100,000-review history.
+
+Times `quiz list --due`, `quiz stats` and a session's time to first card, each
+against `python -c "import typer"` in the same run. Target: ≤ 1 s each.
+Usage: python benchmarks/scale.py [--questions N] [--reviews N] [--runs N]
+"""
+
+import argparse
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+
+def make_bank(path: Path, n: int) -> None:
+    lines = ["deck: scale", "title: Scale test", "questions:"]
+    for i in range(1, n + 1):
+        lines += [f"  - id: {i}", f"    question: 'Question {i}: why does $3 \\times 3$ matter in block {i}?'",
+                  f"    tags: [t{i % 7}, scale]", "    answer:",
+                  f"      - '**Point {i}.a**: a bullet with `code` and $x_{i % 10}$.'",
+                  f"      - 'Point {i}.b: another bullet of ordinary length for a realistic answer.'"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def make_history(home: Path, n_questions: int, n_reviews: int) -> None:
+    """Simulate reviews with fsrs and bulk-insert them (setup only, not the product's write path)."""
+    from fsrs import Card, Rating, Scheduler
+
+    from quiz.store import Store, card_id, iso
+
+    rng = random.Random(0)
+    random.seed(0)
+    s = Scheduler()
+    now = datetime.now(timezone.utc)
+    store = Store(home / "quiz.db")
+    per_card = max(1, n_reviews // n_questions)
+    reviews, cards = [], []
+    for qid in range(1, n_questions + 1):
+        t = now - timedelta(days=365)
+        card, before = Card(card_id=card_id("scale", qid), due=t), None
+        for _ in range(per_card):
+            rating = rng.choices([1, 2, 3, 4], weights=[1, 2, 6, 1])[0]
+            after, _ = s.review_card(card, Rating(rating), t)
+            reviews.append((after.card_id, "scale", qid, rating, iso(t), rng.randint(2000, 20000), "review",
+                            None if before is None else int(before.state), int(after.state),
+                            None if before is None else before.to_json(), after.to_json()))
+            before = card = after
+            t = max(t + timedelta(minutes=10), after.due + timedelta(hours=rng.randint(0, 72)))
+            if t > now - timedelta(days=1):  # keep the history before today: today's limits stay fresh
+                t = now - timedelta(days=1, minutes=rng.randint(1, 6000))
+        cards.append((card.card_id, "scale", qid, card.to_json(), int(card.state), iso(card.due), card.stability,
+                      card.difficulty))
+    with store.db:
+        store.db.execute("BEGIN")
+        store.db.executemany("INSERT INTO reviews (card_id, deck, qid, rating, reviewed_at, duration_ms, kind,"
+                             " state_before, state_after, before_json, after_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                             reviews)
+        store.db.executemany("INSERT INTO cards (card_id, deck, qid, card_json, state, due, stability, difficulty)"
+                             " VALUES (?,?,?,?,?,?,?,?)", cards)
+        store.db.execute("COMMIT")
+    store.close()
+
+
+def timed(cmd, env, runs, stdin=None):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, input=stdin, capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        if proc.returncode != 0:
+            raise SystemExit(f"{cmd} failed: {proc.stderr}")
+    return statistics.median(times)
+
+
+def first_card(cmd, env, runs):
+    """Seconds from launch until the first question panel is printed (then quit)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for line in proc.stdout:
+            if "1/" in line:
+                times.append(time.perf_counter() - start)
+                break
+        proc.communicate("q\n")
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=10_000)
+    parser.add_argument("--reviews", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    script = shutil.which("quiz", path=os.path.dirname(sys.executable))
+    quiz = [script] if script else [sys.executable, "-m", "quiz"]
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        (home / "banks").mkdir(parents=True)
+        t = time.perf_counter()
+        make_bank(home / "banks" / "scale.yaml", args.questions)
+        make_history(home, args.questions, args.reviews)
+        setup = time.perf_counter() - t
+        env = dict(os.environ, QUIZ_HOME=str(home), COLUMNS="120")
+        db = sqlite3.connect(home / "quiz.db")
+        n_reviews = db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+        n_due = db.execute("SELECT COUNT(*) FROM cards WHERE due <= strftime('%Y-%m-%dT%H:%M:%f+00:00','now')").fetchone()[0]
+        db.close()
+        print(f"{args.questions:,} questions, {n_reviews:,} reviews, {n_due:,} due (setup {setup:.1f} s)")
+        base = timed([sys.executable, "-c", "import typer"], env, args.runs)
+        rows = [("python -c 'import typer' (baseline)", base)]
+        rows.append(("quiz list --due", timed(quiz + ["list", "--due", "--deck", "scale"], env, args.runs)))
+        rows.append(("quiz list --due --json", timed(quiz + ["list", "--due", "--json"], env, args.runs)))
+        help_stats = subprocess.run(quiz + ["--help"], capture_output=True, text=True).stdout
+        if " stats " in help_stats:
+            rows.append(("quiz stats", timed(quiz + ["stats"], env, args.runs)))
+        else:
+            rows.append(("quiz stats (not available)", float("nan")))
+        rows.append(("quiz start: time to first card", first_card(quiz + ["start", "--deck", "scale"], env, args.runs)))
+    print(f"{'command':<36} {'median':>9} {'ratio':>7}  target ≤ 1 s")
+    for label, secs in rows:
+        ok = "" if label.startswith("python") else ("✓" if secs <= 1.0 else "✗")
+        print(f"{label:<36} {secs * 1000:>7.0f}ms {secs / base:>6.1f}×  {ok}")
+
+
+if __name__ == "__main__":
+    main()
