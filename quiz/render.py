@@ -135,22 +135,23 @@ def summary_panel(s: dict) -> Panel:
     return Panel(t, title=Text("Session summary", style="bold"), title_align="left", border_style="magenta")
 
 
-VERDICT = {True: Text("✓ holds", style="bold green"), False: Text("✗ does not hold", style="bold red"),
+VERDICT = {True: Text("✓ holds", style="bold green"), False: Text("✗ fails", style="bold red"),
            None: Text("– not shown", style="yellow")}
 
 
 def proof_view(title: str, result) -> Group:
-    """The claims table (and figures) of one proof run."""
+    """The claims table (and figures) of one proof run. A claim's note (a caveat, or
+    why it is not shown) sits under the claim, dimmed."""
     table = Table(title=Text(plain(title), style="bold"), show_lines=True, expand=True)
-    table.add_column("claim", ratio=3)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("claim", ratio=4)
     table.add_column("measured", ratio=3, style="dim")
-    table.add_column("value", ratio=2)
-    table.add_column("verdict", ratio=2)
+    table.add_column("value", ratio=3)
     for c in result.claims:
-        verdict = VERDICT[c.holds].copy()
+        claim = Text(plain(c.claim))
         if c.note:
-            verdict.append("\n" + c.note, style="dim")
-        table.add_row(Text(plain(c.claim)), Text(c.measured), Text(c.value), verdict)
+            claim.append("\n" + c.note, style="dim italic")
+        table.add_row(VERDICT[c.holds].copy(), claim, Text(c.measured), Text(c.value))
     parts = [table]
     for f in result.figures:
         parts.append(Panel(Text(f.text), title=Text(f.title), title_align="left", border_style="blue", expand=False))
