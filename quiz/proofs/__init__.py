@@ -107,8 +107,14 @@ def source(name: str) -> str:
 
 def run_proof(name: str, options: dict | None = None) -> ProofResult:
     """Run one proof. Exceptions inside it become ProofFailed (with __cause__)."""
-    module = load(name)
+    module = load(name)  # imports torch (the proof module does)
+    import torch
+
     p = Proof(options)
+    threads = torch.get_num_threads()
+    # One thread: the same float reductions in the same order on every machine (identical
+    # results run to run), and no stalls when other processes share the cores.
+    torch.set_num_threads(1)
     start = time.perf_counter()
     try:
         module.run(p)
@@ -116,4 +122,6 @@ def run_proof(name: str, options: dict | None = None) -> ProofResult:
         raise
     except Exception as e:  # a bug in a proof is our error, named, not a user's
         raise ProofFailed(f"proof {name} failed: {type(e).__name__}: {e}") from e
+    finally:
+        torch.set_num_threads(threads)
     return ProofResult(name, list(p.claims), list(p.figures), time.perf_counter() - start)

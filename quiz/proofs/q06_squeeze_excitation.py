@@ -43,7 +43,8 @@ def run(p):
         "hooked sigmoid output: shape and range",
         f"shape {tuple(w.shape)}, weights in [{wmin:.3f}, {wmax:.3f}] ⊂ (0, 1)",
         tuple(w.shape) == (N, C, 1, 1) and 0 < wmin and wmax < 1,
-        note="random init, so the weights sit near 0.5; what matters here is the gate: one value in (0, 1) per channel",
+        note="random init, so the weights sit near 0.5; what is shown is the gate: one value in (0, 1) "
+        "per channel and image",
         data={"excite_shape": list(w.shape), "w_min": wmin, "w_max": wmax},
     )
 

@@ -11,6 +11,7 @@ import torchvision
 from torchvision.models.detection.faster_rcnn import _default_anchorgen
 from torchvision.models.feature_extraction import create_feature_extractor
 from torchvision.ops import FeaturePyramidNetwork
+from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 
 from quiz.proofs import draw
 from quiz.proofs._tools import seed
@@ -24,18 +25,20 @@ def run(p):
     seed()
     resnet = torchvision.models.resnet18(weights=None).eval()
     backbone = create_feature_extractor(resnet, return_nodes=STAGES)  # torchvision: C2…C5 taps
-    fpn = FeaturePyramidNetwork([64, 128, 256, 512], WIDTH).eval()  # torchvision.ops, real top-down path
+    # torchvision.ops FPN with its real top-down path, plus the extra stride-2 max-pool level ("pool", often
+    # called P6) that torchvision's detection backbones add.
+    fpn = FeaturePyramidNetwork([64, 128, 256, 512], WIDTH, extra_blocks=LastLevelMaxPool()).eval()
 
     x = torch.randn(1, 3, SIDE, SIDE)  # (N, C, H, W) = (1, 3, 128, 128)
     with torch.no_grad():
         feats = backbone(x)  # C2 (1, 64, 32, 32) … C5 (1, 512, 4, 4)
     # C5 becomes a leaf so autograd can tell what depends on it.
     feats = {k: v.clone().requires_grad_(k == "C5") for k, v in feats.items()}
-    pyramid = fpn(feats)  # P2 (1, 256, 32, 32) … P5 (1, 256, 4, 4), keys C2…C5 kept
+    pyramid = fpn(feats)  # P2 (1, 256, 32, 32) … P5 (1, 256, 4, 4), pool (1, 256, 2, 2); keys C2…C5, pool
     names = list(STAGES.values())
-    levels = [f"P{n[1]}" for n in names]
+    levels = [f"P{n[1]}" for n in names] + ["pool"]
     c_shapes = [list(feats[n].shape) for n in names]
-    p_shapes = [list(pyramid[n].shape) for n in names]
+    p_shapes = [list(pyramid[n].shape) for n in names + ["pool"]]
     strides = [SIDE // s[-1] for s in p_shapes]
     widths = sorted({s[1] for s in p_shapes})
 
@@ -43,10 +46,11 @@ def run(p):
         "Extracting features at multiple scales (stages) from the backbone",
         measured=f"ResNet-18 stages layer1…layer4 → torchvision FeaturePyramidNetwork, input {SIDE}×{SIDE}",
         value="; ".join(f"{lv} {s[1]}×{s[2]}×{s[3]} (stride {st})" for lv, s, st in zip(levels, p_shapes, strides)),
-        holds=strides == [4, 8, 16, 32] and widths == [WIDTH],
+        holds=strides == [4, 8, 16, 32, 64] and widths == [WIDTH],
         note=(
             "Backbone stage widths C2…C5: " + ", ".join(str(s[1]) for s in c_shapes)
-            + f"; the FPN maps every level to one width ({WIDTH}) with 1×1 lateral convs, keeping each resolution."
+            + f"; the FPN maps every level to one width ({WIDTH}) with 1×1 lateral convs, keeping each resolution. "
+            "'pool' is a stride-2 max pool of P5 (torchvision's LastLevelMaxPool)."
         ),
         data={"c_shapes": c_shapes, "p_shapes": p_shapes, "strides": strides, "widths": widths},
     )
@@ -59,17 +63,20 @@ def run(p):
     (g_cut,) = torch.autograd.grad(
         p2_lateral.pow(2).sum(), feats["C5"], allow_unused=True, materialize_grads=True
     )
+    p2_side, c5_side = p_shapes[0][-1], c_shapes[3][-1]  # 32, 4
+    up = p2_side // c5_side  # 8: P2 pixels per C5 cell, per side
     g_full_norm = g_full.norm().item()
     g_cut_norm = g_cut.norm().item()
     p.claim(
         "Combining high-level semantic features (C5) with low-level spatial features (P2 at stride 4)",
-        measured="‖∂(Σ P2²)/∂C5‖ with torchvision's top-down path, and with it removed (P2 from lateral(C2) only)",
+        measured="‖∂(Σ P2²)/∂C5‖ with torchvision's top-down path, and with it removed "
+        "(P2 from lateral(C2) only)",
         value=f"{g_full_norm:.3g} with top-down vs {g_cut_norm:.3g} without",
         holds=g_full_norm > 0 and g_cut_norm == 0,
         note=(
-            "P2 keeps C2's 32×32 grid yet is a function of C5 (4×4, 8× coarser) through the nearest-neighbour "
-            "upsample-and-add chain; removing that chain leaves P2 blind to C5. Random weights: this shows the "
-            "wiring, not that the combined features are semantically better."
+            f"P2 keeps C2's {p2_side}×{p2_side} grid yet is a function of C5 ({c5_side}×{c5_side}, {up}× "
+            "coarser) through the nearest-neighbour upsample-and-add chain; removing that chain leaves P2 blind "
+            "to C5. Random weights: this shows the wiring, not that the combined features are semantically better."
         ),
         data={"grad_norm_top_down": g_full_norm, "grad_norm_lateral_only": g_cut_norm},
     )
@@ -86,20 +93,23 @@ def run(p):
     patch = [box[1] - box[0] + 1, box[3] - box[2] + 1]
     p.claim(
         "Combining high-level with low-level features: each C5 cell is added onto its own region of P2",
-        measured=f"P2 pixels changed by +1 on C5 cell {cell} (all channels); C5 is 4×4, P2 32×32",
+        measured=f"P2 pixels changed by +1 on C5 cell {cell} (all channels); C5 is {c5_side}×{c5_side}, "
+        f"P2 {p2_side}×{p2_side}",
         value=f"rows {box[0]}–{box[1]}, cols {box[2]}–{box[3]}: a {patch[0]}×{patch[1]} patch",
-        holds=patch == [p_shapes[0][2] // c_shapes[3][2] + 2] * 2,
-        note="8×8 = the C5 cell's footprint after nearest upsampling ×2 ×2 ×2, plus 1 px from P2's 3×3 output conv.",
+        holds=patch == [up + 2] * 2,
+        note=f"{up}×{up} = the C5 cell's footprint after three ×2 nearest upsamplings, plus 1 px on each side "
+        "from P2's 3×3 output conv.",
         data={"cell": list(cell), "box": box, "patch": patch},
     )
     p.figure(
-        f"|ΔP2| (max over channels) after +1 on C5 cell {cell}: one coarse cell feeds a block of P2",
+        f"|ΔP2| (max over channels, {p2_side}×{p2_side}) after +1 on C5 cell {cell}: "
+        "one coarse cell feeds a block of P2",
         draw.heatmap(moved.tolist()),
     )
 
     # Detection: torchvision's Faster R-CNN assigns one anchor size per FPN level.
     anchors = [s[0] for s in _default_anchorgen().sizes]  # P2, P3, P4, P5, pool
-    anchor_strides = strides + [strides[-1] * 2]  # 'pool' = LastLevelMaxPool, stride 64
+    anchor_strides = strides  # P2 … P5, pool: the levels measured above
     p.not_shown(
         "Essential for Object Detection (detecting small and large objects)",
         reason=(

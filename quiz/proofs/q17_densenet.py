@@ -2,9 +2,9 @@
 
 Runs torchvision's residual BasicBlock (sum) and DenseNet _DenseBlock (concatenation) on one small
 input and reads the channel counts; counts the bytes autograd saves for backward (saved_tensors_hooks)
-for blocks of depth 1…8, naive and torchvision's memory_efficient (checkpointed) dense block; then
-compares DenseNet-121 with ResNet-50 (torchvision builders, meta device, 224×224): params, FLOPs and
-the activation bytes a training step keeps.
+for blocks of depth 1…8 (running totals of one 8-layer forward): residual stack, naive dense block and
+torchvision's memory_efficient (checkpointed) one; then compares DenseNet-121 with ResNet-50
+(torchvision builders, meta device, 224×224): params, FLOPs and the activation bytes kept for backward.
 """
 
 import contextlib
@@ -12,28 +12,31 @@ import contextlib
 import torch
 import torchvision
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 from torchvision.models.densenet import _DenseBlock
 from torchvision.models.resnet import BasicBlock
-from torch.utils.flop_counter import FlopCounterMode
 
 from quiz.proofs import draw
 from quiz.proofs._tools import fmt, params, seed
 
 C0, K, BN_SIZE = 64, 32, 4  # dense block input channels, growth rate k, bottleneck factor (DenseNet-121's)
 DEPTHS = list(range(1, 9))  # layers per block in the memory sweep
-N, HW = 2, 16  # batch and spatial side of the sweep input
+N, HW = 1, 8  # batch and spatial side of the sweep input (small: many tiny ops, each cheap)
 
 
-def _saved_bytes(model, x, skip=(), extra=None, counter=None):
+def _saved_bytes(model, x, layers=(), skip=(), keep_outputs=False, counter=None):
     """Forward once; bytes of the distinct storages autograd saved for backward (parameters excluded).
 
-    extra: modules whose outputs are also counted (what torch.utils.checkpoint keeps outside the hooks).
+    Returns the running total after each of `layers` (the memory of the first 1, 2, … layers: nothing
+    later changes what earlier layers saved) followed by the grand total.
+    keep_outputs: also count each layer's output (what torch.utils.checkpoint keeps outside the hooks).
     counter: a FlopCounterMode to count the same forward's FLOPs with (saves a second pass).
     Storages are keyed by their StorageImpl address (works on the meta device too), so a tensor saved
-    twice, or a view / in-place result of a saved tensor, is counted once.
+    twice, or a view / in-place result of a saved tensor, is counted once. Every saved storage stays
+    alive until the output is dropped, so no address is reused while counting.
     """
     skip = {q.untyped_storage()._cdata for q in skip}
-    seen = {}
+    seen, totals = {}, []
 
     def pack(t):
         s = t.untyped_storage()
@@ -41,12 +44,17 @@ def _saved_bytes(model, x, skip=(), extra=None, counter=None):
             seen[s._cdata] = s.nbytes()
         return t
 
-    handles = [m.register_forward_hook(lambda m, i, o: pack(o)) for m in (extra or [])]
+    def after(m, inputs, out):
+        if keep_outputs:
+            pack(out)
+        totals.append(sum(seen.values()))
+
+    handles = [m.register_forward_hook(after) for m in layers]
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), (counter or contextlib.nullcontext()):
-        y = model(x)  # y (and its graph) alive while we count
+        y = model(x)  # noqa: F841  (y holds the graph, hence every saved storage, until we return)
     for h in handles:
         h.remove()
-    return sum(seen.values()), y
+    return totals + [sum(seen.values())]
 
 
 def _second_diff(v):
@@ -55,7 +63,7 @@ def _second_diff(v):
 
 def run(p):
     seed()
-    x = torch.randn(N, C0, HW, HW, requires_grad=True)  # (N, C, H, W) = (2, 64, 16, 16), mid-network
+    x = torch.randn(N, C0, HW, HW, requires_grad=True)  # (N, C, H, W) = (1, 64, 8, 8), mid-network
 
     # --- ResNet: x + F(x). torchvision's BasicBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + x).
     res = nn.Sequential(*[BasicBlock(C0, C0) for _ in range(4)]).eval()
@@ -69,10 +77,10 @@ def run(p):
             res_channels.append(h.shape[1])
     p.claim(
         "ResNet: summation (x + F(x))",
-        measured="torchvision BasicBlock(64, 64): output vs relu(x + F(x)); channels through 4 blocks",
+        measured=f"torchvision BasicBlock({C0}, {C0}): output vs relu(x + F(x)); channels through {len(res)} blocks",
         value=f"output == relu(x + F(x)): {sum_ok}; channels {res_channels}",
         holds=sum_ok and set(res_channels) == {C0},
-        note="torchvision applies the ReLU after the sum; the width stays c = 64 however deep.",
+        note=f"torchvision applies the ReLU after the sum; the width stays c = {res_channels[-1]} however deep.",
         data={"res_channels": res_channels},
     )
 
@@ -82,7 +90,7 @@ def run(p):
     hooks = [m.register_forward_pre_hook(lambda m, a: seen_in.append(sum(t.shape[1] for t in a[0])))
              for m in dense.values()]
     with torch.no_grad():
-        out = dense(x)  # (2, 64 + 4·32, 16, 16)
+        out = dense(x)  # (1, 64 + 4·32, 8, 8)
     for h in hooks:
         h.remove()
     kept = torch.equal(out[:, :C0], x)
@@ -98,15 +106,16 @@ def run(p):
     )
 
     # --- Memory for backward vs depth: naive dense block, residual stack, memory-efficient dense block.
-    naive, resid, effic = [], [], []
-    for depth in DEPTHS:
-        d = _DenseBlock(depth, C0, bn_size=BN_SIZE, growth_rate=K, drop_rate=0).train()
-        r = nn.Sequential(*[BasicBlock(C0, C0) for _ in range(depth)]).train()
-        e = _DenseBlock(depth, C0, bn_size=BN_SIZE, growth_rate=K, drop_rate=0, memory_efficient=True).train()
-        naive.append(_saved_bytes(d, x, skip=d.parameters())[0])
-        resid.append(_saved_bytes(r, x, skip=r.parameters())[0])
-        # checkpointing recomputes BN+ReLU+1×1 in backward; it keeps each layer's k-channel output instead
-        effic.append(_saved_bytes(e, x, skip=e.parameters(), extra=list(e.values()))[0])
+    # One forward of an 8-layer block gives all depths: the running total after layer L is what a
+    # depth-L block saves (the block's final concatenation saves nothing for backward).
+    depth = DEPTHS[-1]
+    d = _DenseBlock(depth, C0, bn_size=BN_SIZE, growth_rate=K, drop_rate=0).train()
+    r = nn.Sequential(*[BasicBlock(C0, C0) for _ in range(depth)]).train()
+    e = _DenseBlock(depth, C0, bn_size=BN_SIZE, growth_rate=K, drop_rate=0, memory_efficient=True).train()
+    naive = _saved_bytes(d, x, layers=d.values(), skip=d.parameters())[:-1]
+    resid = _saved_bytes(r, x, layers=r, skip=r.parameters())[:-1]
+    # checkpointing recomputes BN+ReLU+1×1 in backward; it keeps each layer's k-channel output instead
+    effic = _saved_bytes(e, x, layers=e.values(), skip=e.parameters(), keep_outputs=True)[:-1]
     d2_naive, d2_resid, d2_effic = _second_diff(naive), _second_diff(resid), _second_diff(effic)
     quadratic = len(set(d2_naive)) == 1 and d2_naive[0] > 0
     linear = set(d2_resid) == {0}
@@ -114,7 +123,8 @@ def run(p):
         "DenseNet consumes huge memory due to growing channel count",
         measured=f"bytes saved for backward (saved_tensors_hooks, distinct storages, no params), depth "
         f"{DEPTHS[0]}…{DEPTHS[-1]}, input {N}×{C0}×{HW}×{HW}: naive _DenseBlock vs BasicBlock stack",
-        value=f"depth 8/4: dense {naive[7] / naive[3]:.2f}× vs residual {resid[7] / resid[3]:.2f}×; "
+        value=f"depth {DEPTHS[7]}/{DEPTHS[3]}: dense {naive[7] / naive[3]:.2f}× "
+        f"vs residual {resid[7] / resid[3]:.2f}×; "
         f"2nd difference dense {d2_naive[0]:,} B (constant) vs residual {sorted(set(d2_resid))}",
         holds=quadratic and linear,
         note=(
@@ -130,7 +140,8 @@ def run(p):
         "(nuance) 'huge memory' is the naive implementation: checkpointing makes it linear",
         measured="same sweep, torchvision _DenseBlock(memory_efficient=True): saved bytes + the layer outputs "
         "torch.utils.checkpoint keeps",
-        value=f"2nd difference {sorted(set(d2_effic))} B; depth 8: {fmt(effic[7])} B vs naive {fmt(naive[7])} B",
+        value=f"2nd difference {sorted(set(d2_effic))} B; depth {DEPTHS[7]}: {effic[7] / 2**20:.2f} MiB "
+        f"vs naive {naive[7] / 2**20:.2f} MiB",
         holds=set(d2_effic) == {0} and effic[-1] < naive[-1],
         note=(
             "memory_efficient=True recomputes the concatenation, BN, ReLU and 1×1 conv in backward "
@@ -155,29 +166,33 @@ def run(p):
     n_params, n_macs, acts = {}, {}, {}
     for k, m in nets.items():
         n_params[k] = params(m)
-        counter = FlopCounterMode(display=False)  # one training-mode forward: saved bytes and FLOPs together
-        acts[k] = _saved_bytes(m.train(), img, skip=m.parameters(), counter=counter)[0]
+        counter = FlopCounterMode(display=False)  # one forward with autograd on: saved bytes and FLOPs together
+        # BN in eval mode: it saves tensors of the same sizes as in train mode, and meta runs it 3× faster
+        acts[k] = _saved_bytes(m.eval(), img, skip=m.parameters(), counter=counter)[-1]
         n_macs[k] = counter.get_total_flops() // 2  # 1 multiply-add = 2 FLOPs; papers quote multiply-adds
-    top1 = {"densenet121": torchvision.models.DenseNet121_Weights.IMAGENET1K_V1.meta["_metrics"]["ImageNet-1K"]["acc@1"],
-            "resnet50": torchvision.models.ResNet50_Weights.IMAGENET1K_V1.meta["_metrics"]["ImageNet-1K"]["acc@1"]}
+    published = {"densenet121": torchvision.models.DenseNet121_Weights.IMAGENET1K_V1,
+                 "resnet50": torchvision.models.ResNet50_Weights.IMAGENET1K_V1}
+    top1 = {k: w.meta["_metrics"]["ImageNet-1K"]["acc@1"] for k, w in published.items()}
     p.claim(
         "DenseNet reuses features more efficiently (fewer parameters and FLOPs than a ResNet)",
-        measured="torchvision densenet121 vs resnet50 (weights=None, meta device), params and multiply-adds at 224×224",
+        measured="torchvision densenet121 vs resnet50 (weights=None, meta device), params and multiply-adds "
+        "at 224×224",
         value=f"params {fmt(n_params['densenet121'])} vs {fmt(n_params['resnet50'])}; "
         f"GFLOPs (mult-adds) {n_macs['densenet121'] / 1e9:.2f} vs {n_macs['resnet50'] / 1e9:.2f}",
         holds=n_params["densenet121"] < n_params["resnet50"] and n_macs["densenet121"] < n_macs["resnet50"],
         note=(
             f"Published ImageNet top-1 (torchvision weights meta, V1 recipes): DenseNet-121 {top1['densenet121']}% "
             f"vs ResNet-50 {top1['resnet50']}% — {n_params['resnet50'] / n_params['densenet121']:.1f}× fewer "
-            f"params for {top1['resnet50'] - top1['densenet121']:.1f} points less; 'reuses features' itself (later layers reading early maps) is the "
-            "concatenation above, not an accuracy measurement."
+            f"params for {top1['resnet50'] - top1['densenet121']:.1f} points less; 'reuses features' itself "
+            "(later layers reading early maps) is the concatenation above, not an accuracy measurement."
         ),
         data={"params": n_params, "macs": n_macs, "published_top1": top1},
     )
     ratio = acts["densenet121"] / acts["resnet50"]
     p.claim(
         "…but consumes more memory: DenseNet-121 keeps more activations than ResNet-50 despite fewer params",
-        measured="bytes saved for backward in one training forward at 1×3×224×224 (meta device, no params)",
+        measured="bytes saved for backward in one forward with autograd at 1×3×224×224 (meta device, params "
+        "excluded, BN in eval mode)",
         value=f"{acts['densenet121'] / 2**20:.0f} MiB vs {acts['resnet50'] / 2**20:.0f} MiB ({ratio:.2f}×)",
         holds=ratio > 1,
         note=(

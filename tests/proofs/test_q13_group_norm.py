@@ -1,0 +1,64 @@
+"""q13_group_norm: GN definition, batch independence, LN/IN limits, per-group scaling."""
+
+import math
+
+import pytest
+
+from quiz.proofs import run_proof
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_proof("q13_group_norm")
+
+
+def data(result, start):
+    (c,) = [c for c in result.claims if c.claim.startswith(start)]
+    return c.data
+
+
+def test_verdicts_and_exactly_one_not_shown(result):
+    assert [c.holds for c in result.claims] == [True, True, True, True, None]
+    assert result.claims[-1].claim == "Better than LayerNorm for CNNs"
+    assert result.claims[-1].note  # says why
+
+
+def test_group_norm_matches_its_definition(result):
+    d = data(result, "Splits channels into groups")
+    assert d["err_def"] < 1e-5
+    assert d["worst_mean"] < 1e-5
+    assert d["worst_std"] < 1e-3
+    # Wu & He (2018) use G = 32 by default; torchvision's FCOS head is built with GroupNorm(32, ·).
+    assert d["torchvision_groups"] == [32]
+
+
+def test_gn_batch_independent_bn_not(result):
+    d = data(result, "Independent of batch size")
+    assert d["sizes"] == [1, 2, 4, 8, 16, 32]
+    assert all(v == 0.0 or v < 1e-6 for v in d["gn_drift"])
+    assert d["bn_drift"][-1] < 1e-6  # the same batch of 32 gives the same output
+    assert d["bn_drift"][0] > 0.1
+    # Fewer samples, noisier batch statistics: batch 1 drifts more than batch 16.
+    assert d["bn_drift"][0] > d["bn_drift"][4]
+
+
+def test_extremes_are_layernorm_and_instancenorm(result):
+    d = data(result, "Normalizes within each group")
+    assert d["ln_err"] < 1e-5 and d["in_err"] < 1e-5
+
+
+def test_per_group_scaling_matches_analytic_values(result):
+    d = data(result, "…because it respects")
+    # Half the channels std 1, half std 10: LayerNorm divides all by sqrt((1 + 100) / 2),
+    # so the small channels end at 1/sqrt(50.5) ≈ 0.141; GroupNorm (2 channels per group, same scale) at 1.
+    assert d["ln_small"] == pytest.approx(1 / math.sqrt(50.5), rel=0.03)
+    assert d["gn_small"] == pytest.approx(1.0, abs=0.01)
+
+
+def test_figure_drawn(result):
+    assert any("batch size" in f.title for f in result.figures)
+
+
+def test_deterministic(result):
+    again = run_proof("q13_group_norm")
+    assert [c.data for c in again.claims] == [c.data for c in result.claims]

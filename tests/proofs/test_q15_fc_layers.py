@@ -1,0 +1,77 @@
+"""q15_fc_layers: VGG-16 parameter split, FC head fixed-size failure, GAP head any size."""
+
+import pytest
+
+from quiz.proofs import run_proof
+
+# VGG-16 (configuration "D"): conv widths, "M" = 2×2 max pool.
+CFG_D = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+
+
+def conv_params():
+    total, cin = 0, 3
+    for v in CFG_D:
+        if v != "M":
+            total += 3 * 3 * cin * v + v  # weights + bias
+            cin = v
+    return total
+
+
+def linear(i, o):
+    return i * o + o
+
+
+FC = [linear(512 * 7 * 7, 4096), linear(4096, 4096), linear(4096, 1000)]
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_proof("q15_fc_layers")
+
+
+def by_claim(result, start):
+    (c,) = [c for c in result.claims if c.claim.startswith(start)]
+    return c
+
+
+def test_all_claims_hold_none_not_shown(result):
+    assert len(result.claims) == 3
+    assert [c.holds for c in result.claims] == [True, True, True]
+
+
+def test_vgg16_param_split_matches_published_and_formula(result):
+    d = by_claim(result, "FC layers have massive").data
+    assert d["total"] == 138_357_544  # torchvision docs: VGG16_Weights num_params
+    assert d["conv"] == conv_params() == 14_714_688
+    assert d["fc_each"] == FC
+    assert d["fc"] == sum(FC)
+    assert d["conv"] + d["fc"] == d["total"]
+    assert d["fc_4096x4096"] == 4096 * 4096 + 4096
+
+
+def test_fc_head_needs_224_gap_head_takes_any(result):
+    d = by_claim(result, "FC layers require").data
+    # Five 2× pools: only an input whose side/32 is 7 gives the 512·7·7 vector the first FC expects.
+    assert d["fc_ok"] == [s for s in (160, 224, 256, 320) if s // 32 == 7] == [224]
+    assert "32768" in d["error_256"] and "25088" in d["error_256"]  # 512·8·8 vs 512·7·7
+    assert d["gap_ok"] == [160, 224, 256, 320]
+    assert d["torchvision_ok"] == [160, 224, 256, 320]  # torchvision's AdaptiveAvgPool2d((7, 7))
+
+
+def test_gap_has_no_params_and_small_head(result):
+    d = by_claim(result, "Replaced by Global Average Pooling").data
+    assert d["gap_params"] == 0
+    assert d["head_gap"] == linear(512, 1000)
+    assert d["head_fc"] == sum(FC)
+    assert all(shape == [1, 1000] for shape in d["gap_out"].values())
+
+
+def test_figure_drawn(result):
+    assert len(result.figures) == 1
+    assert result.figures[0].text.count("\n") == 15  # 13 convs + 3 FC layers
+
+
+def test_deterministic(result):
+    again = run_proof("q15_fc_layers")
+    assert [c.data for c in again.claims] == [c.data for c in result.claims]
+    assert [c.value for c in again.claims] == [c.value for c in result.claims]
