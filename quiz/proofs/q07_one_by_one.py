@@ -13,22 +13,17 @@ from quiz.proofs._tools import fmt, macs, params, seed
 
 
 def _median_ms(blocks, x, runs=7):
-    """Median wall time (ms) of each block's forward on x: one thread (a shared machine stalls
-    multi-threaded small ops), warmed up, runs interleaved so load hits all blocks alike."""
+    """Median wall time (ms) of each block's forward on x (run_proof gives proofs one thread):
+    warmed up, runs interleaved so load hits all blocks alike."""
     times = [[] for _ in blocks]
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.no_grad():
-            for b in blocks:  # warm-up: oneDNN builds its kernels on the first call
-                b(x), b(x)
-            for _ in range(runs):
-                for t, b in zip(times, blocks):
-                    start = time.perf_counter()
-                    b(x)
-                    t.append((time.perf_counter() - start) * 1e3)
-    finally:
-        torch.set_num_threads(threads)
+    with torch.no_grad():
+        for b in blocks:  # warm-up: oneDNN builds its kernels on the first call
+            b(x), b(x)
+        for _ in range(runs):
+            for t, b in zip(times, blocks):
+                start = time.perf_counter()
+                b(x)
+                t.append((time.perf_counter() - start) * 1e3)
     return [statistics.median(t) for t in times], times
 
 

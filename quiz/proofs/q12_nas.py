@@ -54,30 +54,25 @@ def _pareto(cands):
 
 def run(p):
     g = seed()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny nets: no threading overhead, and run-to-run identical reductions
-    try:
-        x_train, y_train = _data(640, g)  # (640, 1, 16, 16)
-        x_test, y_test = _data(500, g)
-        picks = torch.randperm(len(SPACE), generator=g)[:SAMPLES].tolist()  # the random search
-        cands = []
-        for n, i in enumerate(picks):
-            depth, width, kernel = SPACE[i]
-            torch.manual_seed(n)  # each candidate's init and batches from its own seed
-            model = _build(depth, width, kernel)
-            opt = torch.optim.Adam(model.parameters(), lr=LR)
-            for _ in range(STEPS):
-                idx = torch.randint(0, len(x_train), (BATCH,))
-                loss = nn.functional.cross_entropy(model(x_train[idx]), y_train[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-            with torch.no_grad():
-                acc = (model(x_test).argmax(1) == y_test).float().mean().item()
-            cands.append({"depth": depth, "width": width, "kernel": kernel, "acc": acc,
-                          "macs": macs(model, x_test[:1]), "params": params(model)})
-    finally:
-        torch.set_num_threads(threads)
+    x_train, y_train = _data(640, g)  # (640, 1, 16, 16)
+    x_test, y_test = _data(500, g)
+    picks = torch.randperm(len(SPACE), generator=g)[:SAMPLES].tolist()  # the random search
+    cands = []
+    for n, i in enumerate(picks):
+        depth, width, kernel = SPACE[i]
+        torch.manual_seed(n)  # each candidate's init and batches from its own seed
+        model = _build(depth, width, kernel)
+        opt = torch.optim.Adam(model.parameters(), lr=LR)
+        for _ in range(STEPS):
+            idx = torch.randint(0, len(x_train), (BATCH,))
+            loss = nn.functional.cross_entropy(model(x_train[idx]), y_train[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            acc = (model(x_test).argmax(1) == y_test).float().mean().item()
+        cands.append({"depth": depth, "width": width, "kernel": kernel, "acc": acc,
+                      "macs": macs(model, x_test[:1]), "params": params(model)})
 
     front = sorted(_pareto(cands), key=lambda i: cands[i]["macs"])
     accs = sorted(c["acc"] for c in cands)

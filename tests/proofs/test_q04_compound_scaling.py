@@ -1,0 +1,87 @@
+"""q04_compound_scaling: claims hold (one not shown); FLOPs match our own formula; EfficientNets match torchvision."""
+
+import pytest
+
+from quiz.proofs import run_proof
+
+NAME = "q04_compound_scaling"
+ALPHA, BETA, GAMMA = 1.2, 1.1, 1.15
+
+# torchvision docs (weights meta num_params), published constants
+PUBLISHED_PARAMS = {"b0": 5_288_548, "b1": 7_794_184, "b2": 9_109_994, "b3": 12_233_232}
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_proof(NAME)
+
+
+def data(result, word):
+    (claim,) = [c for c in result.claims if word in c.claim]
+    return claim.data
+
+
+def test_verdicts(result):
+    assert [c.holds for c in result.claims] == [True, True, True, None]
+    (unshown,) = [c for c in result.claims if c.holds is None]
+    assert unshown.claim.startswith("Prevents bottlenecks")
+    assert "accuracy" in unshown.note
+
+
+def own_macs(depth, width, res):
+    """Multiply-adds of the small CNN, by hand: 3×3/2 stem, depth 3×3 convs, a 10-way linear head."""
+    s = (res + 2 - 3) // 2 + 1  # output side of the stride-2 stem
+    return 9 * 3 * width * s * s + depth * 9 * width * width * s * s + width * 10
+
+
+def test_small_cnn_flops_match_own_formula(result):
+    d = data(result, "Each dimension")
+    rows = d["rows"]
+    assert len(rows) == 8
+    for r in rows:
+        assert r["macs"] == own_macs(r["depth"], r["width"], r["res"])
+    assert d["base_macs"] == own_macs(20, 64, 224)
+
+
+def test_compound_matches_prediction(result):
+    d = data(result, "one coefficient")
+    for r, g in zip(d["compound"], d["growth_per_phi"]):
+        phi = r["phi"]
+        assert r["predicted"] == pytest.approx((ALPHA * BETA**2 * GAMMA**2) ** phi)
+        assert r["ratio"] == pytest.approx(r["predicted"], rel=0.05)
+        assert g == pytest.approx(2, abs=0.1)  # ≈ 2× FLOPs per unit of φ
+        assert (r["depth"], r["width"], r["res"]) == (
+            round(20 * ALPHA**phi), round(64 * BETA**phi), round(224 * GAMMA**phi))
+
+
+@pytest.mark.parametrize("b", sorted(PUBLISHED_PARAMS))
+def test_efficientnets_match_torchvision_published(result, b):
+    from torchvision import models
+
+    e = data(result, "EfficientNet-B0")["efficientnet"][b]
+    assert e["params"] == PUBLISHED_PARAMS[b]
+    weights = getattr(models, f"EfficientNet_{b.upper()}_Weights").IMAGENET1K_V1  # metadata only
+    assert e["params"] == weights.meta["num_params"]
+    # torchvision's GFLOPS (multiply-adds) are counted at its eval crop: 288px for B2, native for the others
+    assert round(e["macs_tv_crop"] / 1e9, 3) == pytest.approx(weights.meta["_ops"], abs=1e-9)
+    assert e["res"] == {"b0": 224, "b1": 240, "b2": 260, "b3": 300}[b]  # paper's resolutions
+
+
+# published (width, depth) multipliers of the reference EfficientNet implementation
+MULTIPLIERS = {"b0": (1.0, 1.0), "b1": (1.0, 1.1), "b2": (1.1, 1.2), "b3": (1.2, 1.4)}
+
+
+@pytest.mark.parametrize("b", sorted(MULTIPLIERS))
+def test_efficientnet_depth_and_width_from_multipliers(result, b):
+    import math
+
+    e = data(result, "EfficientNet-B0")["efficientnet"][b]
+    wm, dm = MULTIPLIERS[b]
+    repeats = (1, 2, 2, 3, 3, 4, 1)  # B0's MBConv repeats per stage (paper, Table 1)
+    assert e["blocks"] == sum(math.ceil(n * dm) for n in repeats)
+    assert e["width"] == 4 * (int(320 * wm + 4) // 8 * 8)  # 4 × last stage (320 ch) rounded to a multiple of 8
+
+
+def test_deterministic(result):
+    again = run_proof(NAME)
+    assert [c.data for c in again.claims] == [c.data for c in result.claims]

@@ -1,0 +1,60 @@
+"""q05_convnext_layernorm: claims hold (the design-history one is not shown); norm counts match the papers."""
+
+import pytest
+
+from quiz.proofs import run_proof
+
+NAME = "q05_convnext_layernorm"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_proof(NAME)
+
+
+def data(result, word):
+    (claim,) = [c for c in result.claims if word in c.claim]
+    return claim.data
+
+
+def test_verdicts(result):
+    assert [c.holds for c in result.claims] == [True, None, True, True, True]
+    assert [c.claim for c in result.claims if c.holds is None] == ["To mimic Transformers"]
+
+
+def test_norm_layer_counts_match_architectures(result):
+    d = data(result, "switched")
+    # ConvNeXt-T (paper): stage depths (3, 3, 9, 3) → 18 blocks with one LN each, + stem LN, 3 downsampling LNs,
+    # + the LN before the classifier; no BatchNorm
+    assert d["convnext_tiny"] == {"batchnorm": 0, "layernorm": sum((3, 3, 9, 3)) + 1 + 3 + 1}
+    # ResNet-50: stem BN + 16 bottlenecks × 3 BNs + 4 projection shortcuts with a BN each
+    assert d["resnet50"] == {"batchnorm": 1 + 16 * 3 + 4, "layernorm": 0}
+
+
+def test_sample_coupling(result):
+    d = data(result, "dependencies")
+    assert d["ln_other_samples_identical"] is True
+    assert d["bn_eval_other_samples_identical"] is True  # running stats: no coupling at test time
+    assert d["bn_other_samples_max_change"] > 1e-3
+
+
+def test_batch_size_dependence(result):
+    d = data(result, "batch size")
+    assert d["ln_identical"] is True
+    diffs = d["bn_diff_vs_full_batch"]
+    assert sorted(diffs) == ["2", "4", "8"]
+    # smaller batches give noisier statistics: the further from the full batch, the larger the difference
+    assert diffs["2"] > diffs["4"] > diffs["8"] > 1e-3
+
+
+def test_outlier_sample(result):
+    d = data(result, "large variations")
+    assert d["ln_others_identical"] is True
+    assert d["ln_outlier_change"] < 1e-4  # LN(100·x + 5) = LN(x) up to float rounding and eps
+    assert d["bn_others_std_before"] == pytest.approx(1.0, abs=0.05)  # BN output of the batch ≈ unit variance
+    assert d["bn_others_std_after"] < 0.1
+
+
+def test_deterministic(result):
+    again = run_proof(NAME)
+    assert [c.data for c in again.claims] == [c.data for c in result.claims]
