@@ -420,15 +420,18 @@ def config_list(as_json: bool = JsonOpt):
         print(json.dumps(values, indent=2))
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for name in ("setting", "value", "default", "meaning"):
-        table.add_column(name)
+    table.add_column("setting", no_wrap=True)
+    table.add_column("value", no_wrap=True)
+    table.add_column("meaning", ratio=1)
     for key, setting in config.SETTINGS.items():
-        changed = values[key] != setting.default
-        table.add_row(key, Text(str(values[key]), style="bold" if changed else ""), str(setting.default),
-                      Text(setting.help, style="dim"))
+        value = Text(str(values[key]))
+        if values[key] != setting.default:
+            value.stylize("bold")
+            value.append(f" (default {setting.default})", style="dim")
+        table.add_row(key, value, Text(setting.help, style="dim"))
     console = render.console()
     console.print(table)
-    console.print(f"file: {config.path()}", style="dim", markup=False)
+    console.print(f"file: {config.path()}", style="dim", markup=False, soft_wrap=True)
 
 
 @command("get", group=config_app)
@@ -439,7 +442,7 @@ def config_get(key: str = typer.Argument(..., help="A setting: new_per_day, revi
     print(config.get(key))
 
 
-@command("set", group=config_app)
+@command("set", group=config_app, context_settings={"ignore_unknown_options": True})  # `set new_per_day -3`: our message
 def config_set(
     key: str = typer.Argument(..., help="A setting: new_per_day, reviews_per_day, retention or default_deck."),
     value: str = typer.Argument(..., help="Its new value (checked before it is saved)."),

@@ -250,8 +250,8 @@ def mock_report(rows: list[dict], totals: dict) -> Group:
     t.append(f" · time {clock(totals['seconds'])}")
     if totals.get("budget_seconds"):
         t.append(f" of {clock(totals['budget_seconds'])}")
-    t.append(f" · mean {clock(totals['mean_seconds'])} per question · coverage {totals['coverage']:.0%}")
-    t.append(" · " + "  ".join(f"{RATING_NAMES[r]} {n}" for r, n in totals["ratings"].items()), style="dim")
+    t.append(f" · {clock(totals['mean_seconds'])} per answer · coverage {totals['coverage']:.0%}\n")
+    t.append("ratings  " + "  ".join(f"{RATING_NAMES[r]} {n}" for r, n in totals["ratings"].items()), style="dim")
     return Group(table, t)
 
 
@@ -338,7 +338,8 @@ def stats_view(s: dict, now: datetime) -> Group:
     if s["weakest"]:
         table = Table(title=Text("Weakest cards", style="bold"), title_justify="left", expand=True, box=None,
                       header_style="bold", pad_edge=False)
-        for name, kw in [("card", {"no_wrap": True, "justify": "right"}), ("question", {"ratio": 1}), ("R", {"justify": "right"}),
+        for name, kw in [("card", {"no_wrap": True, "justify": "right"}),
+                         ("question", {"ratio": 1, "no_wrap": True, "overflow": "ellipsis"}), ("R", {"justify": "right"}),
                          ("lapses", {"justify": "right"}), ("state", {"no_wrap": True}),
                          ("due", {"no_wrap": True}), ("", {"no_wrap": True})]:
             table.add_column(name, **kw)

@@ -50,6 +50,17 @@ MIGRATIONS = [
     CREATE INDEX reviews_card ON reviews (deck, qid);
     CREATE INDEX reviews_time ON reviews (reviewed_at);
     """,
+    # 2: FSRS parameters fitted to this user's log by `quiz optimize` (the newest row is in use)
+    """
+    CREATE TABLE parameters (
+        id            INTEGER PRIMARY KEY,
+        created_at    TEXT NOT NULL,        -- ISO-8601 UTC
+        parameters    TEXT NOT NULL,        -- JSON list of the 21 FSRS-6 weights
+        reviews       INTEGER NOT NULL,     -- usable reviews they were fitted to
+        loss_before   REAL,
+        loss_after    REAL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -177,9 +188,12 @@ class Store:
         return {(r["deck"], r["qid"]): r for r in self.db.execute(sql, args)}
 
     def counts(self) -> dict[tuple[str, int], tuple[int, int]]:
-        """(reps, lapses) per card, from the log: lapses are Again on a card in review."""
+        """(reps, lapses) per card, from the log: lapses are Again on a card in review.
+
+        Mock-interview answers (kind 'mock') reschedule like reviews, so they count here too."""
         rows = self.db.execute(
-            "SELECT deck, qid, SUM(kind = 'review'), SUM(kind = 'review' AND rating = 1 AND state_before = 2)"
+            "SELECT deck, qid, SUM(kind IN ('review', 'mock')),"
+            " SUM(kind IN ('review', 'mock') AND rating = 1 AND state_before = 2)"
             " FROM reviews GROUP BY deck, qid"
         )
         return {(d, q): (reps or 0, lapses or 0) for d, q, reps, lapses in rows}
@@ -190,7 +204,8 @@ class Store:
     def new_cards_since(self, since: datetime) -> int:
         """Cards studied for the first time since `since` (counts against the daily new limit)."""
         return self.db.execute(
-            "SELECT COUNT(*) FROM reviews WHERE kind = 'review' AND before_json IS NULL AND reviewed_at >= ?",
+            "SELECT COUNT(*) FROM reviews WHERE kind IN ('review', 'mock') AND before_json IS NULL"
+            " AND reviewed_at >= ?",
             (iso(since),),
         ).fetchone()[0]
 
@@ -199,7 +214,8 @@ class Store:
     def reviews_since(self, since: datetime) -> int:
         """Reviews of cards that were not new, since `since` (counts against the daily review limit)."""
         return self.db.execute(
-            "SELECT COUNT(*) FROM reviews WHERE kind = 'review' AND before_json IS NOT NULL AND reviewed_at >= ?",
+            "SELECT COUNT(*) FROM reviews WHERE kind IN ('review', 'mock') AND before_json IS NOT NULL"
+            " AND reviewed_at >= ?",
             (iso(since),),
         ).fetchone()[0]
 
@@ -207,6 +223,8 @@ class Store:
 
     def record(self, deck, qid, rating, now, duration_ms, before, after, kind="review") -> int:
         """Append a review and (unless cramming) set the card's new state, atomically.
+
+        `kind` is 'review', 'mock' (a mock-interview answer: reschedules like a review) or 'cram'.
 
         `before` is None for a new card; `before`/`after` are fsrs Cards.
         Returns the review's id.
@@ -222,7 +240,7 @@ class Store:
                     None if before is None else before.to_json(), after.to_json(),
                 ),
             )
-            if kind == "review":
+            if kind in ("review", "mock"):
                 self._put_card(deck, qid, after)
             self.db.execute("COMMIT")
         except BaseException:
@@ -240,7 +258,7 @@ class Store:
             if row is None:
                 raise QuizError(f"nothing to undo: review {review_id} is not in the log")
             self.db.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
-            if row["kind"] == "review":
+            if row["kind"] in ("review", "mock"):
                 if row["before_json"] is None:
                     self.db.execute("DELETE FROM cards WHERE deck = ? AND qid = ?", (row["deck"], row["qid"]))
                 else:
@@ -249,6 +267,68 @@ class Store:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+
+    # -- FSRS parameters (quiz optimize) -------------------------------------------
+
+    def fsrs_parameters(self) -> list[float] | None:
+        """The parameters `quiz optimize` fitted last, or None (FSRS's defaults)."""
+        import json
+
+        row = self.db.execute("SELECT parameters FROM parameters ORDER BY id DESC LIMIT 1").fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def save_parameters(self, parameters, now, reviews: int, loss_before: float, loss_after: float) -> None:
+        import json
+
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute(
+                "INSERT INTO parameters (created_at, parameters, reviews, loss_before, loss_after) VALUES (?,?,?,?,?)",
+                (iso(now), json.dumps([float(p) for p in parameters]), reviews, loss_before, loss_after),
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    # -- backup and restore (quiz export --format json, quiz restore) ----------------------
+
+    BACKUP_TABLES = ("cards", "reviews", "parameters")
+
+    def rows(self, deck: str | None = None) -> dict[str, list[dict]]:
+        """Every row of the progress tables as plain dicts (cards and reviews of `deck` only, if given)."""
+        out = {}
+        for table in self.BACKUP_TABLES:
+            sql, args = f"SELECT * FROM {table}", ()
+            if deck is not None and table != "parameters":
+                sql, args = sql + " WHERE deck = ?", (deck,)
+            out[table] = [dict(r) for r in self.db.execute(sql + " ORDER BY rowid", args)]
+        return out
+
+    def count_rows(self) -> int:
+        return sum(self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in self.BACKUP_TABLES)
+
+    def load_rows(self, tables: dict[str, list[dict]]) -> None:
+        """Replace the progress tables with these rows (from `rows`), in one transaction."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for table in self.BACKUP_TABLES:
+                self.db.execute(f"DELETE FROM {table}")
+                cols = [c[1] for c in self.db.execute(f"PRAGMA table_info({table})")]
+                sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+                self.db.executemany(sql, ([row.get(c) for c in cols] for row in tables.get(table, [])))
+            self.db.execute("COMMIT")
+        except sqlite3.Error as e:
+            self.db.execute("ROLLBACK")
+            raise self._fail(f"cannot restore the backup's rows: {e}") from None
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def backup_to(self, path: Path) -> None:
+        with sqlite3.connect(path) as dst:
+            self.db.backup(dst)
+        dst.close()
 
     def _put_card(self, deck, qid, card) -> None:
         self.db.execute(

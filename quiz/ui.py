@@ -3,6 +3,10 @@
 On a terminal, single keys (no Enter): Space/Enter reveal, 1–4 rate, u undo,
 p prove, q quit; Ctrl-C is q. From a pipe, one line per prompt: any line
 reveals, then a line holding 1–4, u, p or q. End of input quits.
+
+Typed answers (`t` on a terminal, `quiz start --type`, `quiz mock`) are read
+as whole lines, with the terminal's own line editing; an empty line or Ctrl-D
+ends the answer (end of input, from a pipe).
 """
 
 from __future__ import annotations
@@ -42,6 +46,13 @@ class Keys:
             return "q"
         return ch[0] if not ch.startswith("\x1b") else ""
 
+    def line(self) -> str | None:
+        """One typed line (the terminal's line editing, echo on); "" at Ctrl-D."""
+        data = os.read(self.fd, 4096).decode("utf-8", "replace")
+        if data and not data.endswith("\n"):  # Ctrl-D after some text: that text ends the answer
+            return data + "\x04"
+        return data.rstrip("\r\n") if data else ""
+
 
 class Lines:
     """One line per prompt, for pipes and scripts."""
@@ -54,6 +65,10 @@ class Lines:
         if line == "":
             return "q"  # end of input
         return line.strip() or "\n"
+
+    def line(self) -> str | None:
+        line = self.stream.readline()
+        return None if line == "" else line.rstrip("\r\n")
 
 
 class ConsoleUI:
@@ -77,7 +92,7 @@ class ConsoleUI:
         self.console.print(render.question_panel(q, progress))
 
     def wait_reveal(self, can_undo: bool) -> str:
-        hint = "Space/Enter: show answer · q: quit" + (" · u: undo" if can_undo else "")
+        hint = "Space/Enter: show answer · t: type your answer · q: quit" + (" · u: undo" if can_undo else "")
         if not self.tty:
             hint = "Enter: show answer · q: quit" + (" · u: undo" if can_undo else "")
         self.console.print(Text(hint, style="dim"))
@@ -89,14 +104,50 @@ class ConsoleUI:
                 return "quit"
             if key == "u" and can_undo:
                 return "undo"
+            if key == "t" and self.tty:
+                return "type"
             if not self.tty:  # any other line reveals too
                 return "reveal"
 
-    def answer(self, q) -> None:
-        self.console.print(render.answer_panel(q))
+    def read_answer(self) -> str | None:
+        """A typed answer, line by line, each prompt showing the time taken so far.
 
-    def ask_rating(self, intervals: dict[int, str], can_prove: bool):
-        extra = "u undo · q quit" + (" · p prove" if can_prove else "")
+        Ends at an empty line or Ctrl-D (end of input from a pipe); None: quit
+        (Ctrl-C, or input ended before any line)."""
+        import time
+
+        started = time.monotonic()
+        self.console.print(Text("Type your answer; an empty line" + (" or Ctrl-D" if self.tty else "") + " ends it.",
+                                style="dim"))
+        lines = []
+        while True:
+            secs = int(time.monotonic() - started)
+            if self.tty:
+                self.console.print(Text(f"{secs // 60}:{secs % 60:02d} › ", style="cyan"), end="")
+            try:
+                line = self.keys.line()
+            except KeyboardInterrupt:
+                self.console.print()
+                return None
+            if line is None:  # end of input
+                return "\n".join(lines) if lines else None
+            if line.endswith("\x04"):  # Ctrl-D after some text
+                lines.append(line[:-1])
+                self.console.print()
+                break
+            if not line.strip():
+                break
+            lines.append(line)
+        return "\n".join(lines)
+
+    def answer(self, q, coverage=None) -> None:
+        self.console.print(render.answer_panel(q) if coverage is None else render.coverage_panel(q, coverage))
+
+    def ask_rating(self, intervals: dict[int, str], can_prove: bool, suggested: int | None = None,
+                   can_undo: bool = True):
+        extra = ("u undo · " if can_undo else "") + "q quit" + (" · p prove" if can_prove else "")
+        if suggested is not None:
+            self.console.print(render.suggestion(suggested))
         self.console.print(render.rating_prompt(intervals, extra))
         while True:
             key = self._read()
@@ -104,10 +155,10 @@ class ConsoleUI:
                 return int(key)
             if key == "q":
                 return "quit"
-            if key == "u":
+            if key == "u" and can_undo:
                 return "undo"
             if key == "p" and can_prove:
                 return "prove"
             if not self.tty:
-                self.console.print(Text(f"expected 1–4, u, q{', p' if can_prove else ''}; got {key.strip()!r}",
-                                        style="red"))
+                allowed = ("u, " if can_undo else "") + "q" + (", p" if can_prove else "")
+                self.console.print(Text(f"expected 1–4, {allowed}; got {key.strip()!r}", style="red"))

@@ -135,3 +135,31 @@ def test_bank_cache_is_used_and_invalidated(home, tmp_path):
     path.write_text("deck: c\ntitle: T\nquestions: []\n")
     with pytest.raises(BankError, match="questions must not be empty"):
         load_bank(path)
+
+
+# -- keywords: key terms per answer bullet, for typed answers (docs/banks.md) --------
+
+KW_Q = "  - id: 1\n    question: Q?\n    answer: [A, B]\n"
+
+
+def test_keywords_one_list_per_bullet():
+    bank = parse_bank("deck: d\ntitle: T\nquestions:\n" + KW_Q + "    keywords: [[skip|shortcut, gradient flow], []]\n",
+                      "k.yaml")
+    assert bank.questions[0].keywords == (("skip|shortcut", "gradient flow"), ())
+    assert parse_bank("deck: d\ntitle: T\nquestions:\n" + KW_Q, "k.yaml").questions[0].keywords == ()
+
+
+@pytest.mark.parametrize("keywords,message", [
+    ("[[a]]", "k.yaml:7: keywords of question 1 must have one list per answer bullet (2), got 1"),
+    ("skip", "k.yaml:7: keywords of question 1 must be a list holding one list of key terms per answer bullet"),
+    ("[a, b]", "k.yaml:7: keywords of question 1, entry 1, must be a list of strings"),
+    ("[[a], [7]]", "k.yaml:7: a keyword of question 1 must be a string"),
+    ("[[a], ['  ']]", "k.yaml:7: a keyword of question 1 must not be empty"),
+    ("[[a], ['x|']]", "k.yaml:7: keyword 'x|' of question 1 needs letters or digits in each '|' alternative"),
+    ("\n      - [a]\n      - [b, '--']",
+     "k.yaml:9: keyword '--' of question 1 needs letters or digits in each '|' alternative"),
+])
+def test_broken_keywords_name_file_and_line(keywords, message):
+    with pytest.raises(BankError) as e:
+        parse_bank("deck: d\ntitle: T\nquestions:\n" + KW_Q + f"    keywords: {keywords}\n", "k.yaml")
+    assert str(e.value) == message

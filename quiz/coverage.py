@@ -1,0 +1,199 @@
+"""Typed answers: which answer bullets a typed answer covered, and a suggested rating.
+
+Transparent key-term matching, nothing learned:
+
+- Each bullet has key terms: the bank's `keywords:` for that bullet, else its
+  bold terms (`**Gradient Flow**`) plus up to four salient words (words of four
+  or more letters that are not common English, numbers like `256` or `3x3`,
+  acronyms like `SE`), in the order they appear.
+- A term may list alternatives, `skip|shortcut`; it matches when every word of
+  one alternative occurs in the typed answer, in any order. Two words match when
+  they share their first six letters or one starts with the other (four letters
+  at least), ignoring case and a plural `s`: `gradients` = `gradient`,
+  `efficient` = `efficiency`, `learn` = `learning`, `conv` = `convolution`;
+  `3 × 3`, `3x3` and `3*3` are the same word.
+- A bullet is covered when at least half of its terms matched, partly covered
+  when some did, missed when none did. A bullet without key terms (a bare
+  formula) is left out of the score.
+- The suggested rating follows the mean share of terms matched per bullet:
+  all of them → Easy, ≥ 70% → Good, ≥ 40% → Hard, else Again. The user still
+  chooses the rating.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_DERIVED = 4  # salient words taken from a bullet (besides its bold terms)
+PREFIX = 6       # words match on their first six letters
+
+STOPWORDS = frozenset("""
+a about above across after again against all allow allows almost along also although always am among an and
+another any anything are around as at be because become becomes been before being below between both but by
+can cannot could did do does doing done down during each either else enough especially etc even every example
+few first for from further get gets given gives go had has have having he her here hers how however i if in
+instead into is it its itself just keep keeps kind last least less let like likely lot made make makes making
+many may might more most much must need needs no nor not nothing now of off often on once one only onto or
+other others otherwise our out over own per put rather really same see seen several shall she should show shows
+simply since so some something such than that the their them then there these they thing things this those
+though through thus to too toward towards two under until up upon us use used uses using usually very via was
+way ways we well were what when where whether which while who whom whose why will with within without would yet
+you your e.g i.e vs eg ie called mean means work works still whole able new
+""".split())
+
+TOKEN = re.compile(r"[^\W_]+\+?")
+GREEK = dict(zip("αβγδεζηθκλμνξπρστφϕχψω",
+                 "alpha beta gamma delta epsilon zeta eta theta kappa lambda mu nu xi pi rho sigma tau phi phi chi psi "
+                 "omega".split()))
+TIMES = re.compile(r"(\d)\s*[x×*]\s*(\d)", re.I)
+BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__", re.S)
+
+
+def _normal(text: str) -> str:
+    """Bank Markdown or typed text as plain words: math to Unicode, `3 × 3` → `3x3`."""
+    from quiz.render import plain
+
+    text = plain(text).replace("`", " ")
+    text = "".join(f" {GREEK[c]} " if c in GREEK else c for c in text)
+    return TIMES.sub(r"\1x\2", text)
+
+
+def word_key(word: str) -> str:
+    """What a word is compared by: lowercase, no plural s, first six letters."""
+    w = word.lower().rstrip("+")
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
+    return w[:PREFIX]
+
+
+def words(text: str) -> set[str]:
+    return {word_key(w) for w in TOKEN.findall(_normal(text))}
+
+
+def has_word(key: str, have: set[str]) -> bool:
+    """Whether a word (its key) occurs among `have` (keys): same key, or one a prefix of the other."""
+    if key in have:
+        return True
+    return any(min(len(key), len(k)) >= 4 and (k.startswith(key) or key.startswith(k)) for k in have)
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str                                # as shown: "skip|shortcut connection"
+    alternatives: tuple[tuple[str, ...], ...]  # word keys of each alternative
+    matched: bool = False
+
+
+@dataclass(frozen=True)
+class Point:
+    """One answer bullet and how the typed answer covered it."""
+
+    bullet: str
+    terms: tuple[Term, ...]
+    derived: bool  # terms derived from the bullet (no `keywords:` in the bank)
+
+    @property
+    def matched(self) -> int:
+        return sum(t.matched for t in self.terms)
+
+    @property
+    def score(self) -> float:
+        return self.matched / len(self.terms) if self.terms else 0.0
+
+    @property
+    def status(self) -> str:
+        if not self.terms:
+            return "unscored"  # no key terms (a formula, say): left out of the score
+        if self.matched * 2 >= len(self.terms):
+            return "covered"
+        return "partial" if self.matched else "missed"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    typed: str
+    points: tuple[Point, ...]
+
+    @property
+    def scored(self) -> list[Point]:
+        return [p for p in self.points if p.terms]
+
+    @property
+    def score(self) -> float:
+        """Mean share of key terms matched per bullet (bullets with key terms), 0–1."""
+        scored = self.scored
+        return sum(p.score for p in scored) / len(scored) if scored else 0.0
+
+    @property
+    def covered(self) -> int:
+        return sum(p.status == "covered" for p in self.points)
+
+    @property
+    def suggested(self) -> int:
+        return suggest(self.score)
+
+    def to_json(self) -> dict:
+        return {
+            "score": round(self.score, 4), "covered": self.covered, "points": len(self.scored),
+            "suggested": self.suggested,
+            "bullets": [{"status": p.status, "matched": [t.text for t in p.terms if t.matched],
+                         "missed": [t.text for t in p.terms if not t.matched]} for p in self.points],
+        }
+
+
+def suggest(score: float) -> int:
+    if score >= 1.0:
+        return 4
+    if score >= 0.7:
+        return 3
+    if score >= 0.4:
+        return 2
+    return 1
+
+
+def _term(text: str) -> Term | None:
+    alternatives = tuple(a for a in (tuple(word_key(w) for w in TOKEN.findall(_normal(alt))) for alt in text.split("|")) if a)
+    return Term(" ".join(text.split()), alternatives) if alternatives else None
+
+
+def derive_terms(bullet: str) -> list[str]:
+    """Key terms of a bullet without `keywords:`: its bold terms, then up to four salient words."""
+    terms, seen = [], set()
+    for m in BOLD.finditer(bullet):
+        text = " ".join(_normal(m[1] or m[2]).split()).strip(" :.,;")
+        keys = {word_key(w) for w in TOKEN.findall(text)}
+        if keys and text.lower() not in (t.lower() for t in terms):
+            terms.append(text)
+            seen |= keys
+    rest = BOLD.sub(" ", bullet)
+    salient = []
+    for w in TOKEN.findall(_normal(rest)):
+        key = word_key(w)
+        if key in seen or w.lower() in STOPWORDS:
+            continue
+        acronym = len(w) >= 2 and w.isupper() and w.isalpha()
+        if len(w) >= 4 or acronym or any(c.isdigit() for c in w):
+            salient.append(w if acronym or any(c.isdigit() for c in w) else w.lower())
+            seen.add(key)
+        if len(salient) == MAX_DERIVED:
+            break
+    return terms + salient
+
+
+def match(question, typed: str) -> Coverage:
+    """How `typed` covers each bullet of `question.answer` (see the module docstring)."""
+    have = words(typed)
+    keywords = getattr(question, "keywords", ()) or ()
+    points = []
+    for i, bullet in enumerate(question.answer):
+        given = keywords[i] if i < len(keywords) else ()
+        texts = list(given) or derive_terms(bullet)
+        terms = []
+        for text in texts:
+            t = _term(text)
+            if t is not None:
+                hit = any(all(has_word(k, have) for k in alt) for alt in t.alternatives)
+                terms.append(Term(t.text, t.alternatives, hit))
+        points.append(Point(bullet, tuple(terms), derived=not given))
+    return Coverage(typed, tuple(points))
