@@ -109,6 +109,8 @@ def main():
         make_history(home, args.questions, args.reviews)
         setup = time.perf_counter() - t
         env = dict(os.environ, QUIZ_HOME=str(home), COLUMNS="120")
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure as installed: with bytecode caches
+        subprocess.run(quiz + ["list", "--json"], env=env, stdout=subprocess.DEVNULL, check=True)  # warm caches
         db = sqlite3.connect(home / "quiz.db")
         n_reviews = db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
         n_due = db.execute("SELECT COUNT(*) FROM cards WHERE due <= strftime('%Y-%m-%dT%H:%M:%f+00:00','now')").fetchone()[0]

@@ -25,11 +25,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from quiz.errors import QuizError
 
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# yaml is imported only when a bank is parsed: a cached bank (see load_bank) needs none of it.
 
 DECK_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
 PROOF_NAME = re.compile(r"q\d{2}_[a-z0-9_]+\Z")
@@ -81,6 +79,11 @@ class Bank:
         return f"{min(ids)}–{max(ids)}"
 
 
+def _is(node, kind: str) -> bool:
+    """Whether a composed YAML node is a 'scalar', 'sequence' or 'mapping' node."""
+    return getattr(node, "id", None) == kind
+
+
 def _where(path: str, node) -> str:
     return f"{path}:{node.start_mark.line + 1}"
 
@@ -102,12 +105,12 @@ class _Builder:
 
     def mapping(self, node, what: str, allowed: set[str], required: list[str]) -> dict:
         self.visit(node)
-        if not isinstance(node, yaml.MappingNode) or node.tag != "tag:yaml.org,2002:map":
+        if not _is(node, "mapping") or node.tag != "tag:yaml.org,2002:map":
             self.fail(node, f"expected {what} as a mapping of keys to values")
         out: dict = {}
         for key_node, value_node in node.value:
             self.visit(key_node)
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STR:
+            if not _is(key_node, "scalar") or key_node.tag != STR:
                 self.fail(key_node, f"keys of {what} must be plain names")
             key = key_node.value
             if key not in allowed:
@@ -122,7 +125,7 @@ class _Builder:
 
     def text(self, node, what: str, allow_empty: bool = False) -> str:
         self.visit(node)
-        if not isinstance(node, yaml.ScalarNode) or node.tag != STR:
+        if not _is(node, "scalar") or node.tag != STR:
             self.fail(node, f"{what} must be a string")
         value = node.value
         if not allow_empty and not value.strip():
@@ -136,13 +139,13 @@ class _Builder:
     def scalar(self, node, what: str) -> str:
         """Metadata such as `day: 12` or `week: 3 - CNNs`: any plain scalar, kept as text."""
         self.visit(node)
-        if not isinstance(node, yaml.ScalarNode) or node.tag not in (STR, INT):
+        if not _is(node, "scalar") or node.tag not in (STR, INT):
             self.fail(node, f"{what} must be a string or a number")
         return int(node.value) if node.tag == INT and node.value.isdigit() else node.value
 
     def integer(self, node, what: str) -> int:
         self.visit(node)
-        if not isinstance(node, yaml.ScalarNode) or node.tag != INT:
+        if not _is(node, "scalar") or node.tag != INT:
             self.fail(node, f"{what} must be an integer")
         try:
             value = int(node.value.replace("_", ""), 0)
@@ -152,14 +155,17 @@ class _Builder:
 
     def strings(self, node, what: str) -> list:
         self.visit(node)
-        if not isinstance(node, yaml.SequenceNode) or node.tag != "tag:yaml.org,2002:seq":
+        if not _is(node, "sequence") or node.tag != "tag:yaml.org,2002:seq":
             self.fail(node, f"{what} must be a list of strings")
         return node.value
 
 
 def _parse(text: str, path: str):
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # safe loaders only; libyaml's when present
     try:
-        return yaml.compose(text, Loader=Loader)
+        return yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
@@ -224,7 +230,7 @@ def parse_bank(text: str, path: str = "<bank>") -> Bank:
 def _keywords(b: _Builder, node, qid: int, bullets: int) -> tuple[tuple[str, ...], ...]:
     """`keywords:` — one list of key terms per answer bullet (`[]` derives them from the bullet)."""
     what = f"keywords of question {qid}"
-    if not isinstance(node, yaml.SequenceNode):
+    if not _is(node, "sequence"):
         b.fail(node, f"{what} must be a list holding one list of key terms per answer bullet")
     entries = b.strings(node, what)
     if len(entries) != bullets:

@@ -164,7 +164,7 @@ def list_(
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
     """List questions with their state, due date, stability and retrievability."""
-    from quiz import bank, render, schedule, session
+    from quiz import bank, schedule, session
 
     questions = bank.select(_banks(bank_paths), deck, tag)
     now = _now()
@@ -173,6 +173,8 @@ def list_(
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    from quiz import render  # Rich: only for the table
+
     console = render.console()
     if len({r["deck"] for r in rows}) > 1:
         for r in rows:

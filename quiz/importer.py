@@ -524,11 +524,9 @@ def _bank_problems(path: Path, first: str) -> list[str]:
     """Every broken question of a bank, not just the first: each question is
     checked alone, in a copy of the file where the other questions' lines are
     blank (so line numbers stay true). Falls back to the first problem."""
-    from quiz.bank import Loader
-
     try:
         text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=Loader)
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, ValueError, yaml.YAMLError, RecursionError):
         return [first]
     if not isinstance(root, yaml.MappingNode):
