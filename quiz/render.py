@@ -164,13 +164,15 @@ def proofs_summary(results) -> Table:
     table = Table(title=Text("Proofs", style="bold"), expand=True)
     table.add_column("#", justify="right")
     table.add_column("question", ratio=1)
-    table.add_column("held", justify="right", no_wrap=True)
-    table.add_column("not shown", justify="right", no_wrap=True)
+    table.add_column("✓ held", justify="right", no_wrap=True)
+    table.add_column("✗ failed", justify="right", no_wrap=True)
+    table.add_column("– not shown", justify="right", no_wrap=True)
     table.add_column("seconds", justify="right")
     for q, r in results:
-        failed = any(c.holds is False for c in r.claims)
+        failed = sum(c.holds is False for c in r.claims)
         table.add_row(str(q.id), Text(plain(q.question)),
                       Text(f"{r.held}/{len(r.claims)}", style="red" if failed else "green"),
+                      Text(str(failed), style="bold red" if failed else "dim"),
                       str(sum(c.holds is None for c in r.claims)), f"{r.seconds:.2f}")
     return table
 
