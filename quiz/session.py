@@ -134,7 +134,14 @@ def study(session: Session, ui, clock=schedule.utcnow, prove=None, prove_each: b
     Typed answers (`type_each`, or when the reveal prompt returns "type"): the
     answer is shown with what the typing covered and a suggested rating.
     """
-    while (item := session.current()) is not None:
+    while True:
+        item = session.current()
+        if item is None:  # past the last card: a last chance to take its rating back
+            if not session.done or ui.wait_finish() != "undo":
+                return
+            session.undo()
+            ui.message("Undone: the last rating is removed from the log; back to that card.")
+            continue
         shown = time.monotonic()
         q = item.question
         ui.question(q, session.progress)

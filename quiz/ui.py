@@ -109,6 +109,12 @@ class ConsoleUI:
             if not self.tty:  # any other line reveals too
                 return "reveal"
 
+    def wait_finish(self) -> str:
+        """After the last card: 'undo' (u) or 'done' (any other key, Enter, end of input)."""
+        hint = "any other key" if self.tty else "Enter"
+        self.console.print(Text(f"That was the last card. u: undo its rating · {hint}: finish", style="dim"))
+        return "undo" if self._read() == "u" else "done"
+
     def read_answer(self) -> str | None:
         """A typed answer, line by line, each prompt showing the time taken so far.
 

@@ -114,6 +114,13 @@ def test_start_undo_from_a_pipe(home):
     assert [(r.qid, r.rating) for r in Store(home / "quiz.db").reviews()] == [(1, 3), (2, 4)]
 
 
+def test_undo_after_the_last_card_from_a_pipe(home):
+    result = run("start", "--limit", "1", input="\n3\nu\n\n4\n")
+    assert result.exit_code == 0, result.output
+    assert "That was the last card" in result.stdout and "Undone" in result.stdout
+    assert [(r.qid, r.rating) for r in Store(home / "quiz.db").reviews()] == [(1, 4)]
+
+
 def test_bad_rating_line_asks_again(home):
     result = run("start", "--limit", "1", input="\n7\n3\n")
     assert "expected 1–4, u, q" in result.stdout

@@ -100,6 +100,9 @@ class TypingUI:
     def wait_reveal(self, can_undo):
         return self._next()
 
+    def wait_finish(self):
+        return self._next()
+
     def read_answer(self):
         return self._next()
 

@@ -211,6 +211,8 @@ def test_t_types_an_answer_in_start(home):
     child.send(" ")  # not typed: a plain reveal still works
     child.expect(RATE)
     child.send("2")
+    child.expect("That was the last card")
+    child.send("\r")
     child.expect("Session summary")
     child.expect(pexpect.EOF)
     assert logged(home) == [(1, 3, "review"), (2, 2, "review")]

@@ -86,6 +86,30 @@ def test_other_keys_are_ignored(home, key):
     child.expect(RATE)
     child.send(key)
     child.send("3")
+    child.expect("That was the last card")
+    child.send("\r")
     child.expect("Session summary")
     child.expect(pexpect.EOF)
     assert ratings(home) == [(1, 3)]
+
+
+def test_the_last_rating_can_be_undone_too(home):
+    child = spawn(home, "--limit", "1")
+    child.expect("show answer")
+    child.send(" ")
+    child.expect(RATE)
+    child.send("1")
+    child.expect("u: undo its rating")
+    child.send("u")
+    child.expect("Undone")
+    child.expect("1/1")
+    child.expect("show answer")
+    assert ratings(home) == []
+    child.send(" ")
+    child.expect(RATE)
+    child.send("4")
+    child.expect("That was the last card")
+    child.send("x")  # any other key finishes
+    child.expect("Session summary")
+    child.expect(pexpect.EOF)
+    assert ratings(home) == [(1, 4)]

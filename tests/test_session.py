@@ -25,6 +25,9 @@ class ScriptedUI:
     def wait_reveal(self, can_undo):
         return self._next()
 
+    def wait_finish(self):
+        return self._next()
+
     def answer(self, q):
         pass
 
