@@ -414,25 +414,13 @@ app.add_typer(config_app, name="config")
 def config_list(as_json: bool = JsonOpt):
     """Every setting with its value, default and meaning."""
     from quiz import config, render
-    from rich.table import Table
-    from rich.text import Text
 
     values = config.load()
     if as_json:
         print(json.dumps(values, indent=2))
         return
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("setting", no_wrap=True)
-    table.add_column("value", no_wrap=True)
-    table.add_column("meaning", ratio=1)
-    for key, setting in config.SETTINGS.items():
-        value = Text(str(values[key]))
-        if values[key] != setting.default:
-            value.stylize("bold")
-            value.append(f" (default {setting.default})", style="dim")
-        table.add_row(key, value, Text(setting.help, style="dim"))
     console = render.console()
-    console.print(table)
+    console.print(render.settings_table(values, config.SETTINGS))
     console.print(f"file: {config.path()}", style="dim", markup=False, soft_wrap=True)
 
 

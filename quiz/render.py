@@ -357,3 +357,18 @@ def stats_view(s: dict, now: datetime) -> Group:
         parts.append(Text(f"Leeches (≥ 4 lapses): {names}. Rewrite or split them: repetition is not helping.",
                           style="red"))
     return Group(*parts)
+
+
+def settings_table(values: dict, settings: dict) -> Table:
+    """`quiz config list`: each setting, its value (bold with the default when changed), its meaning."""
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("setting", no_wrap=True)
+    table.add_column("value", no_wrap=True)
+    table.add_column("meaning", ratio=1)
+    for key, setting in settings.items():
+        value = Text(str(values[key]))
+        if values[key] != setting.default:
+            value.stylize("bold")
+            value.append(f" (default {setting.default})", style="dim")
+        table.add_row(key, value, Text(setting.help, style="dim"))
+    return table
