@@ -63,7 +63,8 @@ def _vgg(p):
     try:
         sd = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # unreadable, or not a plain tensor pickle
-        raise QuizError(f"cannot read VGG-16 weights {path}: {' '.join(str(e).split())[:160]}") from e
+        raise QuizError(f"cannot read VGG-16 weights {path}: not a PyTorch state dict ({type(e).__name__}); "
+                        "expected torchvision's vgg16 .pth file") from e
     keep = [f"{i}.{w}" for i, m in enumerate(net) if isinstance(m, nn.Conv2d) for w in ("weight", "bias")]
     missing = [k for k in keep if not isinstance(sd, dict) or f"features.{k}" not in sd]
     if missing:
