@@ -320,6 +320,9 @@ class _Parser:
 def parse_markdown(text: str, path: str = "<markdown>", deck: str | None = None, collect: list | None = None) -> Parsed:
     """Parse the Markdown format. Raises MarkdownError at the first problem, or
     with `collect`, appends every problem there ("file:line: message")."""
+    if "\x00" in text:  # read_markdown refuses these files; text may come from elsewhere
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise MarkdownError(f"{path}:{line}: binary data (a NUL byte), not a Markdown file")
     p = _Parser(text, path)
     p.parse()
     if not p.errors and not deck:

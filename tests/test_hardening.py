@@ -316,3 +316,58 @@ def test_odd_cli_input_is_a_clear_usage_error(home, args):
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert result.stderr.strip() and result.stderr.count("\n") <= 4
+
+
+# -- the markdown importer, fuzzed ---------------------------------------------------------
+
+MD_LINES = st.sampled_from([
+    "# Day 3: Things - Interview Questions", "# Day x: - Interview Questions", "> **Phase**: 2 - Vision",
+    "> **Week**:", "> nonsense", "### 1. What?", "### 2. Why?", "### 1. Again?", "### x. Bad", "**Answer:**",
+    "**Answer:** inline", "*   **Term**: text $x^2$", "*   plain", "    *   nested", "    1. numbered", "-   dash",
+    "```", "```python", "---", "", "   ", "text", "$$", "| a | b |", "<!-- tags: a, b; proof: q07_x -->",
+    "<!-- tags: [bold] -->", "\t*   tab", "#", "###", "*", "\x1b[31mred", "[link=x]y[/link]",
+])
+NOISE = st.lists(st.one_of(MD_LINES, st.text(max_size=30)), max_size=3)
+
+
+@st.composite
+def markdown_docs(draw):
+    """Mostly well-formed documents with noise in every gap, or pure noise."""
+    if draw(st.booleans()):
+        return "\n".join(draw(st.lists(st.one_of(MD_LINES, st.text(max_size=30)), max_size=40)))
+    lines = ["# Day 3: Things - Interview Questions", *draw(NOISE), "> **Phase**: 2 - Vision", *draw(NOISE)]
+    for n in range(1, draw(st.integers(1, 4)) + 1):
+        lines += [f"### {n}. {draw(st.text(min_size=1, max_size=20))}", *draw(NOISE), "**Answer:**"]
+        lines += [f"*   {draw(st.text(max_size=25))}" for _ in range(draw(st.integers(0, 3)))]
+        lines += draw(NOISE)
+    return "\n".join(lines)
+
+
+MD_TEXT = markdown_docs()
+
+
+@settings(max_examples=300, deadline=None)
+@given(MD_TEXT)
+def test_fuzz_markdown_importer(text):
+    from quiz.importer import MarkdownError, bank_yaml, parse_markdown
+
+    try:
+        p = parse_markdown(text, "f.md", deck="fz")
+    except MarkdownError as e:
+        assert str(e).startswith("f.md:") and "\n" not in str(e)
+        return
+    bank = parse_bank(bank_yaml(p.deck, p.title, p.meta, p.questions), "fz.yaml")  # what import writes: valid
+    assert bank.questions and all(q.answer for q in bank.questions)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=400))
+def test_fuzz_markdown_files_from_disk(tmp_path_factory, data):
+    from quiz.importer import MarkdownError, parse_markdown, read_markdown
+
+    path = tmp_path_factory.mktemp("md") / "f.md"
+    path.write_bytes(data)
+    try:
+        parse_markdown(read_markdown(path), str(path), deck="fz")
+    except MarkdownError as e:
+        assert str(e).startswith(str(path) + ":") and "\n" not in str(e)
