@@ -27,7 +27,7 @@ app = typer.Typer(
 )
 state = {"debug": False}
 
-DeckOpt = typer.Option(None, "--deck", "-d", help="Only this deck (default: all decks; ids refer to modern-backbones).")
+DeckOpt = typer.Option(None, "--deck", "-d", help="Only this deck (default: all decks; a bare question number means the default_deck setting, modern-backbones).")
 TagOpt = typer.Option(None, "--tag", "-t", help="Only questions with this tag.")
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
 BankOpt = typer.Option(None, "--bank", "-b", help="Also load this bank file or folder (repeatable).")
