@@ -43,7 +43,7 @@ FORMAT_HINT = "'# Day N: Title - Interview Questions'"
 
 H1 = re.compile(r"#\s+(.*?)\s*\Z")
 TITLE = re.compile(r"(?:Day\s+(\w+)\s*:\s*)?(.*?)(?:\s+[-–—]\s+Interview Questions)?\Z", re.I)
-QUESTION = re.compile(r"#{2,4}\s+(\d{1,9})[.)]\s+(.+?)\s*\Z")
+QUESTION = re.compile(r"#{2,4}\s+(\d{1,9})[.)]\s+(\S.*?)\s*\Z")
 HEADING = re.compile(r"#{1,6}(\s|\Z)")
 META = re.compile(r">\s?\*\*([^*]+?)(?::\*\*|\*\*\s*:)\s*(.*?)\s*\Z")
 QUOTE = re.compile(r">\s?(.*?)\s*\Z")

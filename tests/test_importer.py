@@ -324,3 +324,11 @@ def test_validate_default_is_every_loaded_bank_and_clean(home):
     assert lint() == ([], [], 1)
     import_markdown(DAY14)
     assert lint() == ([], [], 2)
+
+
+def test_a_question_heading_with_only_spaces_is_not_a_question():
+    from quiz.importer import MarkdownError, parse_markdown
+
+    text = "# Day 3: Things - Interview Questions\n### 1.  \n**Answer:**\n*   a\n"
+    with pytest.raises(MarkdownError, match=r"^f.md:\d+: "):
+        parse_markdown(text, "f.md", deck="d")
