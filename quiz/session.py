@@ -95,6 +95,18 @@ class Session:
             item.card = outcome
         self.pos += 1
 
+    def learning(self, now: datetime, ahead: timedelta = timedelta(minutes=20)) -> list[Item]:
+        """Cards of this session now in a (re)learning step due within `ahead`, as Anki's
+        learn-ahead limit: they can be gone over again before the session ends."""
+        if self.cram:
+            return []
+        latest = {}
+        for item in self.items[: self.pos]:  # the newest state of each card rated here
+            latest[(item.question.deck, item.question.id)] = item
+        return [Item(i.question, i.card) for i in latest.values()
+                if i.card is not None and i.card.state in (schedule.State.Learning, schedule.State.Relearning)
+                and i.card.due <= now + ahead]
+
     def undo(self) -> bool:
         """Take back the last rating of this session; its card comes up again."""
         if not self.done:
@@ -136,11 +148,18 @@ def study(session: Session, ui, clock=schedule.utcnow, prove=None, prove_each: b
     """
     while True:
         item = session.current()
-        if item is None:  # past the last card: a last chance to take its rating back
-            if not session.done or ui.wait_finish() != "undo":
+        if item is None:  # past the last card: undo its rating, or go over the cards still in learning
+            if not session.done:
                 return
-            session.undo()
-            ui.message("Undone: the last rating is removed from the log; back to that card.")
+            learning = session.learning(clock())
+            choice = ui.wait_finish(learning=len(learning))
+            if choice == "undo":
+                session.undo()
+                ui.message("Undone: the last rating is removed from the log; back to that card.")
+            elif choice == "again" and learning:
+                session.items.extend(learning)
+            else:
+                return
             continue
         shown = time.monotonic()
         q = item.question

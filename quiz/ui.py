@@ -109,11 +109,14 @@ class ConsoleUI:
             if not self.tty:  # any other line reveals too
                 return "reveal"
 
-    def wait_finish(self) -> str:
-        """After the last card: 'undo' (u) or 'done' (any other key, Enter, end of input)."""
+    def wait_finish(self, learning: int = 0) -> str:
+        """After the last card: 'undo' (u), 'again' (r: go over the cards still in learning
+        steps) or 'done' (any other key, Enter, end of input)."""
+        again = f" · r: go over the {learning} card{'s' * (learning != 1)} still in learning now" if learning else ""
         hint = "any other key" if self.tty else "Enter"
-        self.console.print(Text(f"That was the last card. u: undo its rating · {hint}: finish", style="dim"))
-        return "undo" if self._read() == "u" else "done"
+        self.console.print(Text(f"That was the last card. u: undo its rating{again} · {hint}: finish", style="dim"))
+        key = self._read()
+        return {"u": "undo", "r": "again"}.get(key, "done")
 
     def read_answer(self) -> str | None:
         """A typed answer, line by line, each prompt showing the time taken so far.

@@ -121,6 +121,14 @@ def test_undo_after_the_last_card_from_a_pipe(home):
     assert [(r.qid, r.rating) for r in Store(home / "quiz.db").reviews()] == [(1, 4)]
 
 
+def test_going_over_learning_cards_before_finishing(home):
+    result = run("start", "--limit", "1", input="\n1\nr\n\n3\n")
+    assert result.exit_code == 0, result.output
+    assert "r: go over the 1 card" in result.stdout
+    assert "2/2" in result.stdout  # the card came round again
+    assert [(r.qid, r.rating) for r in Store(home / "quiz.db").reviews()] == [(1, 1), (1, 3)]
+
+
 def test_bad_rating_line_asks_again(home):
     result = run("start", "--limit", "1", input="\n7\n3\n")
     assert "expected 1–4, u, q" in result.stdout

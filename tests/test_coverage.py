@@ -100,7 +100,7 @@ class TypingUI:
     def wait_reveal(self, can_undo):
         return self._next()
 
-    def wait_finish(self):
+    def wait_finish(self, learning=0):
         return self._next()
 
     def read_answer(self):

@@ -25,7 +25,7 @@ class ScriptedUI:
     def wait_reveal(self, can_undo):
         return self._next()
 
-    def wait_finish(self):
+    def wait_finish(self, learning=0):
         return self._next()
 
     def answer(self, q):
@@ -126,3 +126,25 @@ def test_card_rows(tmp_path, now):
     assert (row["id"], row["state"], row["reps"], row["lapses"]) == (4, "review", 1, 0)
     assert 0 < row["retrievability"] < 1
     assert [r["id"] for r in session.card_rows(QS, store, schedule.scheduler(), now, due_only=True)] == [4]
+
+
+def test_cards_in_learning_can_be_gone_over_again_before_finishing(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=2))
+
+    class UI(ScriptedUI):
+        def wait_finish(self, learning=0):
+            self.offered = getattr(self, "offered", []) + [learning]
+            return self._next()
+
+    # card 1: Easy (graduates to days); card 2: Again (1-minute step) → r → card 2 again: Good
+    ui = UI(["reveal", 4, "reveal", 1, "again", "reveal", 3, "done"])
+    session.study(s, ui, clock=lambda: now)
+    assert [q for q, _ in ui.shown] == [1, 2, 2]
+    assert ui.offered == [1, 1]  # after Good, card 2 is in its 10-minute step: offered once more
+    assert [(r.qid, r.rating) for r in store.reviews()] == [(1, 4), (2, 1), (2, 3)]
+    # nothing to go over in a cram session
+    cram = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, cram=True, limit=1),
+                           cram=True)
+    session.study(cram, ScriptedUI(["reveal", 1]), clock=lambda: now)
+    assert cram.learning(now) == []
