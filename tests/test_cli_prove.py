@@ -86,3 +86,16 @@ def test_unknown_proof_module_is_refused():
     for name in ("os", "q99_nope", "_tools", "../q07_one_by_one"):
         with pytest.raises(QuizError, match="no proof module named"):
             proofs.load(name)
+
+
+def test_a_claim_is_found_by_its_wording_and_must_be_unique():
+    import pytest
+
+    c = proofs.Claim("3×3 on 64 channels is cheaper — params", "m", "v", True)
+    d = proofs.Claim("3×3 on 64 channels is cheaper — FLOPs", "m", "v", True)
+    r = proofs.ProofResult("q99_x", [c, d], [], 0.0)
+    assert r.claim("params") is c
+    with pytest.raises(LookupError, match="2 claims of q99_x contain '3×3'"):
+        r.claim("3×3")
+    with pytest.raises(LookupError, match="0 claims"):
+        r.claim("nothing")

@@ -73,6 +73,13 @@ class ProofResult:
     def held(self) -> int:
         return sum(c.holds is True for c in self.claims)
 
+    def claim(self, text: str) -> Claim:
+        """The one claim whose wording contains `text`."""
+        found = [c for c in self.claims if text in c.claim]
+        if len(found) != 1:
+            raise LookupError(f"{len(found)} claims of {self.name} contain {text!r}")
+        return found[0]
+
     def to_json(self, deck: str, qid: int, title: str) -> dict:
         return {
             "deck": deck,

@@ -7,16 +7,6 @@ from quiz.proofs import run_proof
 NAME = "q01_why_resnet"
 
 
-@pytest.fixture(scope="module")
-def result():
-    return run_proof(NAME)
-
-
-def data(result, word):
-    (claim,) = [c for c in result.claims if word in c.claim]
-    return claim.data
-
-
 def test_all_claims_hold_none_unshown(result):
     assert len(result.claims) == 4
     assert [c.holds for c in result.claims] == [True] * 4
@@ -24,7 +14,7 @@ def test_all_claims_hold_none_unshown(result):
 
 
 def test_gradient_reaches_first_layer_only_with_skips(result):
-    d = data(result, "Gradient flow")
+    d = result.claim("Gradient flow").data
     assert d["depth"] >= 30 and d["seeds"] >= 5
     r = d["ratios"]
     assert all(len(v) == d["seeds"] for v in r.values())
@@ -42,13 +32,13 @@ def test_gradient_reaches_first_layer_only_with_skips(result):
 
 
 def test_jacobian_is_identity_plus_branch(result):
-    d = data(result, "d(x + F(x))/dx")
+    d = result.claim("d(x + F(x))/dx").data
     assert d["jacobian_max_err"] < 1e-6
     assert d["jf_norm"] > 0.1  # the branch is not trivially zero, so the check is not vacuous
 
 
 def test_zero_init_residual_block_is_identity(result):
-    d = data(result, "Residual learning")
+    d = result.claim("Residual learning").data
     assert d["residual_exact_identity"] is True and d["dist_residual_zero_init"] == 0.0
     # a plain block whose last BN scale is 0 outputs relu(0) = 0, so ‖0 − x‖/‖x‖ = 1 exactly
     assert d["dist_plain_zero_init"] == pytest.approx(1.0, abs=1e-6)
@@ -56,7 +46,7 @@ def test_zero_init_residual_block_is_identity(result):
 
 
 def test_landscape_roughness(result):
-    d = data(result, "Loss landscape")
+    d = result.claim("Loss landscape").data
     assert d["roughness_plain"] > 2 * d["roughness_residual"]
     assert d["minima_residual"] == [1, 1]  # one bowl along each direction
     assert min(d["minima_plain"]) > 1

@@ -10,23 +10,13 @@ NAME = "q02_basic_vs_bottleneck"
 PUBLISHED_PARAMS = {18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160, 152: 60_192_808}
 
 
-@pytest.fixture(scope="module")
-def result():
-    return run_proof(NAME)
-
-
-def data(result, word):
-    (claim,) = [c for c in result.claims if word in c.claim]
-    return claim.data
-
-
 def test_all_claims_hold_none_unshown(result):
     assert len(result.claims) == 4
     assert [c.holds for c in result.claims] == [True] * 4
 
 
 def test_block_params_match_own_formula(result):
-    d = data(result, "parameter efficient")
+    d = result.claim("parameter efficient").data
     conv = lambda k, cin, cout: k * k * cin * cout
     bn = lambda c: 2 * c  # weight + bias
     basic = 2 * conv(3, 256, 256)
@@ -43,7 +33,7 @@ def test_block_params_match_own_formula(result):
 
 
 def test_block_shapes(result):
-    d = data(result, "two 3×3")
+    d = result.claim("two 3×3").data
     assert d["bottleneck_widths"] == [256, 64, 64, 256]
     assert [tuple(k) for k in d["bottleneck_kernels"]] == [(1, 1), (3, 3), (1, 1)]
 
@@ -52,7 +42,7 @@ def test_block_shapes(result):
 def test_resnets_match_torchvision_published(result, depth):
     from torchvision import models
 
-    row = data(result, "much deeper")[f"resnet{depth}"]
+    row = result.claim("much deeper").data[f"resnet{depth}"]
     assert row["params"] == PUBLISHED_PARAMS[depth]
     weights = getattr(models, f"ResNet{depth}_Weights").IMAGENET1K_V1  # metadata only, no download
     assert row["params"] == weights.meta["num_params"]

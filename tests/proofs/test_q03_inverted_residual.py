@@ -9,36 +9,26 @@ HW, T, C = 56, 6, 24  # MobileNetV2 paper: 24-channel stage at 56×56, expansion
 FLOAT = 4  # bytes per float32
 
 
-@pytest.fixture(scope="module")
-def result():
-    return run_proof(NAME)
-
-
-def data(result, word):
-    (claim,) = [c for c in result.claims if word in c.claim]
-    return claim.data
-
-
 def test_all_claims_hold_none_unshown(result):
     assert len(result.claims) == 6
     assert [c.holds for c in result.claims] == [True] * 6
 
 
 def test_used_in_mobilenet_and_efficientnet(result):
-    d = data(result, "Used in")
+    d = result.claim("Used in").data
     # MobileNetV2 paper, Table 2: 1+2+3+4+3+3+1 = 17 bottleneck blocks; EfficientNet-B0, Table 1: 1+2+2+3+3+4+1 = 16
     assert d["mobilenet_v2"] == {"blocks": 17, "expanding": 16, "ratios": [1, 6], "first_ratio": 1}
     assert d["efficientnet_b0"] == {"blocks": 16, "expanding": 15, "ratios": [1, 6], "first_ratio": 1}
 
 
 def test_widths(result):
-    assert data(result, "Expands")["ir_widths"] == [C, C * T, C * T, C]
-    assert data(result, "Expands")["dw_groups"] == C * T
-    assert data(result, "Opposite")["bottleneck_widths"] == [256, 64, 64, 256]
+    assert result.claim("Expands").data["ir_widths"] == [C, C * T, C * T, C]
+    assert result.claim("Expands").data["dw_groups"] == C * T
+    assert result.claim("Opposite").data["bottleneck_widths"] == [256, 64, 64, 256]
 
 
 def test_depthwise_vs_dense_own_formula(result):
-    d = data(result, "few params")
+    d = result.claim("few params").data
     hi = C * T
     assert d["dw_params"] == 3 * 3 * hi  # one 3×3 filter per channel
     assert d["dense_params"] == 3 * 3 * hi * hi
@@ -50,10 +40,10 @@ def test_depthwise_vs_dense_own_formula(result):
 
 
 def test_skip_and_peak_memory_own_arithmetic(result):
-    d = data(result, "skip connection")
+    d = result.claim("skip connection").data
     assert d["skip_ir"] == C * HW * HW and d["skip_bottleneck"] == 256 * HW * HW
     assert d["expanded"] == C * T * HW * HW
-    m = data(result, "peak memory")
+    m = result.claim("peak memory").data
     # peak while the expand BN runs: block input (24) + conv output (144) + BN output (144)
     assert m["ir_peak_bytes"] == (C + 2 * C * T) * HW * HW * FLOAT
     assert m["ir_peak_channels"] == [C, C * T, C * T]

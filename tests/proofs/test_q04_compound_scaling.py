@@ -11,16 +11,6 @@ ALPHA, BETA, GAMMA = 1.2, 1.1, 1.15
 PUBLISHED_PARAMS = {"b0": 5_288_548, "b1": 7_794_184, "b2": 9_109_994, "b3": 12_233_232}
 
 
-@pytest.fixture(scope="module")
-def result():
-    return run_proof(NAME)
-
-
-def data(result, word):
-    (claim,) = [c for c in result.claims if word in c.claim]
-    return claim.data
-
-
 def test_verdicts(result):
     assert [c.holds for c in result.claims] == [True, True, True, None]
     (unshown,) = [c for c in result.claims if c.holds is None]
@@ -35,7 +25,7 @@ def own_macs(depth, width, res):
 
 
 def test_small_cnn_flops_match_own_formula(result):
-    d = data(result, "Each dimension")
+    d = result.claim("Each dimension").data
     rows = d["rows"]
     assert len(rows) == 8
     for r in rows:
@@ -44,7 +34,7 @@ def test_small_cnn_flops_match_own_formula(result):
 
 
 def test_compound_matches_prediction(result):
-    d = data(result, "one coefficient")
+    d = result.claim("one coefficient").data
     for r, g in zip(d["compound"], d["growth_per_phi"]):
         phi = r["phi"]
         assert r["predicted"] == pytest.approx((ALPHA * BETA**2 * GAMMA**2) ** phi)
@@ -58,7 +48,7 @@ def test_compound_matches_prediction(result):
 def test_efficientnets_match_torchvision_published(result, b):
     from torchvision import models
 
-    e = data(result, "EfficientNet-B0")["efficientnet"][b]
+    e = result.claim("EfficientNet-B0").data["efficientnet"][b]
     assert e["params"] == PUBLISHED_PARAMS[b]
     weights = getattr(models, f"EfficientNet_{b.upper()}_Weights").IMAGENET1K_V1  # metadata only
     assert e["params"] == weights.meta["num_params"]
@@ -75,7 +65,7 @@ MULTIPLIERS = {"b0": (1.0, 1.0), "b1": (1.0, 1.1), "b2": (1.1, 1.2), "b3": (1.2,
 def test_efficientnet_depth_and_width_from_multipliers(result, b):
     import math
 
-    e = data(result, "EfficientNet-B0")["efficientnet"][b]
+    e = result.claim("EfficientNet-B0").data["efficientnet"][b]
     wm, dm = MULTIPLIERS[b]
     repeats = (1, 2, 2, 3, 3, 4, 1)  # B0's MBConv repeats per stage (paper, Table 1)
     assert e["blocks"] == sum(math.ceil(n * dm) for n in repeats)

@@ -7,23 +7,13 @@ from quiz.proofs import run_proof
 NAME = "q05_convnext_layernorm"
 
 
-@pytest.fixture(scope="module")
-def result():
-    return run_proof(NAME)
-
-
-def data(result, word):
-    (claim,) = [c for c in result.claims if word in c.claim]
-    return claim.data
-
-
 def test_verdicts(result):
     assert [c.holds for c in result.claims] == [True, None, True, True, True]
     assert [c.claim for c in result.claims if c.holds is None] == ["To mimic Transformers"]
 
 
 def test_norm_layer_counts_match_architectures(result):
-    d = data(result, "switched")
+    d = result.claim("switched").data
     # ConvNeXt-T (paper): stage depths (3, 3, 9, 3) → 18 blocks with one LN each, + stem LN, 3 downsampling LNs,
     # + the LN before the classifier; no BatchNorm
     assert d["convnext_tiny"] == {"batchnorm": 0, "layernorm": sum((3, 3, 9, 3)) + 1 + 3 + 1}
@@ -32,14 +22,14 @@ def test_norm_layer_counts_match_architectures(result):
 
 
 def test_sample_coupling(result):
-    d = data(result, "dependencies")
+    d = result.claim("dependencies").data
     assert d["ln_other_samples_identical"] is True
     assert d["bn_eval_other_samples_identical"] is True  # running stats: no coupling at test time
     assert d["bn_other_samples_max_change"] > 1e-3
 
 
 def test_batch_size_dependence(result):
-    d = data(result, "batch size")
+    d = result.claim("batch size").data
     assert d["ln_identical"] is True
     diffs = d["bn_diff_vs_full_batch"]
     assert sorted(diffs) == ["2", "4", "8"]
@@ -48,7 +38,7 @@ def test_batch_size_dependence(result):
 
 
 def test_outlier_sample(result):
-    d = data(result, "large variations")
+    d = result.claim("large variations").data
     assert d["ln_others_identical"] is True
     assert d["ln_outlier_change"] < 1e-4  # LN(100·x + 5) = LN(x) up to float rounding and eps
     assert d["bn_others_std_before"] == pytest.approx(1.0, abs=0.05)  # BN output of the batch ≈ unit variance

@@ -1,19 +1,10 @@
 """q06: Squeeze-and-Excitation — checked against torchvision's docs and our own SE formula."""
 
-import pytest
-
 from quiz.proofs import run_proof
 
+NAME = "q06_squeeze_excitation"
+
 RESNET50_PARAMS = 25_557_032  # torchvision docs, ResNet50_Weights.IMAGENET1K_V1 "num_params"
-
-
-@pytest.fixture(scope="module")
-def result():
-    return run_proof("q06_squeeze_excitation")
-
-
-def data(result, word):
-    return next(c.data for c in result.claims if word in c.claim)
 
 
 def test_all_claims_hold_except_the_dog_interpretation(result):
@@ -24,14 +15,14 @@ def test_all_claims_hold_except_the_dog_interpretation(result):
 
 
 def test_squeeze_and_excite_shapes_and_range(result):
-    assert data(result, "Squeeze")["squeeze_shape"] == [8, 256, 1, 1]
-    ex = data(result, "Excite")
+    assert result.claim("Squeeze").data["squeeze_shape"] == [8, 256, 1, 1]
+    ex = result.claim("Excite").data
     assert ex["excite_shape"] == [8, 256, 1, 1]
     assert 0 < ex["w_min"] < ex["w_max"] < 1
 
 
 def test_output_is_input_times_weights(result):
-    d = data(result, "channel-wise")
+    d = result.claim("channel-wise").data
     assert d["max_abs_diff_xw"] < 1e-6 and d["max_abs_diff_mine"] < 1e-5
 
 
@@ -39,7 +30,7 @@ def test_se_params_match_our_formula(result):
     # SE(C, C/r) = fc1 (C·C/r + C/r) + fc2 (C/r·C + C); ResNet-50: widths 256..2048, blocks 3/4/6/3
     widths, blocks, r = [256, 512, 1024, 2048], [3, 4, 6, 3], 16
     per_stage = [n * (2 * c * (c // r) + c // r + c) for c, n in zip(widths, blocks)]
-    d = data(result, "cost")
+    d = result.claim("cost").data
     assert d["widths"] == widths and d["blocks"] == blocks
     assert d["se_params_per_stage"] == per_stage
     assert d["resnet50_params"] == RESNET50_PARAMS

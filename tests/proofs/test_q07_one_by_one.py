@@ -1,20 +1,11 @@
 """q07: 1×1 bottlenecks — params and MACs checked with our own k·k·C_in·C_out formulas."""
 
-import pytest
-
 from quiz.proofs import run_proof
+
+NAME = "q07_one_by_one"
 
 HW = 56 * 56  # the resolution the proof counts FLOPs at
 TIMING = {"bottleneck_ms", "basic_ms", "bottleneck_runs_ms", "basic_runs_ms"}
-
-
-@pytest.fixture(scope="module")
-def result():
-    return run_proof("q07_one_by_one")
-
-
-def data(result, word):
-    return next(c.data for c in result.claims if word in c.claim)
 
 
 def test_every_claim_holds(result):
@@ -23,7 +14,7 @@ def test_every_claim_holds(result):
 
 
 def test_sixteen_times_fewer_parameters(result):
-    d = data(result, "parameters")
+    d = result.claim("parameters").data
     assert d["params_64"] == 3 * 3 * 64 * 64 == 36_864
     assert d["params_256"] == 3 * 3 * 256 * 256 == 589_824
     assert d["ratio"] == 16
@@ -32,19 +23,19 @@ def test_sixteen_times_fewer_parameters(result):
 
 
 def test_sixteen_times_fewer_macs(result):
-    d = data(result, "compute")
+    d = result.claim("compute").data
     assert d["macs_64"] == 3 * 3 * 64 * 64 * HW
     assert d["macs_256"] == 3 * 3 * 256 * 256 * HW
     assert d["ratio"] == 16
 
 
 def test_bottleneck_channels(result):
-    assert data(result, "reduce dimensionality")["channels"] == {
+    assert result.claim("reduce dimensionality").data["channels"] == {
         "conv1": [256, 64], "conv2": [64, 64], "conv3": [64, 256]}
 
 
 def test_bottleneck_vs_two_3x3(result):
-    d = data(result, "far cheaper")
+    d = result.claim("far cheaper").data
     neck_convs = 256 * 64 + 3 * 3 * 64 * 64 + 64 * 256
     basic_convs = 2 * 3 * 3 * 256 * 256
     assert d["bottleneck_params"] == neck_convs + 2 * (64 + 64 + 256)  # + BN weight and bias
@@ -54,7 +45,7 @@ def test_bottleneck_vs_two_3x3(result):
 
 
 def test_timing_is_recorded(result):
-    d = data(result, "faster")
+    d = result.claim("faster").data
     assert len(d["bottleneck_runs_ms"]) == len(d["basic_runs_ms"]) >= 5
     assert all(t > 0 for t in d["bottleneck_runs_ms"] + d["basic_runs_ms"])
 

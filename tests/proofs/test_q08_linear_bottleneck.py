@@ -1,17 +1,8 @@
 """q08: linear bottleneck — lost fractions against the binomial law, MobileNetV2 against the paper."""
 
-import pytest
-
 from quiz.proofs import run_proof
 
-
-@pytest.fixture(scope="module")
-def result():
-    return run_proof("q08_linear_bottleneck")
-
-
-def data(result, word):
-    return next(c.data for c in result.claims if word in c.claim)
+NAME = "q08_linear_bottleneck"
 
 
 def test_every_claim_holds(result):
@@ -22,7 +13,7 @@ def test_every_claim_holds(result):
 def test_lost_fraction_follows_the_binomial_law(result):
     # For a fixed x and Gaussian T, each sign(t_i·x) is a fair coin: P(≤ 1 of n positive) = (n+1)/2^n.
     # 10 random T per n, so allow ±0.15 around the law (large n: the law is ~0).
-    d = data(result, "destroys information")
+    d = result.claim("destroys information").data
     assert d["dims"] == [2, 3, 5, 15, 30]
     for n, lost in zip(d["dims"], d["lost_fraction"]):
         assert abs(lost - (n + 1) / 2**n) < 0.15, (n, lost)
@@ -31,16 +22,16 @@ def test_lost_fraction_follows_the_binomial_law(result):
 
 
 def test_paper_procedure_error_falls_with_n(result):
-    err = data(result, "Fig. 1")["paper_error"]
+    err = result.claim("Fig. 1").data["paper_error"]
     assert err == sorted(err, reverse=True) and err[0] > 0.6 and err[-1] < 0.5
 
 
 def test_linear_embedding_is_exactly_invertible(result):
-    assert data(result, "linear preserves")["linear_max_error"] < 1e-12
+    assert result.claim("linear preserves").data["linear_max_error"] < 1e-12
 
 
 def test_mobilenet_v2_blocks(result):
-    d = data(result, "MobileNetV2")
+    d = result.claim("MobileNetV2").data
     assert d["blocks"] == 17  # paper Table 2: bottleneck repeats 1+2+3+4+3+3+1
     assert d["linear_tail_blocks"] == 17 and d["negative_output_blocks"] == 17
     assert d["hidden_min"] >= 0  # ReLU6 before the projection

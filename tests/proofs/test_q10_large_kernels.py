@@ -5,14 +5,7 @@ import torch
 
 from quiz.proofs import run_proof
 
-
-@pytest.fixture(scope="module")
-def result():
-    return run_proof("q10_large_kernels")
-
-
-def data(result, word):
-    return next(c.data for c in result.claims if word in c.claim)
+NAME = "q10_large_kernels"
 
 
 def test_all_claims_hold_except_global_attention(result):
@@ -23,18 +16,18 @@ def test_all_claims_hold_except_global_attention(result):
 
 
 def test_theoretical_rf_of_four_blocks(result):
-    d = data(result, "3× faster")
+    d = result.claim("3× faster").data
     assert d["rf7"] == 1 + 4 * 6 and d["rf3"] == 1 + 4 * 2
     assert d["support7"] == 25 * 25 and d["support3"] == 9 * 9
 
 
 def test_effective_rf_is_wider_but_inside_the_theoretical(result):
-    d = data(result, "effective receptive field")
+    d = result.claim("effective receptive field").data
     assert d["r95_3"] < d["r95_7"] <= 12 and d["std3"] < d["std7"]
 
 
 def test_convnext_tiny_blocks_to_224(result):
-    d = data(result, "whole object")
+    d = result.claim("whole object").data
     # by hand: stem 4 px (jump 4); stage 1 adds 3·6·4 → 76; downsample +4 → 80 (jump 8);
     # stage 2 adds 48 per block → 128, 176, 224 at block 6. With 3×3: 4+3·8 = 28, +4 = 32, +3·16 = 80,
     # +8 = 88 (jump 16), stage 3 +32 per block → 120, 152, 184, 216, 248 at block 3+3+5 = 11.
@@ -56,7 +49,7 @@ def test_convnext_tiny_rf_by_gradient():
 
 
 def test_params(result):
-    d = data(result, "cost")
+    d = result.claim("cost").data
     c = 96
     assert d["params_dw7"] == 7 * 7 * c + c
     assert d["params_3x_dw3"] == 3 * (3 * 3 * c + c)

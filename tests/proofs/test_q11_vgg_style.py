@@ -8,14 +8,11 @@ import torch
 from quiz.errors import QuizError
 from quiz.proofs import run_proof
 
+NAME = "q11_vgg_style"
+
 CACHED = os.path.join(torch.hub.get_dir(), "checkpoints", "vgg16-397923af.pth")
 # VGG-16 ("D") convolutions up to relu3_3: index in vgg16().features -> (in, out) channels.
 CONVS = {0: (3, 64), 2: (64, 64), 5: (64, 128), 7: (128, 128), 10: (128, 256), 12: (256, 256), 14: (256, 256)}
-
-
-@pytest.fixture(scope="module")
-def result():
-    return run_proof("q11_vgg_style")
 
 
 def fake_state_dict(path, extra_layers=True):

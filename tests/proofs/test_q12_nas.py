@@ -4,6 +4,8 @@ import pytest
 
 from quiz.proofs import run_proof
 
+NAME = "q12_nas"
+
 
 def conv_net_macs(depth, width, kernel, side=16, classes=5):
     """Multiply-adds by formula: 'same' convs, a 2× pool after each, then Linear(width, classes)."""
@@ -31,11 +33,6 @@ def pareto(cands):
             front.append(i)
             best = cands[i]["acc"]
     return front
-
-
-@pytest.fixture(scope="module")
-def result():
-    return run_proof("q12_nas")
 
 
 def test_verdicts(result):

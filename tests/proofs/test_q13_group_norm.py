@@ -6,15 +6,7 @@ import pytest
 
 from quiz.proofs import run_proof
 
-
-@pytest.fixture(scope="module")
-def result():
-    return run_proof("q13_group_norm")
-
-
-def data(result, start):
-    (c,) = [c for c in result.claims if c.claim.startswith(start)]
-    return c.data
+NAME = "q13_group_norm"
 
 
 def test_verdicts_and_exactly_one_not_shown(result):
@@ -24,7 +16,7 @@ def test_verdicts_and_exactly_one_not_shown(result):
 
 
 def test_group_norm_matches_its_definition(result):
-    d = data(result, "Splits channels into groups")
+    d = result.claim("Splits channels into groups").data
     assert d["err_def"] < 1e-5
     assert d["worst_mean"] < 1e-5
     assert d["worst_std"] < 1e-3
@@ -33,7 +25,7 @@ def test_group_norm_matches_its_definition(result):
 
 
 def test_gn_batch_independent_bn_not(result):
-    d = data(result, "Independent of batch size")
+    d = result.claim("Independent of batch size").data
     assert d["sizes"] == [1, 2, 4, 8, 16, 32]
     assert all(v == 0.0 or v < 1e-6 for v in d["gn_drift"])
     assert d["bn_drift"][-1] < 1e-6  # the same batch of 32 gives the same output
@@ -43,12 +35,12 @@ def test_gn_batch_independent_bn_not(result):
 
 
 def test_extremes_are_layernorm_and_instancenorm(result):
-    d = data(result, "Normalizes within each group")
+    d = result.claim("Normalizes within each group").data
     assert d["ln_err"] < 1e-5 and d["in_err"] < 1e-5
 
 
 def test_per_group_scaling_matches_analytic_values(result):
-    d = data(result, "…because it respects")
+    d = result.claim("…because it respects").data
     # Half the channels std 1, half std 10: LayerNorm divides all by sqrt((1 + 100) / 2),
     # so the small channels end at 1/sqrt(50.5) ≈ 0.141; GroupNorm (2 channels per group, same scale) at 1.
     assert d["ln_small"] == pytest.approx(1 / math.sqrt(50.5), rel=0.03)

@@ -1,8 +1,8 @@
 """q14_receptive_field: theoretical RF of ResNet-50 (427 px), its coverage, the effective RF."""
 
-import pytest
-
 from quiz.proofs import run_proof
+
+NAME = "q14_receptive_field"
 
 
 def resnet50_rf():
@@ -16,11 +16,6 @@ def resnet50_rf():
             rf += 2 * jump  # only the 3×3 conv of a bottleneck grows the RF
             jump *= stride if b == 0 else 1
     return rf, jump
-
-
-@pytest.fixture(scope="module")
-def result():
-    return run_proof("q14_receptive_field")
 
 
 def data(result, i):

@@ -1,8 +1,8 @@
 """q15_fc_layers: VGG-16 parameter split, FC head fixed-size failure, GAP head any size."""
 
-import pytest
-
 from quiz.proofs import run_proof
+
+NAME = "q15_fc_layers"
 
 # VGG-16 (configuration "D"): conv widths, "M" = 2×2 max pool.
 CFG_D = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
@@ -24,23 +24,13 @@ def linear(i, o):
 FC = [linear(512 * 7 * 7, 4096), linear(4096, 4096), linear(4096, 1000)]
 
 
-@pytest.fixture(scope="module")
-def result():
-    return run_proof("q15_fc_layers")
-
-
-def by_claim(result, start):
-    (c,) = [c for c in result.claims if c.claim.startswith(start)]
-    return c
-
-
 def test_all_claims_hold_none_not_shown(result):
     assert len(result.claims) == 3
     assert [c.holds for c in result.claims] == [True, True, True]
 
 
 def test_vgg16_param_split_matches_published_and_formula(result):
-    d = by_claim(result, "FC layers have massive").data
+    d = result.claim("FC layers have massive").data
     assert d["total"] == 138_357_544  # torchvision docs: VGG16_Weights num_params
     assert d["conv"] == conv_params() == 14_714_688
     assert d["fc_each"] == FC
@@ -50,7 +40,7 @@ def test_vgg16_param_split_matches_published_and_formula(result):
 
 
 def test_fc_head_needs_224_gap_head_takes_any(result):
-    d = by_claim(result, "FC layers require").data
+    d = result.claim("FC layers require").data
     # Five 2× pools: only an input whose side/32 is 7 gives the 512·7·7 vector the first FC expects.
     assert d["fc_ok"] == [s for s in (160, 224, 256, 320) if s // 32 == 7] == [224]
     assert "32768" in d["error_256"] and "25088" in d["error_256"]  # 512·8·8 vs 512·7·7
@@ -59,7 +49,7 @@ def test_fc_head_needs_224_gap_head_takes_any(result):
 
 
 def test_gap_has_no_params_and_small_head(result):
-    d = by_claim(result, "Replaced by Global Average Pooling").data
+    d = result.claim("Replaced by Global Average Pooling").data
     assert d["gap_params"] == 0
     assert d["head_gap"] == linear(512, 1000)
     assert d["head_fc"] == sum(FC)

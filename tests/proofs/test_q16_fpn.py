@@ -1,22 +1,12 @@
 """q16_fpn: torchvision FeaturePyramidNetwork on ResNet-18 C2…C5; P2 depends on C5 only via top-down."""
 
-import pytest
-
 from quiz.proofs import run_proof
+
+NAME = "q16_fpn"
 
 SIDE = 128
 STRIDES = [4, 8, 16, 32]  # ResNet stages conv2_x … conv5_x (He et al. 2016)
 RESNET18_WIDTHS = [64, 128, 256, 512]  # BasicBlock stage widths (He et al. 2016, Table 1)
-
-
-@pytest.fixture(scope="module")
-def result():
-    return run_proof("q16_fpn")
-
-
-def by_claim(result, start):
-    (c,) = [c for c in result.claims if c.claim.startswith(start)]
-    return c
 
 
 def test_claims_hold_except_detection_not_shown(result):
@@ -27,7 +17,7 @@ def test_claims_hold_except_detection_not_shown(result):
 
 
 def test_pyramid_shapes(result):
-    d = by_claim(result, "Extracting features").data
+    d = result.claim("Extracting features").data
     assert d["strides"] == STRIDES + [64]  # + torchvision's extra max-pool level (P6, stride 2 of P5)
     assert d["c_shapes"] == [[1, c, SIDE // s, SIDE // s] for c, s in zip(RESNET18_WIDTHS, STRIDES)]
     assert d["p_shapes"] == [[1, 256, SIDE // s, SIDE // s] for s in STRIDES + [64]]
@@ -35,13 +25,13 @@ def test_pyramid_shapes(result):
 
 
 def test_top_down_carries_c5_into_p2(result):
-    d = by_claim(result, "Combining high-level semantic").data
+    d = result.claim("Combining high-level semantic").data
     assert d["grad_norm_top_down"] > 0
     assert d["grad_norm_lateral_only"] == 0
 
 
 def test_one_c5_cell_reaches_its_block_of_p2(result):
-    d = by_claim(result, "Combining high-level with low-level").data
+    d = result.claim("Combining high-level with low-level").data
     up = STRIDES[-1] // STRIDES[0]  # 8: C5 → P2 upsampling factor
     r, c = d["cell"]
     # the cell's 8×8 footprint after nearest upsampling, grown by 1 px by P2's 3×3 output conv
@@ -50,7 +40,7 @@ def test_one_c5_cell_reaches_its_block_of_p2(result):
 
 
 def test_anchor_sizes_per_level(result):
-    d = by_claim(result, "Essential for Object Detection").data
+    d = result.claim("Essential for Object Detection").data
     # FPN paper (Lin et al. 2017, §4.1): anchor sizes 32², 64², 128², 256², 512² on P2…P6
     assert d["anchor_sizes"] == [32, 64, 128, 256, 512]
     assert d["anchor_strides"] == STRIDES + [64]
@@ -61,7 +51,7 @@ def test_figure_shows_the_block(result):
     rows = fig.text.splitlines()[:-1]  # last line is the scale
     assert len(rows) == SIDE // 4
     inked = [i for i, row in enumerate(rows) if row.strip()]
-    d = by_claim(result, "Combining high-level with low-level").data
+    d = result.claim("Combining high-level with low-level").data
     assert inked == list(range(d["box"][0], d["box"][1] + 1))
 
 

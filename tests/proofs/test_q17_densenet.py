@@ -6,18 +6,10 @@ import torchvision
 
 from quiz.proofs import run_proof
 
+NAME = "q17_densenet"
+
 C0, K, N, HW = 64, 32, 1, 8  # the proof's inputs: block input channels, growth rate, batch, side
 F32 = 4  # bytes
-
-
-@pytest.fixture(scope="module")
-def result():
-    return run_proof("q17_densenet")
-
-
-def by_claim(result, start):
-    (c,) = [c for c in result.claims if c.claim.startswith(start)]
-    return c
 
 
 def test_all_claims_hold_none_not_shown(result):
@@ -26,14 +18,14 @@ def test_all_claims_hold_none_not_shown(result):
 
 
 def test_channels_sum_vs_concat(result):
-    assert by_claim(result, "ResNet: summation").data["res_channels"] == [C0] * 5
-    d = by_claim(result, "DenseNet: concatenation").data
+    assert result.claim("ResNet: summation").data["res_channels"] == [C0] * 5
+    d = result.claim("DenseNet: concatenation").data
     assert d["dense_channels"] == [C0 + i * K for i in range(5)] == [64, 96, 128, 160, 192]
     assert d["x_kept_exactly"] is True
 
 
 def test_memory_quadratic_vs_linear(result):
-    d = by_claim(result, "DenseNet consumes huge memory").data
+    d = result.claim("DenseNet consumes huge memory").data
     assert d["depths"] == list(range(1, 9))
     naive, resid = d["naive"], d["residual"]
     # independent of the proof's own 2nd differences: recompute them here
@@ -49,14 +41,14 @@ def test_memory_quadratic_vs_linear(result):
 
 
 def test_memory_efficient_is_linear(result):
-    d = by_claim(result, "(nuance)").data
+    d = result.claim("(nuance)").data
     e = d["efficient"]
     assert [e[i + 1] - 2 * e[i] + e[i - 1] for i in range(1, 7)] == [0] * 6
-    assert e[-1] < by_claim(result, "DenseNet consumes huge memory").data["naive"][-1]
+    assert e[-1] < result.claim("DenseNet consumes huge memory").data["naive"][-1]
 
 
 def test_published_params_and_flops(result):
-    d = by_claim(result, "DenseNet reuses features").data
+    d = result.claim("DenseNet reuses features").data
     # torchvision docs: DenseNet121_Weights / ResNet50_Weights num_params and GFLOPS
     assert d["params"] == {"densenet121": 7_978_856, "resnet50": 25_557_032}
     ops = {"densenet121": torchvision.models.DenseNet121_Weights.IMAGENET1K_V1.meta["_ops"],
@@ -80,7 +72,7 @@ def _bn_input_bytes(builder):
 
 
 def test_full_network_activations_independent_lower_bound(result):
-    d = by_claim(result, "…but consumes more memory").data["activation_bytes"]
+    d = result.claim("…but consumes more memory").data["activation_bytes"]
     bn = {"densenet121": _bn_input_bytes(torchvision.models.densenet121),
           "resnet50": _bn_input_bytes(torchvision.models.resnet50)}
     assert bn["densenet121"] > bn["resnet50"]  # the ordering holds by a second, cruder count too
@@ -96,7 +88,7 @@ def test_activation_bytes_same_with_train_mode_batchnorm(result):
     with torch.device("meta"):
         m = torchvision.models.resnet50(weights=None).train()
         x = torch.empty(1, 3, 224, 224)
-    d = by_claim(result, "…but consumes more memory").data["activation_bytes"]
+    d = result.claim("…but consumes more memory").data["activation_bytes"]
     assert _saved_bytes(m, x, skip=m.parameters())[-1] == d["resnet50"]
 
 

@@ -2,9 +2,9 @@
 
 import math
 
-import pytest
-
 from quiz.proofs import run_proof
+
+NAME = "q18_silu"
 
 
 def lambert_w_of_inv_e():
@@ -25,16 +25,6 @@ def silu_grad(x):
     return s * (1 + x * (1 - s))
 
 
-@pytest.fixture(scope="module")
-def result():
-    return run_proof("q18_silu")
-
-
-def by_claim(result, start):
-    (c,) = [c for c in result.claims if c.claim.startswith(start)]
-    return c
-
-
 def test_claims_hold_except_yolo_and_better_than_relu(result):
     assert [c.holds for c in result.claims] == [True, True, True, True, True, None, None]
     not_shown = [c.claim for c in result.claims if c.holds is None]
@@ -43,12 +33,12 @@ def test_claims_hold_except_yolo_and_better_than_relu(result):
 
 
 def test_identity(result):
-    d = by_claim(result, "SiLU(x) = x·σ(x)").data
+    d = result.claim("SiLU(x) = x·σ(x)").data
     assert d["max_err_functional"] < 1e-12 and d["max_err_module"] < 1e-12
 
 
 def test_minimum_matches_lambert_w(result):
-    d = by_claim(result, "Non-monotonic").data
+    d = result.claim("Non-monotonic").data
     w = lambert_w_of_inv_e()
     assert abs(w - 0.278464542761074) < 1e-12  # sanity of the reference itself
     assert abs(d["x_min"] - (-1 - w)) < 1e-9
@@ -58,21 +48,21 @@ def test_minimum_matches_lambert_w(result):
 
 
 def test_smooth_at_zero_relu_kinked(result):
-    d = by_claim(result, "Smooth").data
+    d = result.claim("Smooth").data
     assert abs(d["silu_left"] - 0.5) < 1e-6 and abs(d["silu_right"] - 0.5) < 1e-6  # σ(0) = 1/2
     assert (d["relu_left"], d["relu_right"]) == (0.0, 1.0)
     assert abs(d["max_second_derivative"] - 0.5) < 1e-6  # f″(0) = 1/2 is SiLU's largest curvature
 
 
 def test_negative_side_gradient(result):
-    d = by_claim(result, "Non-zero gradient").data
+    d = result.claim("Non-zero gradient").data
     assert d["silu_nonzero_share"] == 1.0 and d["relu_nonzero_share"] == 0.0
     for got, x in zip(d["silu_grad_far"], (-5.0, -20.0)):
         assert abs(got - silu_grad(x)) < 1e-15 + 1e-12 * abs(got)
 
 
 def test_efficientnet_b0_activations(result):
-    d = by_claim(result, "Used in EfficientNet").data
+    d = result.claim("Used in EfficientNet").data
     # EfficientNet-B0 (Tan & Le 2019, Table 1): MBConv stages (expand ratio, repeats)
     stages = [(1, 1), (6, 2), (6, 2), (6, 3), (6, 3), (6, 4), (6, 1)]
     blocks = sum(r for _, r in stages)

@@ -1,21 +1,11 @@
 """q19_odd_kernels: centre tap, 'same' padding split, half-pixel drift of even kernels."""
 
-import pytest
-
 from quiz.proofs import run_proof
+
+NAME = "q19_odd_kernels"
 
 KS = range(1, 8)
 LAYERS = 6
-
-
-@pytest.fixture(scope="module")
-def result():
-    return run_proof("q19_odd_kernels")
-
-
-def by_claim(result, start):
-    (c,) = [c for c in result.claims if c.claim.startswith(start)]
-    return c
 
 
 def test_claims_hold_except_aliasing(result):
@@ -25,13 +15,13 @@ def test_claims_hold_except_aliasing(result):
 
 
 def test_centre_tap(result):
-    d = by_claim(result, "Odd kernels have a central pixel").data
+    d = result.claim("Odd kernels have a central pixel").data
     assert d["has_centre"] == [1, 3, 5, 7]
     assert d["sides"] == [[k // 2, k - 1 - k // 2] for k in KS]
 
 
 def test_same_padding_split(result):
-    d = by_claim(result, "Symmetric padding").data
+    d = result.claim("Symmetric padding").data
     for k in KS:
         total = k - 1  # 'same' at stride 1, dilation 1: out = in + total − (k − 1)
         left = total // 2  # extra padding goes right/bottom (PyTorch's convention)
@@ -43,7 +33,7 @@ def test_same_padding_split(result):
 
 
 def test_centroid_drift(result):
-    d = by_claim(result, "Even kernels cause phase shifts").data
+    d = result.claim("Even kernels cause phase shifts").data
     for k in (2, 3, 4, 5):
         left = (k - 1) // 2
         # output i reads inputs i − left + j, j = 0…k−1, so an impulse at p lands on i = p + left − j:

@@ -29,18 +29,13 @@ def result():
     return r
 
 
-def by_claim(result, start):
-    (c,) = [c for c in result.claims if c.claim.startswith(start)]
-    return c
-
-
 def test_all_claims_hold_none_not_shown(result):
     assert len(result.claims) == 4
     assert [c.holds for c in result.claims] == [True] * 4
 
 
 def test_pretrained_true_is_deprecated_and_means_v1(result):
-    d = by_claim(result, "pretrained=True is deprecated").data
+    d = result.claim("pretrained=True is deprecated").data
     assert len(d["warnings"]) == 2
     assert all("deprecated since 0.13" in w for w in d["warnings"])
     # torchvision docs: the legacy pretrained=True of resnet50 is IMAGENET1K_V1
@@ -51,14 +46,14 @@ def test_pretrained_true_is_deprecated_and_means_v1(result):
 
 
 def test_new_api_and_default(result):
-    d = by_claim(result, "weights=ResNet50_Weights.IMAGENET1K_V2").data
+    d = result.claim("weights=ResNet50_Weights.IMAGENET1K_V2").data
     assert d["new"] == d["by_name"] == d["default"] == "ResNet50_Weights.IMAGENET1K_V2"
     assert d["none"] == "None"
     assert d["default_is_v2"] is True
 
 
 def test_versions_and_preprocessing(result):
-    d = by_claim(result, "Allows selecting").data
+    d = result.claim("Allows selecting").data
     assert d["available"] == ["ResNet50_Weights.IMAGENET1K_V1", "ResNet50_Weights.IMAGENET1K_V2"]
     assert d["params_counted"] == 25_557_032  # torchvision docs
     # torchvision docs: V1 resize 256 → crop 224, V2 resize 232 → crop 224, bilinear
@@ -71,7 +66,7 @@ def test_versions_and_preprocessing(result):
 
 
 def test_published_accuracy(result):
-    acc = by_claim(result, "V2 is more accurate").data["acc"]
+    acc = result.claim("V2 is more accurate").data["acc"]
     # torchvision docs, ResNet50_Weights
     assert acc["IMAGENET1K_V1"] == {"acc@1": 76.130, "acc@5": 92.862}
     assert acc["IMAGENET1K_V2"] == {"acc@1": 80.858, "acc@5": 95.434}
