@@ -27,6 +27,7 @@ from pathlib import Path
 from quiz.bank import Bank, BankError, parse_bank
 from quiz.errors import QuizError, UsageError
 from quiz.importer import META_KEYS, bank_dicts, bank_yaml, write_atomic
+from quiz.store import SCHEDULING
 
 FORMATS = ("apkg", "csv", "json", "md")
 BACKUP_FORMAT = "quiz-backup"
@@ -186,7 +187,7 @@ def review_csv(reviews) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for r in reviews:
-        if r.kind not in ("review", "mock"):
+        if r.kind not in SCHEDULING:
             continue
         w.writerow([r.card_id, epoch_ms(r.reviewed_at), r.rating, r.state_before or 0,
                     "" if r.duration_ms is None else r.duration_ms])

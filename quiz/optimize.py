@@ -25,7 +25,7 @@ from datetime import datetime
 from fsrs import Card, Rating, ReviewLog, Scheduler
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
-from quiz.store import Store, parse_iso
+from quiz.store import SCHEDULING_SQL, Store, parse_iso
 
 MIN_REVIEWS = 512  # the Optimizer's mini-batch: below it, it returns the defaults
 MAX_SEQ = 64       # answers per card the Optimizer trains on
@@ -34,7 +34,7 @@ MAX_SEQ = 64       # answers per card the Optimizer trains on
 def review_logs(store: Store) -> list[ReviewLog]:
     """The scheduled answers of the whole log, as fsrs ReviewLogs."""
     rows = store.db.execute(
-        "SELECT card_id, rating, reviewed_at, duration_ms FROM reviews WHERE kind IN ('review', 'mock') ORDER BY id"
+        f"SELECT card_id, rating, reviewed_at, duration_ms FROM reviews WHERE {SCHEDULING_SQL} ORDER BY id"
     )
     return [ReviewLog(cid, Rating(r), parse_iso(at), ms) for cid, r, at, ms in rows]
 

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 
 from quiz import schedule
 from quiz.session import load_card
-from quiz.store import Store
+from quiz.store import SCHEDULING_SQL, Store
 
 HEATMAP_WEEKS = 26
 FORECAST_DAYS = 14
@@ -44,8 +44,8 @@ def daily(store: Store, keys: set[tuple[str, int]] | None = None) -> dict[date, 
     rows = store.db.execute(
         "SELECT date(reviewed_at, 'localtime') AS day, COUNT(*), COALESCE(SUM(duration_ms), 0),"
         " SUM(kind = 'review'), SUM(kind = 'mock'), SUM(kind = 'cram'),"
-        " IFNULL(SUM(state_before = 2 AND kind IN ('review', 'mock')), 0),"
-        " IFNULL(SUM(state_before = 2 AND kind IN ('review', 'mock') AND rating > 1), 0)"
+        f" IFNULL(SUM(state_before = 2 AND {SCHEDULING_SQL}), 0),"
+        f" IFNULL(SUM(state_before = 2 AND {SCHEDULING_SQL} AND rating > 1), 0)"
         f" FROM reviews{where} GROUP BY day",
         args,
     )

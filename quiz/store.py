@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -63,6 +62,10 @@ MIGRATIONS = [
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Review kinds that reschedule the card (cram answers are logged but do not), and the SQL test for them.
+SCHEDULING = ("review", "mock")
+SCHEDULING_SQL = "kind IN ({})".format(", ".join(f"'{k}'" for k in SCHEDULING))
 
 
 def _statements(script: str):
@@ -192,8 +195,8 @@ class Store:
 
         Mock-interview answers (kind 'mock') reschedule like reviews, so they count here too."""
         rows = self.db.execute(
-            "SELECT deck, qid, SUM(kind IN ('review', 'mock')),"
-            " SUM(kind IN ('review', 'mock') AND rating = 1 AND state_before = 2)"
+            f"SELECT deck, qid, SUM({SCHEDULING_SQL}),"
+            f" SUM({SCHEDULING_SQL} AND rating = 1 AND state_before = 2)"
             " FROM reviews GROUP BY deck, qid"
         )
         return {(d, q): (reps or 0, lapses or 0) for d, q, reps, lapses in rows}
@@ -204,7 +207,7 @@ class Store:
     def new_cards_since(self, since: datetime) -> int:
         """Cards studied for the first time since `since` (counts against the daily new limit)."""
         return self.db.execute(
-            "SELECT COUNT(*) FROM reviews WHERE kind IN ('review', 'mock') AND before_json IS NULL"
+            f"SELECT COUNT(*) FROM reviews WHERE {SCHEDULING_SQL} AND before_json IS NULL"
             " AND reviewed_at >= ?",
             (iso(since),),
         ).fetchone()[0]
@@ -214,7 +217,7 @@ class Store:
     def reviews_since(self, since: datetime) -> int:
         """Reviews of cards that were not new, since `since` (counts against the daily review limit)."""
         return self.db.execute(
-            "SELECT COUNT(*) FROM reviews WHERE kind IN ('review', 'mock') AND before_json IS NOT NULL"
+            f"SELECT COUNT(*) FROM reviews WHERE {SCHEDULING_SQL} AND before_json IS NOT NULL"
             " AND reviewed_at >= ?",
             (iso(since),),
         ).fetchone()[0]
@@ -240,7 +243,7 @@ class Store:
                     None if before is None else before.to_json(), after.to_json(),
                 ),
             )
-            if kind in ("review", "mock"):
+            if kind in SCHEDULING:
                 self._put_card(deck, qid, after)
             self.db.execute("COMMIT")
         except BaseException:
@@ -258,7 +261,7 @@ class Store:
             if row is None:
                 raise QuizError(f"nothing to undo: review {review_id} is not in the log")
             self.db.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
-            if row["kind"] in ("review", "mock"):
+            if row["kind"] in SCHEDULING:
                 if row["before_json"] is None:
                     self.db.execute("DELETE FROM cards WHERE deck = ? AND qid = ?", (row["deck"], row["qid"]))
                 else:
