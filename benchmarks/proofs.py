@@ -7,7 +7,6 @@ Usage: python benchmarks/proofs.py [--runs N] [names...]
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys

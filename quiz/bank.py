@@ -377,9 +377,6 @@ def deck_of(banks: list[Bank], deck: str) -> Bank:
     raise UsageError(f"no deck {deck!r} (decks: {', '.join(b.deck for b in banks) or 'none'})")
 
 
-DEFAULT_DECK = "modern-backbones"
-
-
 def default_deck() -> str:
     from quiz import config
 

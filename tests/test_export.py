@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 from fsrs import Card
 
 from quiz import schedule
-from quiz.bank import Bank, Question, load_bank, parse_bank
+from quiz.bank import Bank, load_bank, parse_bank
 from quiz.errors import QuizError
 from quiz.export import (CSV_COLUMNS, anki_deck_name, anki_html, backup, deck_id, note_guid, read_backup, restore,
                          review_csv, to_markdown, write_apkg)

@@ -1,6 +1,5 @@
 """q10: large kernels — RFs by hand, params by formula, ConvNeXt-T's RF by its own gradient."""
 
-import pytest
 import torch
 
 from quiz.proofs import run_proof

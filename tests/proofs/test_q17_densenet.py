@@ -1,6 +1,5 @@
 """q17_densenet: sum vs concatenation, saved-for-backward memory vs depth, DenseNet-121 vs ResNet-50."""
 
-import pytest
 import torch
 import torchvision
 
