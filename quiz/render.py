@@ -135,45 +135,104 @@ def summary_panel(s: dict) -> Panel:
     return Panel(t, title=Text("Session summary", style="bold"), title_align="left", border_style="magenta")
 
 
-VERDICT = {True: Text("✓ holds", style="bold green"), False: Text("✗ fails", style="bold red"),
-           None: Text("– not shown", style="yellow")}
+VERDICT_STYLE = {"holds": "bold green", "fails": "bold red", "overstated": "bold yellow",
+                 "by definition": "bold blue", "published": "bold magenta", "not shown": "dim"}
 
 
-def proof_view(title: str, result) -> Group:
-    """The claims table (and figures) of one proof run. A claim's note (a caveat, or
-    why it is not shown) sits under the claim, dimmed."""
-    table = Table(title=Text(plain(title), style="bold"), show_lines=True, expand=True)
-    table.add_column("verdict", no_wrap=True)
-    table.add_column("claim", ratio=4)
-    table.add_column("measured", ratio=3, style="dim")
-    table.add_column("value", ratio=3)
-    for c in result.claims:
-        claim = Text(plain(c.claim))
-        if c.note:
-            claim.append("\n" + c.note, style="dim italic")
-        table.add_row(VERDICT[c.holds].copy(), claim, Text(c.measured), Text(c.value))
-    parts = [table]
-    for f in result.figures:
-        parts.append(Panel(Text(f.text), title=Text(f.title), title_align="left", border_style="blue", expand=False))
-    parts.append(Text(f"{result.held}/{len(result.claims)} claims hold · {result.seconds:.2f}s · proof {result.name}",
-                      style="dim"))
+def verdict_counts(counts: dict[str, int]) -> Text:
+    """'3 ✓ holds · 1 ◐ overstated · 1 ≡ by definition': the verdict kinds present, with their marks."""
+    from quiz.proofs import VERDICTS
+
+    t = Text()
+    for v, n in counts.items():
+        if n:
+            if t:
+                t.append(" · ", style="dim")
+            t.append(f"{n} {VERDICTS[v][0]} {v}", style=VERDICT_STYLE[v])
+    return t
+
+
+def _figure(f, width: int, tall: bool) -> Group:
+    from quiz.proofs.draw import draw
+
+    title = Text(clean(f.title), style="bold blue")
+    body = Text("\n".join(clean(line) for line in draw(f, width, tall=tall)), no_wrap=True, overflow="crop")
+    return Group(title, body)
+
+
+def proof_view(title: str, result, explain: bool = False, width: int = 80) -> Group:
+    """One proof run. Compact: a line per claim (verdict mark, claim, measured value), the
+    takeaway, the first figure, the counts. With `explain`: every figure, then each claim's
+    verdict, how it was measured and its note, numbered."""
+    from quiz.proofs import VERDICTS
+
+    head = Text(plain(title), style="bold")
+    table = Table.grid(padding=(0, 1), expand=True)
+    table.add_column(no_wrap=True, width=2 if explain else 1)
+    table.add_column(ratio=3, overflow="fold")
+    table.add_column(ratio=2, overflow="fold")
+    for i, c in enumerate(result.claims, 1):
+        mark = Text(f"{i}" if explain else c.mark, style=VERDICT_STYLE[c.verdict])
+        claim = Text()
+        if explain:
+            claim.append(f"{c.mark} ", style=VERDICT_STYLE[c.verdict])
+        if c.added:
+            claim.append("(added) ", style="dim italic")
+        claim.append(plain(c.claim))
+        table.add_row(mark, claim, Text(plain(c.value), style="cyan"))
+    parts = [head, table]
+    if result.takeaways:
+        t = Text("→ ", style="bold")
+        t.append(plain(" ".join(result.takeaways)), style="bold")
+        parts.append(t)
+    figures = result.figures if explain else result.figures[:1]
+    for f in figures:
+        parts.append(_figure(f, width, tall=explain))
+    if explain:
+        notes = Table.grid(padding=(0, 1), expand=True)
+        notes.add_column(no_wrap=True, justify="right")
+        notes.add_column(ratio=1)
+        for i, c in enumerate(result.claims, 1):
+            body = Text()
+            body.append(f"{c.mark} {c.verdict}", style=VERDICT_STYLE[c.verdict])
+            body.append(f" — {VERDICTS[c.verdict][1]}\n", style="dim")
+            body.append(plain(c.claim) + "\n", style="bold")
+            if c.measured and c.measured != "—":
+                body.append("measured: ", style="dim")
+                body.append(plain(c.measured) + "\n")
+            if c.value and c.value != "—":
+                body.append("value: ", style="dim")
+                body.append(plain(c.value) + "\n", style="cyan")
+            if c.note:
+                body.append("note: ", style="dim")
+                body.append(plain(c.note) + "\n", style="italic")
+            notes.add_row(Text(f"{i}.", style="bold"), body)
+        parts.append(Text("How each claim was judged", style="bold"))
+        parts.append(notes)
+    foot = verdict_counts(result.counts())
+    foot.append(f" · {result.seconds:.2f}s", style="dim")
+    more = len(result.figures) - len(figures)
+    hint = f" · {more} more figure{'s' * (more != 1)}: --explain" if more else (" · how: --explain" if not explain else "")
+    foot.append(hint, style="dim")
+    parts.append(foot)
     return Group(*parts)
 
 
 def proofs_summary(results) -> Table:
-    table = Table(title=Text("Proofs", style="bold"), expand=True)
-    table.add_column("#", justify="right")
-    table.add_column("question", ratio=1)
-    table.add_column("✓ held", justify="right", no_wrap=True)
-    table.add_column("✗ failed", justify="right", no_wrap=True)
-    table.add_column("– not shown", justify="right", no_wrap=True)
-    table.add_column("seconds", justify="right")
+    """`quiz prove --all`: one row per proof, the claims it has of each verdict kind, its seconds."""
+    from quiz.proofs import VERDICTS
+
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("question", ratio=1, no_wrap=True, overflow="ellipsis")
+    for v, (mark, _) in VERDICTS.items():
+        table.add_column(mark, justify="right", no_wrap=True, header_style=VERDICT_STYLE[v])
+    table.add_column("s", justify="right", no_wrap=True)
     for q, r in results:
-        failed = sum(c.holds is False for c in r.claims)
-        table.add_row(str(q.id), Text(plain(q.question)),
-                      Text(f"{r.held}/{len(r.claims)}", style="red" if failed else "green"),
-                      Text(str(failed), style="bold red" if failed else "dim"),
-                      str(sum(c.holds is None for c in r.claims)), f"{r.seconds:.2f}")
+        counts = r.counts()
+        table.add_row(Text(str(q.id)), Text(plain(q.question)),
+                      *[Text(str(n) if n else "·", style=VERDICT_STYLE[v] if n else "dim") for v, n in counts.items()],
+                      f"{r.seconds:.1f}")
     return table
 
 
@@ -372,3 +431,14 @@ def settings_table(values: dict, settings: dict) -> Table:
             value.append(f" (default {setting.default})", style="dim")
         table.add_row(key, value, Text(setting.help, style="dim"))
     return table
+
+
+def page(console: Console, renderable) -> None:
+    """Show long output through the user's pager ($PAGER, else less) on a terminal, with its
+    colours: less gets -R (and -F: no pager when it fits one screen, -X: it stays on screen)."""
+    import os
+
+    if not (os.environ.get("PAGER") or os.environ.get("MANPAGER")):
+        os.environ.setdefault("LESS", "-FRX")
+    with console.pager(styles=True):
+        console.print(renderable)
