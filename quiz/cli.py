@@ -145,10 +145,32 @@ def start(
         return
     s = session.Session(store, schedule.scheduler(retention, parameters=store.fsrs_parameters()), items, cram=cram)
     ui = ConsoleUI(console)
+    worker = None
+    proof_names = list(dict.fromkeys(i.question.proof for i in items if i.question.proof))
+    if proof_names and ui.tty:  # `p` is possible: import torch in the background while the user reads
+        from quiz.proofs.worker import Worker
+
+        worker = Worker()
+        for name in proof_names[:50]:
+            worker.prepare(name)
+
+    def prove_card(q):
+        try:
+            _prove_inline(console, q, runner=worker)
+        except KeyboardInterrupt:  # Ctrl-C during a proof: cancel it, back to the card
+            if worker is not None:
+                worker.cancel()
+            console.print("Proof cancelled.", style="yellow", markup=False)
+        except QuizError as e:  # a broken proof: one line, the session goes on
+            console.print(f"Error: {e}", style="red", markup=False, highlight=False)
+
     try:
-        session.study(s, ui, prove=lambda q: _prove_inline(console, q), prove_each=prove, type_each=type_)
+        session.study(s, ui, prove=prove_card, prove_each=prove, type_each=type_)
     except KeyboardInterrupt:  # Ctrl-C outside a prompt: like q; every rating is already committed
         pass
+    finally:
+        if worker is not None:
+            worker.close()
     console.print()
     console.print(render.summary_panel(s.summary(session.next_due(store, questions), _now())))
 
@@ -213,20 +235,30 @@ def show(
 def prove(
     question: Optional[str] = typer.Argument(None, help="Question id: N (in modern-backbones) or deck/N."),
     deck: Optional[str] = DeckOpt,
-    all_: bool = typer.Option(False, "--all", help="Run every proof of the deck, then a summary table."),
-    code: bool = typer.Option(False, "--code", help="Print the proof's source before running it."),
+    all_: bool = typer.Option(False, "--all", help="Run every proof of the deck, then a one-screen summary."),
+    explain: bool = typer.Option(False, "--explain", "-v", help="Also show how each claim was measured, its notes, and every figure."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the proof's figures as an image: FILE.png or FILE.svg.", dir_okay=False),
+    code: bool = typer.Option(False, "--code", help="Show the proof's source (through a pager on a terminal) instead of running it."),
     as_json: bool = JsonOpt,
     weights: Optional[Path] = typer.Option(None, "--weights", help="A local state dict for proofs that use pretrained weights (e.g. VGG-16 for 11)."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
-    """Run the experiment behind an answer: each claim, the measured value, a verdict."""
+    """Run the experiment behind an answer: each claim, the measured value, a verdict.
+
+    Verdicts: ✓ holds · ✗ fails · ◐ overstated (a weaker form holds) · ≡ by definition ·
+    § published (a paper's or torchvision's figure) · – not shown (says why).
+    """
     from quiz import bank, proofs, render
     from quiz.errors import UsageError
 
     options = {"weights": str(weights) if weights else None}
     banks = _banks(bank_paths)
-    if all_ == (question is not None):
+    if question is None and not all_:
+        raise UsageError("give a question id (quiz prove 7), or --all for every proof of a deck")
+    if all_ and question is not None:
         raise UsageError("give a question id (quiz prove 7) or --all, not both")
+    if all_ and (plot or code):
+        raise UsageError(f"{'--plot' if plot else '--code'} takes one question, not --all")
     console = render.console()
     if not all_:
         q = bank.find(banks, question, deck)
@@ -235,14 +267,27 @@ def prove(
         if code:
             from rich.syntax import Syntax
 
-            console.print(Syntax(proofs.source(q.proof), "python", line_numbers=True, word_wrap=True))
+            source = proofs.source(q.proof)
+            if console.is_terminal:
+                render.page(console, Syntax(source, "python", line_numbers=True, word_wrap=True))
+            else:
+                print(source, end="")
+            return
         if as_json:
             result = proofs.run_proof(q.proof, options)
             print(json.dumps(result.to_json(q.deck, q.id, q.question), ensure_ascii=False, indent=2))
-            return
-        _prove_inline(console, q, options)
+        else:
+            result = _prove_inline(console, q, options, explain=explain)
+        if plot:
+            from quiz.proofs import plot as plotting
+
+            n = plotting.save(result, f"{q.key}: {render.plain(q.question)}", plot)
+            print(f"Wrote {n} figure{'s' * (n != 1)} to {render.clean(str(plot))}", file=sys.stderr)
         return
-    todo = [q for q in bank.select(banks, deck or bank.default_deck()) if q.proof]
+    deck_name = deck or bank.default_deck()
+    todo = [q for q in bank.select(banks, deck_name) if q.proof]
+    if not todo:
+        raise QuizError(f"no proofs in deck {deck_name}")
     results = []
     from rich.progress import Progress
 
@@ -256,6 +301,11 @@ def prove(
         print(json.dumps([r.to_json(q.deck, q.id, q.question) for q, r in results], ensure_ascii=False, indent=2))
         return
     console.print(render.proofs_summary(results))
+    totals = {v: sum(r.counts()[v] for _, r in results) for v in proofs.VERDICTS}
+    foot = render.verdict_counts(totals)
+    foot.append(f" · {len(results)} proofs in {sum(r.seconds for _, r in results):.1f}s · one in full: quiz prove N",
+                style="dim")
+    console.print(foot)
 
 
 # -- banks in and out: import, export, restore, validate (quiz/importer.py, quiz/export.py) --
@@ -480,15 +530,21 @@ def optimize_(
                   f" to use it: quiz config set retention {fit.optimal_retention:g}")
 
 
-def _prove_inline(console, q, options=None):
+def _prove_inline(console, q, options=None, explain=False, runner=None):
+    """Run q's proof (in `runner`, a background worker, if given) and show it; returns the result."""
     from quiz import proofs, render
 
     if q.proof is None:
         console.print(f"No proof for {q.key} yet.", style="yellow", markup=False)
-        return
+        return None
     with console.status(f"running proof {q.proof} …"):
-        result = proofs.run_proof(q.proof, options)
-    console.print(render.proof_view(q.question, result))
+        result = runner.run(q.proof, options) if runner else proofs.run_proof(q.proof, options)
+    view = render.proof_view(f"{q.key} · {q.question}", result, explain=explain, width=console.width)
+    if explain and console.is_terminal:
+        render.page(console, view)
+    else:
+        console.print(view)
+    return result
 
 
 def main():

@@ -185,11 +185,13 @@ def study(session: Session, ui, clock=schedule.utcnow, prove=None, prove_each: b
         can_prove = prove is not None and q.proof is not None
         if can_prove and prove_each:
             prove(q)
+            ui.redraw(q, session.progress, **covered)  # the proof pushed the card up: show it again
         intervals = {r: "cram" if session.cram else schedule.human_delta(c.due - now) for r, c in outcomes.items()}
         suggested = {"suggested": covered["coverage"].suggested} if covered else {}
         key = ui.ask_rating(intervals, can_prove=can_prove, **suggested)
         while key == "prove":
             prove(q)
+            ui.redraw(q, session.progress, **covered)
             key = ui.ask_rating(intervals, can_prove=can_prove, **suggested)
         if key == "quit":
             return

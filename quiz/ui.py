@@ -149,6 +149,11 @@ class ConsoleUI:
             lines.append(line)
         return "\n".join(lines)
 
+    def redraw(self, q, progress: str, coverage=None) -> None:
+        """The card again, under a proof that pushed it off screen."""
+        self.question(q, progress)
+        self.answer(q, coverage)
+
     def answer(self, q, coverage=None) -> None:
         self.console.print(render.answer_panel(q) if coverage is None else render.coverage_panel(q, coverage))
 

@@ -19,37 +19,115 @@ def test_prove_json_shape(home):
     result = run("prove", "15", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert {"deck", "id", "title", "claims", "seconds"} <= set(data)
+    assert {"deck", "id", "title", "claims", "counts", "takeaway", "figures", "seconds"} <= set(data)
     assert (data["deck"], data["id"]) == ("modern-backbones", 15)
     assert data["title"] == "Why do we remove the Fully Connected layers in modern backbones?"
-    assert data["claims"] and all({"claim", "measured", "value", "holds", "note"} <= set(c) for c in data["claims"])
-    assert all(c["holds"] in (True, False, None) for c in data["claims"])
+    claims = data["claims"]
+    assert claims and all({"claim", "measured", "value", "verdict", "holds", "note", "added"} <= set(c) for c in claims)
+    assert all(c["verdict"] in proofs.VERDICTS for c in claims)
+    assert all(c["holds"] is proofs.SUPPORTS[c["verdict"]] for c in claims)
+    assert sum(data["counts"].values()) == len(claims) and list(data["counts"]) == list(proofs.VERDICTS)
 
 
-def test_prove_table_and_code(home):
-    result = run("prove", "modern-backbones/15", "--code")
+def test_prove_compact_view_then_explain(home):
+    result = run("prove", "modern-backbones/15")
     assert result.exit_code == 0, result.output
-    assert "def run(p" in result.stdout  # the source comes first
-    assert result.stdout.index("def run(p") < result.stdout.index("claims hold")
-    assert "✓ holds" in result.stdout
+    assert "How each claim was judged" not in result.stdout
+    assert result.stdout.rstrip().endswith("how: --explain")
+    explained = run("prove", "15", "--explain")
+    assert explained.exit_code == 0, explained.output
+    assert "How each claim was judged" in explained.stdout and "measured:" in explained.stdout
+    for c in proofs.run_proof("q15_fc_layers").claims:  # every note is there, word for word
+        assert " ".join(c.note.split())[:60] in " ".join(explained.stdout.split())
+
+
+def test_code_through_a_pipe_is_plain_source_and_runs_nothing(home, monkeypatch):
+    monkeypatch.setattr(proofs, "run_proof", lambda *a, **k: (_ for _ in ()).throw(AssertionError("ran")))
+    result = run("prove", "15", "--code")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == proofs.source("q15_fc_layers")
+    assert "\x1b" not in result.stdout
 
 
 def test_show_prove_runs_it_inline(home):
     result = run("show", "15", "--prove")
     assert result.exit_code == 0, result.output
-    assert "Answer" in result.stdout and "claims hold" in result.stdout
+    assert "Answer" in result.stdout and "how: --explain" in result.stdout
 
 
 def test_start_prove_and_p_key(home):
     result = run("start", "--limit", "1", "--tag", "pooling", "--prove", input="\n3\n")
     assert result.exit_code == 0, result.output
-    assert "claims hold" in result.stdout
+    assert result.stdout.count("how: --explain") == 1
+    assert result.stdout.count("Why do we remove the Fully Connected") == 3  # card, proof title, card again
     result = run("start", "--cram", "--limit", "1", "--tag", "pooling", input="\np\n3\n")
-    assert result.stdout.count("claims hold") == 1
+    assert result.stdout.count("how: --explain") == 1
+
+
+def test_a_broken_proof_in_a_session_is_one_line_and_the_session_goes_on(home, monkeypatch):
+    def broken(p):
+        raise RuntimeError("shape mismatch")
+
+    monkeypatch.setattr(proofs, "load", lambda name: types.SimpleNamespace(run=broken))
+    result = run("start", "--limit", "1", "--tag", "pooling", input="\np\n3\n")
+    assert result.exit_code == 0, result.output
+    assert "Error: proof q15_fc_layers failed: RuntimeError: shape mismatch" in result.stdout
+    assert "Traceback" not in result.output
+    assert "Good 1" in result.stdout  # the rating after the failed proof was recorded
+
+
+def fake_proof(p):
+    p.claim("a measured claim", "how", "1.5×", holds=True)
+    p.by_definition("an arithmetic one", "k·k·C", "9")
+    p.takeaway("say this")
+    p.lines("two curves", {"a": ([0, 1, 2], [0, 1, 4]), "b": ([0, 1, 2], [0, 2, 3])}, x="x", y="y")
+    p.heatmap("a bump", [[0, 1, 0], [1, 4, 1], [0, 1, 0]])
+    p.bars("sizes", {"small": 1, "large": 10}, unit="M")
+
+
+def test_plot_writes_png_and_svg(home, tmp_path, monkeypatch):
+    monkeypatch.setattr(proofs, "load", lambda name: types.SimpleNamespace(run=fake_proof))
+    png, svg = tmp_path / "f.png", tmp_path / "f.svg"
+    result = run("prove", "7", "--plot", str(png))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"Wrote 3 figures to {png}\n"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    assert run("prove", "7", "--plot", str(svg)).exit_code == 0
+    text = svg.read_text()
+    assert text.startswith("<?xml") and "<svg" in text and "</svg>" in text
+    bad = run("prove", "7", "--plot", str(tmp_path / "f.jpg"))
+    assert bad.exit_code == 2 and bad.stderr == "Error: --plot: f.jpg: give a .png or .svg file name\n"
+
+
+def test_plot_of_a_proof_without_figures_says_so(home, tmp_path, monkeypatch):
+    monkeypatch.setattr(proofs, "load", lambda name: types.SimpleNamespace(run=lambda p: p.claim("c", "m", "v", True)))
+    result = run("prove", "7", "--plot", str(tmp_path / "f.png"))
+    assert result.exit_code == 1 and result.stderr == "Error: proof q07_one_by_one has no figures to plot\n"
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_prove_all_summary_counts_every_verdict_kind(home, monkeypatch):
+    monkeypatch.setattr(proofs, "load", lambda name: types.SimpleNamespace(run=fake_proof))
+    result = run("prove", "--all")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) <= 24  # one screen
+    assert lines[-1].startswith("20 ✓ holds · 20 ≡ by definition · 20 proofs in")
+    assert all(len(line) <= 80 for line in lines)
+
+
+def test_prove_all_in_a_deck_without_proofs(home, tmp_path, monkeypatch):
+    bank = tmp_path / "b.yaml"
+    bank.write_text("deck: b\ntitle: T\nquestions:\n  - id: 1\n    question: Q?\n    answer: [A]\n")
+    monkeypatch.setenv("QUIZ_BANKS", str(bank))
+    result = run("prove", "--all", "--deck", "b")
+    assert result.exit_code == 1 and result.stderr == "Error: no proofs in deck b\n"
 
 
 def test_prove_usage_errors(home):
-    assert run("prove").exit_code == 2
+    result = run("prove")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: give a question id (quiz prove 7), or --all for every proof of a deck\n"
     assert run("prove", "7", "--all").exit_code == 2
     result = run("prove", "99")
     assert result.exit_code == 2 and result.stderr == "Error: no question 99 in modern-backbones (ids 1–20)\n"
@@ -91,8 +169,8 @@ def test_unknown_proof_module_is_refused():
 def test_a_claim_is_found_by_its_wording_and_must_be_unique():
     import pytest
 
-    c = proofs.Claim("3×3 on 64 channels is cheaper — params", "m", "v", True)
-    d = proofs.Claim("3×3 on 64 channels is cheaper — FLOPs", "m", "v", True)
+    c = proofs.Claim("3×3 on 64 channels is cheaper — params", "m", "v", "holds")
+    d = proofs.Claim("3×3 on 64 channels is cheaper — FLOPs", "m", "v", "holds")
     r = proofs.ProofResult("q99_x", [c, d], [], 0.0)
     assert r.claim("params") is c
     with pytest.raises(LookupError, match="2 claims of q99_x contain '3×3'"):

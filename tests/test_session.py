@@ -31,6 +31,9 @@ class ScriptedUI:
     def answer(self, q):
         pass
 
+    def redraw(self, q, progress):
+        self.shown.append((q.id, "again"))
+
     def ask_rating(self, intervals, can_prove):
         return self._next()
 
@@ -113,8 +116,10 @@ def test_prove_key_runs_the_proof_then_asks_again(tmp_path, now):
     store = Store(tmp_path / "q.db")
     s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=1))
     proved = []
-    session.study(s, ScriptedUI(["reveal", "prove", 3]), clock=lambda: now, prove=lambda q: proved.append(q.id))
+    ui = ScriptedUI(["reveal", "prove", 3])
+    session.study(s, ui, clock=lambda: now, prove=lambda q: proved.append(q.id))
     assert proved == [1] and [r.rating for r in store.reviews()] == [3]
+    assert ui.shown[1] == (1, "again")  # the card drawn again, under the proof
 
 
 def test_card_rows(tmp_path, now):
