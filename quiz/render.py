@@ -198,8 +198,13 @@ def proof_view(title: str, result, explain: bool = False, width: int = 80) -> Gr
             body.append(f" — {VERDICTS[c.verdict][1]}\n", style="dim")
             body.append(plain(c.claim) + "\n", style="bold")
             if c.measured and c.measured != "—":
-                body.append("measured: ", style="dim")
-                body.append(plain(c.measured) + "\n")
+                label, how = "measured: ", c.measured
+                if how.startswith("published: "):  # a paper's or torchvision's figure: name the source
+                    label, how = "source: ", how.removeprefix("published: ")
+                elif c.verdict == "by definition":
+                    label = "why: "
+                body.append(label, style="dim")
+                body.append(plain(how) + "\n")
             if c.value and c.value != "—":
                 body.append("value: ", style="dim")
                 body.append(plain(c.value) + "\n", style="cyan")
