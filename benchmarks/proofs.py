@@ -2,7 +2,11 @@
 
 Budget per proof: ≤ 2 s of wall time beyond `python -c "import torch, torchvision"`
 (measured in this same run, as the baseline) and ≤ 2 GB peak RSS, on this machine's CPUs.
-Usage: python benchmarks/proofs.py [--runs N] [names...]
+Then the first `p` of a session, cold (no worker: the session process imports torch, torchvision
+and the proof when `p` is pressed) against warm (the background worker `quiz start` starts on a
+terminal, after the learner has read the card for --read seconds): wall time from the request to
+the result, and that time beyond the proof's own compute time (target: warm < 0.3 s beyond).
+Usage: python benchmarks/proofs.py [--runs N] [--read S] [--latency-only] [names...]
 """
 
 import argparse
@@ -39,13 +43,53 @@ def measure(code, runs):
     return statistics.median(totals), statistics.median(extra), max(peaks)
 
 
+COLD = ("import time, json; t = time.perf_counter(); from quiz.proofs import run_proof; "
+        "r = run_proof({name!r}); print(json.dumps([time.perf_counter() - t, r.seconds]))")
+
+
+def first_p(name, read):
+    """(cold wall, cold own, warm wall, warm own) seconds of the first `p` on proof `name`."""
+    import json
+
+    from quiz.proofs.worker import Worker
+
+    out = subprocess.run([sys.executable, "-c", COLD.format(name=name)], capture_output=True, text=True, check=True)
+    cold, cold_own = json.loads(out.stdout)
+    worker = Worker()
+    try:
+        worker.prepare(name)
+        time.sleep(read)  # the learner reads the card; the worker imports meanwhile
+        start = time.perf_counter()
+        result = worker.run(name)
+        warm = time.perf_counter() - start
+    finally:
+        worker.close()
+    return cold, cold_own, warm, result.seconds
+
+
+def latency(names, read):
+    print()
+    print(f"first `p` of a session: cold (imports on the keypress) vs warm (worker, after {read:g} s of reading)")
+    print(f"{'proof':<28} {'cold':>7} {'warm':>7} {'ratio':>6} {'warm beyond proof':>18}")
+    worst = 0.0
+    for name in names:
+        cold, _, warm, own = first_p(name, read)
+        worst = max(worst, warm - own)
+        print(f"{name:<28} {cold:>6.2f}s {warm:>6.2f}s {cold / warm:>5.1f}× {warm - own:>17.2f}s")
+    print(f"warm: at most {worst:.2f} s beyond the proof's own time (target 0.3 s)")
+
+
 def main():
     from quiz.proofs import available
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--read", type=float, default=5.0, help="seconds the learner reads before p (warm)")
+    parser.add_argument("--latency-only", action="store_true")
     parser.add_argument("names", nargs="*", default=available())
     args = parser.parse_args()
+    if args.latency_only:
+        return latency(args.names, args.read)
     times = [run_once(BASE) for _ in range(args.runs)]
     base, base_rss = statistics.median(t for t, _ in times), max(r for _, r in times)
     print(f"baseline `python -c \"{BASE}\"`: {base:.2f} s, {base_rss:.0f} MB  "
@@ -58,6 +102,7 @@ def main():
         ok = "✓" if beyond <= 2.0 and rss <= 2048 else "✗"
         print(f"{name:<28} {total:>6.2f}s {beyond:>6.2f}s {rss:>7.0f}MB  {ok}")
     print(f"slowest proof: {worst:.2f} s beyond the torch import; cores: {os.cpu_count()}")
+    latency(args.names, args.read)
 
 
 if __name__ == "__main__":
