@@ -74,8 +74,10 @@ def run(store: Store, scheduler, questions: list[Question], ui, minutes: float |
             if key not in (1, 2, 3, 4):  # quit
                 break
             answer.rating = key
-            answer.review_id = store.record(q.deck, q.id, key, clock(), int((timer() - shown) * 1000), card,
-                                            outcomes[key], kind="mock")
+            answer.review_id = store.record(
+                q.deck, q.id, key, clock(), int((timer() - shown) * 1000), card, outcomes[key], kind="mock",
+                reschedule=lambda c, q=q, key=key, now=now: schedule.review(
+                    scheduler, c or schedule.new_card(card_id(q.deck, q.id), now), key, now))
     except KeyboardInterrupt:  # Ctrl-C outside a prompt: like q; every rating is already committed
         pass
     return answers

@@ -88,11 +88,15 @@ class Session:
         item = self.current()
         q = item.question
         after = item.card if self.cram and item.card else outcome
+
+        def reschedule(card):  # another session rated this card meanwhile: rate the card as committed
+            return schedule.review(self.scheduler, card or schedule.new_card(card_id(q.deck, q.id), now), rating, now)
+
         review_id = self.store.record(q.deck, q.id, rating, now, duration_ms, item.card, after,
-                                      kind="cram" if self.cram else "review")
-        self.done.append((review_id, rating, item.card))
+                                      kind="cram" if self.cram else "review", reschedule=reschedule)
+        self.done.append((review_id, rating, (q.deck, q.id, iso(now))))
         if not self.cram:
-            item.card = outcome
+            item.card = self.store.last_after
         self.pos += 1
 
     def learning(self, now: datetime, ahead: timedelta = timedelta(minutes=20)) -> list[Item]:
@@ -111,11 +115,17 @@ class Session:
         """Take back the last rating of this session; its card comes up again."""
         if not self.done:
             return False
-        review_id, _rating, before = self.done.pop()
-        self.store.undo(review_id)
+        review_id, rating, expect = self.done[-1]
+        state = self.store.undo(review_id, expect)  # QuizError: not undone, nothing changed
+        self.done.pop()
         self.pos -= 1
-        self.items[self.pos].card = before
+        self.items[self.pos].card = state
+        self.last_undone = (self.items[self.pos].question, rating)
         return True
+
+    def undo_message(self) -> str:
+        q, rating = self.last_undone
+        return f"Undone: {NAMES[rating]} on {q.key} is removed from the log; that card comes up again."
 
     def summary(self, next_due: datetime | None, now: datetime) -> dict:
         counts = Counter(r for _, r, _ in self.done)
@@ -154,8 +164,7 @@ def study(session: Session, ui, clock=schedule.utcnow, prove=None, prove_each: b
             learning = session.learning(clock())
             choice = ui.wait_finish(learning=len(learning))
             if choice == "undo":
-                session.undo()
-                ui.message("Undone: the last rating is removed from the log; back to that card.")
+                _undo(session, ui)
             elif choice == "again" and learning:
                 session.items.extend(learning)
             else:
@@ -168,8 +177,7 @@ def study(session: Session, ui, clock=schedule.utcnow, prove=None, prove_each: b
         if action == "quit":
             return
         if action == "undo":
-            if session.undo():
-                ui.message("Undone: the last rating is removed from the log; that card comes up again.")
+            _undo(session, ui)
             continue
         covered = {}
         if action == "type":
@@ -196,10 +204,20 @@ def study(session: Session, ui, clock=schedule.utcnow, prove=None, prove_each: b
         if key == "quit":
             return
         if key == "undo":
-            if session.undo():
-                ui.message("Undone: the last rating is removed from the log; back to that card.")
+            _undo(session, ui)
             continue
         session.rate(key, outcomes[key], clock(), int((time.monotonic() - shown) * 1000))
+
+
+def _undo(session: Session, ui) -> None:
+    """u: take back the last rating, saying which; or say why it could not be."""
+    from quiz.errors import QuizError
+
+    try:
+        if session.undo():
+            ui.message(session.undo_message())
+    except QuizError as e:
+        ui.message(str(e))
 
 
 def card_rows(questions: list[Question], store: Store, scheduler, now: datetime, due_only: bool = False) -> list[dict]:

@@ -130,6 +130,8 @@ class Store:
         if created:
             os.chmod(self.path, 0o600)  # your study history is yours alone
 
+    last_before = last_after = None  # the card states the last record() used (see record)
+
     @classmethod
     def open_home(cls) -> "Store":
         return cls(home() / "quiz.db")
@@ -224,16 +226,29 @@ class Store:
 
     # -- writing: one transaction per rating ----------------------------------------
 
-    def record(self, deck, qid, rating, now, duration_ms, before, after, kind="review") -> int:
+    def record(self, deck, qid, rating, now, duration_ms, before, after, kind="review", reschedule=None) -> int:
         """Append a review and (unless cramming) set the card's new state, atomically.
 
         `kind` is 'review', 'mock' (a mock-interview answer: reschedules like a review) or 'cram'.
 
         `before` is None for a new card; `before`/`after` are fsrs Cards.
+        `reschedule(card)` → the card after this rating, from `card` (None: new). If the card as
+        committed is not `before` (another session rated it meanwhile), the rating applies to the
+        committed card instead (compare-and-swap inside the transaction), so a card's state is
+        always the fold of its log; the Card it was given is kept in `self.last_before/last_after`.
         Returns the review's id.
         """
+        from fsrs import Card
+
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            if kind in SCHEDULING and reschedule is not None:
+                row = self.db.execute("SELECT card_json FROM cards WHERE deck = ? AND qid = ?", (deck, qid)).fetchone()
+                committed = None if row is None else row[0]
+                if committed != (None if before is None else before.to_json()):
+                    before = None if committed is None else Card.from_json(committed)
+                    after = reschedule(before)
+            self.last_before, self.last_after = before, after
             cur = self.db.execute(
                 "INSERT INTO reviews (card_id, deck, qid, rating, reviewed_at, duration_ms, kind,"
                 " state_before, state_after, before_json, after_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -251,25 +266,43 @@ class Store:
             raise
         return cur.lastrowid
 
-    def undo(self, review_id: int) -> None:
-        """Remove one review from the log and restore the card's state before it."""
+    def undo(self, review_id: int, expect: tuple | None = None):
+        """Remove one review from the log; the card's state becomes the fold of what remains
+        (the state after its last remaining review, or no row: new). Returns that state.
+
+        `expect` = (deck, qid, reviewed_at ISO) of the review as recorded: a review with this
+        id that is another one (the log was restored meanwhile) is not touched. A review that
+        is not the card's latest (another session rated it since) is not undone either."""
         from fsrs import Card
 
         self.db.execute("BEGIN IMMEDIATE")
         try:
             row = self.db.execute("SELECT * FROM reviews WHERE id = ?", (review_id,)).fetchone()
-            if row is None:
-                raise QuizError(f"nothing to undo: review {review_id} is not in the log")
+            if row is None or (expect is not None and (row["deck"], row["qid"], row["reviewed_at"]) != tuple(expect)):
+                raise QuizError("nothing undone: that rating is no longer in the log "
+                                "(a restore or another session replaced it)")
+            deck, qid = row["deck"], row["qid"]
+            scheduling = row["kind"] in SCHEDULING
+            if scheduling and self.db.execute(
+                    f"SELECT 1 FROM reviews WHERE deck = ? AND qid = ? AND id > ? AND {SCHEDULING_SQL} LIMIT 1",
+                    (deck, qid, review_id)).fetchone():
+                raise QuizError(f"nothing undone: {deck}/{qid} was rated again since, in another session")
             self.db.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
-            if row["kind"] in SCHEDULING:
-                if row["before_json"] is None:
-                    self.db.execute("DELETE FROM cards WHERE deck = ? AND qid = ?", (row["deck"], row["qid"]))
+            if scheduling:
+                last = self.db.execute(
+                    f"SELECT after_json FROM reviews WHERE deck = ? AND qid = ? AND {SCHEDULING_SQL}"
+                    " ORDER BY id DESC LIMIT 1", (deck, qid)).fetchone()
+                if last is None:
+                    self.db.execute("DELETE FROM cards WHERE deck = ? AND qid = ?", (deck, qid))
                 else:
-                    self._put_card(row["deck"], row["qid"], Card.from_json(row["before_json"]))
+                    self._put_card(deck, qid, Card.from_json(last[0]))
+            row = self.db.execute("SELECT card_json FROM cards WHERE deck = ? AND qid = ?", (deck, qid)).fetchone()
+            state = None if row is None else Card.from_json(row[0])
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+        return state
 
     # -- FSRS parameters (quiz optimize) -------------------------------------------
 
@@ -301,11 +334,15 @@ class Store:
     def rows(self, deck: str | None = None) -> dict[str, list[dict]]:
         """Every row of the progress tables as plain dicts (cards and reviews of `deck` only, if given)."""
         out = {}
-        for table in self.BACKUP_TABLES:
-            sql, args = f"SELECT * FROM {table}", ()
-            if deck is not None and table != "parameters":
-                sql, args = sql + " WHERE deck = ?", (deck,)
-            out[table] = [dict(r) for r in self.db.execute(sql + " ORDER BY rowid", args)]
+        self.db.execute("BEGIN")  # one snapshot: a session rating meanwhile cannot split a card from its log
+        try:
+            for table in self.BACKUP_TABLES:
+                sql, args = f"SELECT * FROM {table}", ()
+                if deck is not None and table != "parameters":
+                    sql, args = sql + " WHERE deck = ?", (deck,)
+                out[table] = [dict(r) for r in self.db.execute(sql + " ORDER BY rowid", args)]
+        finally:
+            self.db.execute("COMMIT")
         return out
 
     def count_rows(self) -> int:
