@@ -8,7 +8,6 @@ line on stderr and its exit code (1, or 2 for bad usage); tracebacks only with
 from __future__ import annotations
 
 import functools
-import json
 import sqlite3
 import sys
 from pathlib import Path
@@ -44,14 +43,14 @@ def command(*args, group=None, **kwargs):
             except QuizError as e:
                 if state["debug"]:
                     raise
-                print(f"Error: {e}", file=sys.stderr)
+                _say(f"Error: {e}", file=sys.stderr)
                 raise typer.Exit(e.exit_code) from None
             except sqlite3.DatabaseError as e:  # a damaged or unwritable database, found mid-command
                 if state["debug"]:
                     raise
                 from quiz.store import home
 
-                print(f"Error: {home() / 'quiz.db'}: database error ({e}); move the file away or restore "
+                _say(f"Error: {home() / 'quiz.db'}: database error ({e}); move the file away or restore "
                       "a backup (quiz.db.v*.bak) and run again", file=sys.stderr)
                 raise typer.Exit(1) from None
 
@@ -64,7 +63,7 @@ def version_callback(value: bool):
     if value:
         from quiz import __version__
 
-        print(f"quiz {__version__}")
+        _say(f"quiz {__version__}")
         raise typer.Exit()
 
 
@@ -193,7 +192,7 @@ def list_(
     store = _open()
     rows = session.card_rows(questions, store, schedule.scheduler(parameters=store.fsrs_parameters()), now, due_only=due)
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        _say_json(rows)
         return
     from quiz import render  # Rich: only for the table
 
@@ -221,8 +220,8 @@ def show(
 
     q = bank.find(_banks(bank_paths), question, deck)
     if as_json:
-        print(json.dumps({"deck": q.deck, "id": q.id, "question": q.question, "answer": list(q.answer),
-                          "tags": list(q.tags)}, ensure_ascii=False, indent=2))
+        _say_json({"deck": q.deck, "id": q.id, "question": q.question, "answer": list(q.answer),
+                   "tags": list(q.tags)})
         return
     console = render.console()
     console.print(render.question_panel(q))
@@ -271,18 +270,18 @@ def prove(
             if console.is_terminal:
                 render.page(console, Syntax(source, "python", line_numbers=True, word_wrap=True))
             else:
-                print(source, end="")
+                _say(source, end="")
             return
         if as_json:
             result = proofs.run_proof(q.proof, options)
-            print(json.dumps(result.to_json(q.deck, q.id, q.question), ensure_ascii=False, indent=2))
+            _say_json(result.to_json(q.deck, q.id, q.question))
         else:
             result = _prove_inline(console, q, options, explain=explain)
         if plot:
             from quiz.proofs import plot as plotting
 
             n = plotting.save(result, f"{q.key}: {render.plain(q.question)}", plot)
-            print(f"Wrote {n} figure{'s' * (n != 1)} to {render.clean(str(plot))}", file=sys.stderr)
+            _say(f"Wrote {n} figure{'s' * (n != 1)} to {render.clean(str(plot))}", file=sys.stderr)
         return
     deck_name = deck or bank.default_deck()
     todo = [q for q in bank.select(banks, deck_name) if q.proof]
@@ -298,7 +297,7 @@ def prove(
             results.append((q, proofs.run_proof(q.proof, options)))
             progress.advance(task)
     if as_json:
-        print(json.dumps([r.to_json(q.deck, q.id, q.question) for q, r in results], ensure_ascii=False, indent=2))
+        _say_json([r.to_json(q.deck, q.id, q.question) for q, r in results])
         return
     console.print(render.proofs_summary(results))
     totals = {v: sum(r.counts()[v] for _, r in results) for v in proofs.VERDICTS}
@@ -323,14 +322,14 @@ def import_(
 
     result = import_markdown(file, deck, force, extra=bank_paths or [])
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        _say(f"warning: {warning}", file=sys.stderr)
     b = result.bank
     day = f", day {b.meta['day']}" if "day" in b.meta else ""
     verb = "Replaced" if result.replaced else "Imported"
-    print(f"{verb} deck {b.deck} ({b.title}{day}): {len(b.questions)} questions → {result.path}")
+    _say(f"{verb} deck {b.deck} ({b.title}{day}): {len(b.questions)} questions → {result.path}")
     if result.warnings:
-        print(f"{len(result.warnings)} part(s) of {file} skipped: see the warnings above", file=sys.stderr)
-    print(f"Study it: quiz start --deck {b.deck}")
+        _say(f"{len(result.warnings)} part(s) of {file} skipped: see the warnings above", file=sys.stderr)
+    _say(f"Study it: quiz start --deck {b.deck}")
 
 
 @command("export")
@@ -349,10 +348,12 @@ def export_(
         banks = [bank.deck_of(banks, deck)]
     store = _open() if fmt in ("csv", "json") else None
     text, summary = export.export(fmt, banks, store, deck, out)
-    if text is not None:
-        sys.stdout.write(text)
+    if text is not None:  # to stdout: JSON keeps every character, escaped; md and csv lose controls
+        from quiz.render import CONTROL
+
+        sys.stdout.write(text if fmt == "json" else CONTROL.sub("", text))
     if summary:
-        print(summary)
+        _say(summary)
 
 
 @command("restore")
@@ -365,7 +366,7 @@ def restore_(
     from quiz import export
 
     done = export.restore(file, force, extra=bank_paths or [])
-    print(f"Restored {done['cards']} cards and {done['reviews']} reviews"
+    _say(f"Restored {done['cards']} cards and {done['reviews']} reviews"
           + (f"; banks: {', '.join(done['banks'])}" if done["banks"] else "")
           + (f"; already loaded, not written: {', '.join(done['skipped'])}" if done["skipped"] else ""))
 
@@ -380,13 +381,13 @@ def validate(
 
     problems, warnings, count = lint(paths, extra=bank_paths or [])
     for warning in warnings:
-        print(f"warning: {warning}")
+        _say(f"warning: {warning}")
     for problem in problems:
-        print(problem)
+        _say(problem)
     files = f"{count} file{'s' * (count != 1)}"
     if problems:
         raise QuizError(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files}")
-    print(f"OK: {files} checked, no problems")
+    _say(f"OK: {files} checked, no problems")
 
 
 # -- self-study: stats, mock interviews, settings, FSRS optimizer (issue 5) ----------------
@@ -409,7 +410,7 @@ def stats_(
     now = _now()
     data = stats.compute(store, questions, now, schedule.scheduler(parameters=store.fsrs_parameters()), keys)
     if as_json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        _say_json(data)
         return
     console = render.console()
     console.print(render.stats_view(data, now))
@@ -467,7 +468,7 @@ def config_list(as_json: bool = JsonOpt):
 
     values = config.load()
     if as_json:
-        print(json.dumps(values, indent=2))
+        _say_json(values)
         return
     console = render.console()
     console.print(render.settings_table(values, config.SETTINGS))
@@ -479,7 +480,7 @@ def config_get(key: str = typer.Argument(..., help="A setting: new_per_day, revi
     """Print one setting's value."""
     from quiz import config
 
-    print(config.get(key))
+    _say(config.get(key))
 
 
 @command("set", group=config_app, context_settings={"ignore_unknown_options": True})  # `set new_per_day -3`: our message
@@ -490,7 +491,7 @@ def config_set(
     """Change one setting (e.g. quiz config set retention 0.85)."""
     from quiz import config
 
-    print(f"{key} = {config.set_value(key, value)}")
+    _say(f"{key} = {config.set_value(key, value)}")
 
 
 @command("optimize")
@@ -509,24 +510,24 @@ def optimize_(
     with render.console(stderr=True).status("reading the review log …") as status:
         fit = optimize.fit(store, _now(), retention, status=status.update)
     if as_json:
-        print(json.dumps(fit.to_json(), indent=2))
+        _say_json(fit.to_json())
         return
     if not fit.enough:
-        print(f"not enough history: {fit.usable} of {optimize.MIN_REVIEWS} reviews (an answer counts when it comes "
+        _say(f"not enough history: {fit.usable} of {optimize.MIN_REVIEWS} reviews (an answer counts when it comes "
               "a day or more after the card's previous one). Nothing changed.")
         return
-    print(f"Fitted FSRS parameters to {fit.usable:,} usable reviews ({fit.reviews:,} answers in the log).")
-    print(f"log loss  {fit.loss_before:.4f} → {fit.loss_after:.4f} (lower is better)")
+    _say(f"Fitted FSRS parameters to {fit.usable:,} usable reviews ({fit.reviews:,} answers in the log).")
+    _say(f"log loss  {fit.loss_before:.4f} → {fit.loss_after:.4f} (lower is better)")
     if fit.saved:
-        print("Saved: quiz start schedules with the new parameters from now on.")
-        print("parameters  " + " ".join(f"{p:.4f}" for p in fit.after))
+        _say("Saved: quiz start schedules with the new parameters from now on.")
+        _say("parameters  " + " ".join(f"{p:.4f}" for p in fit.after))
     else:
-        print("The fitted parameters do not predict your answers better: kept the current ones.")
+        _say("The fitted parameters do not predict your answers better: kept the current ones.")
     if retention:
         if fit.optimal_retention is None:
-            print(f"optimal retention: not computed ({fit.retention_note})")
+            _say(f"optimal retention: not computed ({fit.retention_note})")
         else:
-            print(f"optimal desired retention  {fit.optimal_retention:.2f} (yours: {config.load()['retention']:g});"
+            _say(f"optimal desired retention  {fit.optimal_retention:.2f} (yours: {config.load()['retention']:g});"
                   f" to use it: quiz config set retention {fit.optimal_retention:g}")
 
 
@@ -545,6 +546,19 @@ def _prove_inline(console, q, options=None, explain=False, runner=None):
     else:
         console.print(view)
     return result
+
+
+def _say(*parts, file=None, end="\n"):
+    """print(), cleaned of control, escape and bidi characters (file names, titles, messages)."""
+    from quiz.render import clean
+
+    print(*(clean(str(p)) for p in parts), file=file or sys.stdout, end=end)
+
+
+def _say_json(data):
+    from quiz.render import dumps
+
+    print(dumps(data))
 
 
 def main():

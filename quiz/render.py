@@ -14,7 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 (but newline and tab), DEL, C1, and the bidi controls that reorder what a terminal shows
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 CODE_OR_MATH = re.compile(r"(`+)(?:.+?)\1|\$(?!\s)([^$\n]+?)(?<!\s)\$")
 SUPERSCRIPT = str.maketrans("0123456789+-()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿ")
 SUBSCRIPT = str.maketrans("0123456789+-()", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎")
@@ -64,8 +65,35 @@ def bullets(answer) -> str:
     return "\n".join("- " + b.replace("\n", "\n  ") for b in answer)
 
 
+class SafeConsole(Console):
+    """The render boundary: whatever text reaches the terminal through Rich — bank text, keywords,
+    titles, deck names, file names, backup fields — loses its control, escape and bidi characters
+    here. Rich's own styles and cursor moves are not text segments and pass."""
+
+    def _render_buffer(self, buffer):
+        from rich.segment import Segment
+
+        return super()._render_buffer(
+            s if s.control else Segment(CONTROL.sub("", s.text), s.style) for s in buffer)
+
+
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False)
+    return SafeConsole(stderr=stderr, highlight=False)
+
+
+def say(*parts, file=None) -> None:
+    """print() for plain lines, cleaned like everything the console prints."""
+    import sys
+
+    print(*(clean(str(p)) for p in parts), file=file or sys.stdout)
+
+
+def dumps(data) -> str:
+    """JSON for --json: readable Unicode, but control and bidi characters escaped (\\u202e), so
+    a terminal showing it cannot be steered by them; the data round-trips unchanged."""
+    import json
+
+    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def question_panel(q, progress: str = "") -> Panel:
