@@ -359,16 +359,22 @@ def export_(
 @command("restore")
 def restore_(
     file: Path = typer.Argument(..., help="A backup made by `quiz export --format json`."),
-    force: bool = typer.Option(False, "--force", help="Restore into a home that is not empty: its progress is replaced (and first copied to quiz.db.before-restore.bak)."),
+    force: bool = typer.Option(False, "--force", help="Restore into a home that is not empty: the whole home (progress, banks, settings) is first saved to a new folder in $QUIZ_HOME/backups/, never overwritten."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
-    """Restore banks, settings and progress from a JSON backup into an empty $QUIZ_HOME."""
+    """Restore banks, settings and progress from a JSON backup into an empty $QUIZ_HOME.
+
+    A one-deck backup (export --format json --deck D) replaces that deck's progress only.
+    """
     from quiz import export
 
     done = export.restore(file, force, extra=bank_paths or [])
-    _say(f"Restored {done['cards']} cards and {done['reviews']} reviews"
-          + (f"; banks: {', '.join(done['banks'])}" if done["banks"] else "")
-          + (f"; already loaded, not written: {', '.join(done['skipped'])}" if done["skipped"] else ""))
+    if done["saved"]:
+        _say(f"Saved the home as it was to {done['saved']}", file=sys.stderr)
+    scope = f" of deck {done['deck']} (other decks untouched)" if done["deck"] else ""
+    _say(f"Restored {done['cards']} cards and {done['reviews']} reviews{scope}"
+         + (f"; banks: {', '.join(done['banks'])}" if done["banks"] else "")
+         + (f"; already loaded, not written: {', '.join(done['skipped'])}" if done["skipped"] else ""))
 
 
 @command("validate")

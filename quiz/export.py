@@ -20,14 +20,15 @@ import hashlib
 import html
 import io
 import json
+import math
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from quiz.bank import Bank, BankError, parse_bank
+from quiz.bank import DECK_SLUG, Bank, BankError, parse_bank
 from quiz.errors import QuizError, UsageError
 from quiz.importer import META_KEYS, bank_dicts, bank_yaml, write_atomic
-from quiz.store import SCHEDULING
+from quiz.store import SCHEDULING, card_id
 
 FORMATS = ("apkg", "csv", "json", "md")
 BACKUP_FORMAT = "quiz-backup"
@@ -209,6 +210,7 @@ def backup(banks: list[Bank], store, deck: str | None = None) -> dict:
         "version": BACKUP_VERSION,
         "quiz": __version__,
         "created": iso(utcnow()),
+        "deck": deck,  # None: the whole home; a deck: its progress only (restore replaces that deck only)
         "settings": config.load(),
         "banks": [
             {"deck": b.deck, "title": b.title, "meta": {k: v for k, v in b.meta.items() if v is not None},
@@ -235,36 +237,65 @@ def _is_num(v) -> bool:
 
 
 def _is_time(v) -> bool:
+    """An aware ISO time in a sane range: years 2000–2199 (year 1 or 9999 overflow date math)."""
     try:
-        return isinstance(v, str) and datetime.fromisoformat(v).tzinfo is not None
+        t = datetime.fromisoformat(v) if isinstance(v, str) else None
     except ValueError:
         return False
+    return t is not None and t.tzinfo is not None and 2000 <= t.year < 2200
+
+
+def _is_id(v) -> bool:
+    return _is_int(v) and 0 < v < 2**62
+
+
+def _is_positive(v) -> bool:
+    return _is_num(v) and math.isfinite(v) and v > 0
 
 
 CARD_FIELDS = {
-    "card_id": _is_int, "deck": lambda v: isinstance(v, str), "qid": _is_int, "card_json": lambda v: isinstance(v, str),
+    "card_id": _is_id, "deck": lambda v: isinstance(v, str) and DECK_SLUG.match(v) is not None, "qid": _is_id, "card_json": lambda v: isinstance(v, str),
     "state": lambda v: v in (1, 2, 3), "due": _is_time,
-    "stability": lambda v: v is None or _is_num(v), "difficulty": lambda v: v is None or _is_num(v),
+    "stability": lambda v: v is None or _is_positive(v),
+    "difficulty": lambda v: v is None or (_is_num(v) and 1 <= v <= 10),
 }
 REVIEW_FIELDS = {
-    "id": _is_int, "card_id": _is_int, "deck": lambda v: isinstance(v, str), "qid": _is_int,
-    "rating": lambda v: v in (1, 2, 3, 4), "reviewed_at": _is_time,
-    "duration_ms": lambda v: v is None or (_is_int(v) and v >= 0), "kind": lambda v: v in ("review", "cram", "mock"),
+    "id": _is_id, "card_id": _is_id, "deck": lambda v: isinstance(v, str) and DECK_SLUG.match(v) is not None,
+    "qid": _is_id, "rating": lambda v: v in (1, 2, 3, 4), "reviewed_at": _is_time,
+    "duration_ms": lambda v: v is None or (_is_int(v) and 0 <= v <= 7 * 86_400_000),  # at most a week
+    "kind": lambda v: v in ("review", "cram", "mock"),
     "state_before": lambda v: v in (None, 1, 2, 3), "state_after": lambda v: v in (None, 1, 2, 3),
     "before_json": lambda v: v is None or isinstance(v, str), "after_json": lambda v: isinstance(v, str),
 }
 PARAMETER_FIELDS = {
-    "id": _is_int, "created_at": _is_time, "parameters": lambda v: _is_weights(v), "reviews": _is_int,
+    "id": _is_id, "created_at": _is_time, "parameters": lambda v: _is_weights(v), "reviews": _is_int,
     "loss_before": lambda v: v is None or _is_num(v), "loss_after": lambda v: v is None or _is_num(v),
 }
 
 
 def _is_weights(v) -> bool:
+    """FSRS parameters FSRS itself accepts (21 numbers, each within its bounds)."""
+    from fsrs import Scheduler
+
     try:
         weights = json.loads(v)
+        Scheduler(parameters=weights)
     except (TypeError, ValueError):
         return False
     return isinstance(weights, list) and all(_is_num(w) for w in weights)
+
+
+def _card_ok(card) -> str | None:
+    """What is wrong with a decoded FSRS card, or None."""
+    if card.stability is not None and not _is_positive(card.stability):
+        return f"stability {card.stability!r} is not a positive number"
+    if card.difficulty is not None and not (math.isfinite(card.difficulty) and 1 <= card.difficulty <= 10):
+        return f"difficulty {card.difficulty!r} is not within 1–10"
+    for name in ("due", "last_review"):
+        t = getattr(card, name)
+        if t is not None and (t.tzinfo is None or not 2000 <= t.year < 2200):
+            return f"{name} {t.isoformat()} is not an aware time in 2000–2199"
+    return None
 
 
 def _check_rows(rows, fields: dict, what: str, where: str) -> list[dict]:
@@ -280,9 +311,15 @@ def _check_rows(rows, fields: dict, what: str, where: str) -> list[dict]:
         for key in ("card_json", "before_json", "after_json"):
             if row.get(key) is not None:
                 try:
-                    Card.from_json(row[key])
-                except (ValueError, KeyError, TypeError):
+                    card = Card.from_json(row[key])
+                except (ValueError, KeyError, TypeError, OverflowError):
                     raise QuizError(f"{at}: {key} is not an FSRS card") from None
+                problem = _card_ok(card)
+                _check(problem is None, at, f"{key}: {problem}")
+                _check(card.card_id == row["card_id"], at, f"{key}: card_id {card.card_id} is not the row's {row['card_id']}")
+        if "deck" in fields and "card_id" in fields:
+            _check(row["card_id"] == card_id(row["deck"], row["qid"]), at,
+                   f"card_id {row['card_id']} is not the id of {row['deck']}/{row['qid']}")
     return rows
 
 
@@ -302,6 +339,8 @@ def read_backup(path: Path) -> tuple[dict, list[tuple[str, str]]]:
            "not a quiz backup (made by quiz export --format json)")
     _check(data.get("version") == BACKUP_VERSION, where,
            f"backup version {data.get('version')!r} is not supported (this quiz reads version {BACKUP_VERSION})")
+    scope = data.setdefault("deck", None)
+    _check(scope is None or (isinstance(scope, str) and DECK_SLUG.match(scope)), where, f"bad deck {scope!r}")
     settings = data.setdefault("settings", {})
     _check(isinstance(settings, dict), where, "settings must be a mapping")
     for key, value in settings.items():
@@ -331,18 +370,65 @@ def read_backup(path: Path) -> tuple[dict, list[tuple[str, str]]]:
     return data, texts
 
 
-def restore(path: Path, force: bool = False, extra=()) -> dict:
-    """`quiz restore`: a JSON backup into an empty home (or, with `force`, over
-    this home's progress, which is first copied to quiz.db.before-restore.bak).
+def snapshot_home(root: Path) -> Path:
+    """Copy the whole home as it is — quiz.db (a consistent SQLite copy), banks/, config.toml —
+    to a new folder `backups/before-restore-<UTC time>` that nothing ever overwrites."""
+    import os
+    import shutil
 
-    Banks whose deck a loaded bank outside $QUIZ_HOME/banks already defines
-    (the built-in ones) are not written. Returns what was restored.
+    from quiz.schedule import utcnow
+    from quiz.store import Store
+
+    base = root / "backups"
+    base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    for n in range(1000):
+        target = base / (f"before-restore-{stamp}" + (f"-{n}" if n else ""))
+        try:
+            target.mkdir(mode=0o700)  # exclusive: an existing snapshot is never reused
+            break
+        except FileExistsError:
+            continue
+    else:  # pragma: no cover - a thousand restores in one second
+        raise QuizError(f"{base}: too many snapshots this second; try again")
+    db = root / "quiz.db"
+    if db.exists():
+        store = Store(db)
+        try:
+            store.backup_to(target / "quiz.db")
+        finally:
+            store.close()
+        os.chmod(target / "quiz.db", 0o600)
+    if (root / "banks").is_dir():
+        shutil.copytree(root / "banks", target / "banks")
+    from quiz import config
+
+    if config.path().exists():
+        shutil.copy2(config.path(), target / "config.toml")
+    for p in target.rglob("*"):
+        os.chmod(p, 0o700 if p.is_dir() else 0o600)
+    return target
+
+
+def restore(path: Path, force: bool = False, extra=()) -> dict:
+    """`quiz restore`: a JSON backup into an empty home, or with `force` over a home that is
+    not empty, which is first copied whole to a new snapshot folder (see snapshot_home).
+
+    A one-deck backup (`export -f json --deck D`) replaces that deck's progress only: the other
+    decks' progress, the FSRS parameters and the settings stay. Banks whose deck a loaded bank
+    outside $QUIZ_HOME/banks already defines (the built-in ones) are not written. Bank files
+    are written before the progress is committed, so a crash midway leaves banks without
+    their new progress, never progress without its bank. Returns what was restored.
     """
     from quiz import config
     from quiz.importer import existing_decks
     from quiz.store import Store, home
 
     data, texts = read_backup(path)
+    scope = data.get("deck")
+    if scope is None and len(texts) == 1 and all(
+            r["deck"] == texts[0][0] for t in ("cards", "reviews") for r in data[t]):
+        scope = texts[0][0]  # older one-deck backups did not say so: one bank, its rows only
     root = home()
     banks_dir = root / "banks"
     db_path = root / "quiz.db"
@@ -357,7 +443,8 @@ def restore(path: Path, force: bool = False, extra=()) -> dict:
         parts = [f"{held} progress rows" if held else "", f"{n} bank file{'s' * (n != 1)}" if n else "",
                  "config.toml" if config.path().exists() else ""]
         raise QuizError(f"{root} is not empty ({', '.join(p for p in parts if p)}); "
-                        "restore into an empty QUIZ_HOME, or add --force to replace its progress")
+                        "restore into an empty QUIZ_HOME, or add --force to replace its progress "
+                        "(the home is saved first, to its backups/ folder)")
     decks = existing_decks(extra)
     written, skipped = [], []
     targets = []
@@ -371,22 +458,23 @@ def restore(path: Path, force: bool = False, extra=()) -> dict:
         if holder is not None:
             raise QuizError(f"{target} holds deck {holder!r}, not {deck!r}: move it away, then restore again")
         targets.append((target, deck, text))
-    store = Store(db_path)
-    try:
-        if held:
-            store.backup_to(db_path.with_name("quiz.db.before-restore.bak"))
-        store.load_rows({t: data[t] for t in ("cards", "reviews", "parameters")})
-    finally:
-        store.close()
+    saved = snapshot_home(root) if (held or bank_files or config.path().exists()) else None
     for target, deck, text in targets:
         write_atomic(target, text)
         written.append(deck)
-    settings = {k: v for k, v in data["settings"].items() if v != config.SETTINGS[k].default}
-    if settings or config.path().exists():
-        import tomli_w
+    store = Store(db_path)
+    try:
+        store.load_rows({t: data[t] for t in ("cards", "reviews", "parameters")}, deck=scope)
+    finally:
+        store.close()
+    if scope is None:
+        settings = {k: v for k, v in data["settings"].items() if v != config.SETTINGS[k].default}
+        if settings or config.path().exists():
+            import tomli_w
 
-        write_atomic(config.path(), tomli_w.dumps(settings))
-    return {"banks": written, "skipped": skipped, "cards": len(data["cards"]), "reviews": len(data["reviews"])}
+            write_atomic(config.path(), tomli_w.dumps(settings))
+    return {"banks": written, "skipped": skipped, "cards": len(data["cards"]), "reviews": len(data["reviews"]),
+            "deck": scope, "saved": saved}
 
 
 # -- quiz export -------------------------------------------------------------------------

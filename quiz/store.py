@@ -348,15 +348,26 @@ class Store:
     def count_rows(self) -> int:
         return sum(self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in self.BACKUP_TABLES)
 
-    def load_rows(self, tables: dict[str, list[dict]]) -> None:
-        """Replace the progress tables with these rows (from `rows`), in one transaction."""
+    def load_rows(self, tables: dict[str, list[dict]], deck: str | None = None) -> None:
+        """Replace the progress tables with these rows (from `rows`), in one transaction; with
+        `deck`, only that deck's cards and reviews (review ids are given anew: other decks'
+        reviews keep theirs), and the parameters stay."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
             for table in self.BACKUP_TABLES:
-                self.db.execute(f"DELETE FROM {table}")
+                rows = tables.get(table, [])
+                if deck is not None:
+                    if table == "parameters":
+                        continue
+                    self.db.execute(f"DELETE FROM {table} WHERE deck = ?", (deck,))
+                    rows = [r for r in rows if r["deck"] == deck]
+                    if table == "reviews":
+                        rows = [{**r, "id": None} for r in sorted(rows, key=lambda r: r["id"])]
+                else:
+                    self.db.execute(f"DELETE FROM {table}")
                 cols = [c[1] for c in self.db.execute(f"PRAGMA table_info({table})")]
                 sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-                self.db.executemany(sql, ([row.get(c) for c in cols] for row in tables.get(table, [])))
+                self.db.executemany(sql, ([row.get(c) for c in cols] for row in rows))
             self.db.execute("COMMIT")
         except sqlite3.Error as e:
             self.db.execute("ROLLBACK")

@@ -218,7 +218,8 @@ def test_restore_reproduces_quiz_list(home, tmp_path, monkeypatch):
     again = run("restore", tmp_path / "backup.json")
     assert again.exit_code == 1
     assert again.stderr == (f"Error: {tmp_path / 'new-home'} is not empty (10 progress rows, 1 bank file, config.toml); "
-                            "restore into an empty QUIZ_HOME, or add --force to replace its progress\n")
+                            "restore into an empty QUIZ_HOME, or add --force to replace its progress "
+                            "(the home is saved first, to its backups/ folder)\n")
     ok("restore", tmp_path / "backup.json", "--force")
     assert ok("list", "--json").stdout == before
 
