@@ -336,7 +336,7 @@ def import_(
 def export_(
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="apkg (Anki package), csv (review log for FSRS tools), json (backup of banks and progress) or md (Markdown); default: from -o's suffix."),
     deck: Optional[str] = typer.Option(None, "--deck", "-d", help="Only this deck (default: all decks)."),
-    out: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here (default: stdout; for apkg, DECK.apkg or quiz.apkg). For md and several decks, a folder."),
+    out: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here; - is stdout (the default, but for apkg: DECK.apkg or quiz.apkg). A symlink's target is written; a FIFO or device is written, never replaced. For md and several decks, a folder."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
     """Export cards and history: to Anki, to FSRS tools, as a backup, or as Markdown."""

@@ -168,8 +168,47 @@ def write_apkg(banks: list[Bank], path: Path, timestamp: float | None = None) ->
         decks.append(deck)
     buf = io.BytesIO()
     genanki.Package(decks).write_to_file(buf, timestamp=timestamp)
-    write_atomic(path, buf.getvalue())
+    write_output(path, buf.getvalue())
     return count
+
+
+def write_output(path: Path, data: str | bytes) -> None:
+    """Write an export where the user asked, as they would expect of `> path`, but safely:
+    `-` is stdout; a symlink is followed and its target written; a regular file is replaced
+    atomically (written whole or not at all) unless it has other hard links, which are kept by
+    writing it in place; a FIFO, a terminal or /dev/null is written as a stream, never replaced."""
+    import os
+    import stat
+    import sys
+
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if str(path) == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(raw)
+        sys.stdout.flush()
+        return
+    path = Path(path)
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise QuizError(f"{path}: cannot write: {e.strerror}") from None
+    if st is not None and stat.S_ISBLK(st.st_mode):
+        raise QuizError(f"{path}: a block device; refusing to write an export to it")
+    if st is not None and (not stat.S_ISREG(st.st_mode) or st.st_nlink > 1):
+        if stat.S_ISDIR(st.st_mode):
+            raise QuizError(f"{path}: is a folder; give a file name")
+        try:
+            with open(target, "r+b" if stat.S_ISREG(st.st_mode) else "wb") as f:
+                f.write(raw)
+                if stat.S_ISREG(st.st_mode):
+                    f.truncate()
+        except OSError as e:
+            raise QuizError(f"{path}: cannot write: {e.strerror}") from None
+        return
+    write_atomic(target, raw)
 
 
 # -- csv -------------------------------------------------------------------------------
@@ -495,6 +534,8 @@ def export(fmt: str, banks: list[Bank], store, deck: str | None, out: Path | Non
     if fmt == "apkg":
         out = out or Path(f"{deck or 'quiz'}.apkg")
         n = write_apkg(banks, out)
+        if str(out) == "-":
+            return None, ""
         decks = f"{len(banks)} deck{'s' * (len(banks) != 1)}"
         return None, f"Wrote {out}: {n} notes in {decks} (import it in Anki: File → Import)"
     if fmt == "csv":
@@ -516,7 +557,7 @@ def export(fmt: str, banks: list[Bank], store, deck: str | None, out: Path | Non
             raise UsageError("the Markdown format holds one deck: give --deck D, or -o FOLDER for one file per deck")
         text = to_markdown(banks[0])
         summary = f"{len(banks[0].questions)} questions of {banks[0].deck}"
-    if out is None:
+    if out is None or str(out) == "-":
         return text, ""
-    write_atomic(out, text)
+    write_output(out, text)
     return None, f"Wrote {out}: {summary}"

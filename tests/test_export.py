@@ -380,3 +380,59 @@ def test_restore_refuses_values_that_would_crash_later(home, tmp_path, now, tabl
     with pytest.raises(QuizError, match=re.escape(message)):
         restore(path)
     assert not (home / "quiz.db").exists() or Store(home / "quiz.db").count_rows() == 0  # nothing written
+
+
+# -- export -o: written as `> path` would, but safely ------------------------------------
+
+
+def _export_md(home, out):
+    from typer.testing import CliRunner
+
+    from quiz.cli import app
+
+    return CliRunner().invoke(app, ["export", "-f", "md", "--deck", "modern-backbones", "-o", str(out)],
+                              env={"QUIZ_HOME": str(home)})
+
+
+def test_export_through_a_symlink_updates_its_target(home, tmp_path):
+    real = tmp_path / "backups" / "deck.md"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "latest.md"
+    link.symlink_to(real)
+    assert _export_md(home, link).exit_code == 0
+    assert link.is_symlink() and real.read_text().startswith("# Day 12")
+
+
+def test_export_keeps_hard_links(home, tmp_path):
+    a, b = tmp_path / "a.md", tmp_path / "b.md"
+    a.write_text("zzqq " * 10_000)  # longer than the export: the rest must go
+    import os
+
+    os.link(a, b)
+    assert _export_md(home, a).exit_code == 0
+    assert b.read_text() == a.read_text() and a.read_text().startswith("# Day 12") and "zzqq" not in a.read_text()
+    assert a.stat().st_ino == b.stat().st_ino
+
+
+def test_export_streams_into_a_fifo_and_dev_null(home, tmp_path):
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo).read()))
+    reader.start()
+    assert _export_md(home, fifo).exit_code == 0
+    reader.join(10)
+    assert got and got[0].startswith("# Day 12")
+    assert fifo.exists() and not fifo.is_file()  # still a FIFO
+    assert _export_md(home, Path("/dev/null")).exit_code == 0
+    assert Path("/dev/null").is_char_device()
+
+
+def test_export_dash_is_stdout(home):
+    result = _export_md(home, "-")
+    assert result.exit_code == 0 and result.stdout.startswith("# Day 12")
+    assert not Path("-").exists()
