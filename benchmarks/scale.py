@@ -2,6 +2,8 @@
 
 Times `quiz list --due`, `quiz stats` and a session's time to first card, each
 against `python -c "import typer"` in the same run. Target: ≤ 1 s each.
+Then the input paths at N/2 and N questions — `quiz validate` of a bank with one bad id,
+`quiz import` of a Markdown file — to show they are linear (twice the input, about twice the time).
 Usage: python benchmarks/scale.py [--questions N] [--reviews N] [--runs N]
 """
 
@@ -68,15 +70,23 @@ def make_history(home: Path, n_questions: int, n_reviews: int) -> None:
     store.close()
 
 
-def timed(cmd, env, runs, stdin=None):
+def timed(cmd, env, runs, stdin=None, code=0):
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         proc = subprocess.run(cmd, env=env, input=stdin, capture_output=True, text=True)
         times.append(time.perf_counter() - start)
-        if proc.returncode != 0:
+        if proc.returncode != code:
             raise SystemExit(f"{cmd} failed: {proc.stderr}")
     return statistics.median(times)
+
+
+def make_markdown(path: Path, n: int) -> None:
+    lines = ["# Day 99: Scale Import - Interview Questions", ""]
+    for i in range(1, n + 1):
+        lines += [f"### {i}. Why does block {i} use a $3 \\times 3$ conv?", "", "**Answer:**",
+                  f"- **Point {i}.a**: a bullet of ordinary length.", f"- Point {i}.b: another one.", ""]
+    path.write_text("\n".join(lines))
 
 
 def first_card(cmd, env, runs):
@@ -126,10 +136,27 @@ def main():
         else:
             rows.append(("quiz stats (not available)", float("nan")))
         rows.append(("quiz start: time to first card", first_card(quiz + ["start", "--deck", "scale"], env, args.runs)))
+        # every input path is linear: a bank with one bad id (each question checked alone), a big import
+        linear = []
+        for n in (args.questions // 2, args.questions):
+            bad = Path(tmp) / f"bad{n}.yaml"
+            make_bank(bad, n)
+            bad.write_text(bad.read_text().replace("  - id: 5\n", "  - id: five\n", 1))
+            md = Path(tmp) / f"big{n}.md"
+            make_markdown(md, 2 * n)
+            imp = dict(env, QUIZ_HOME=str(Path(tmp) / f"import-home{n}"))
+            linear.append((n, timed(quiz + ["validate", str(bad)], env, args.runs, code=1),
+                           timed(quiz + ["import", str(md), "--force"], imp, args.runs)))
     print(f"{'command':<36} {'median':>9} {'ratio':>7}  target ≤ 1 s")
     for label, secs in rows:
         ok = "" if label.startswith("python") else ("✓" if secs <= 1.0 else "✗")
         print(f"{label:<36} {secs * 1000:>7.0f}ms {secs / base:>6.1f}×  {ok}")
+    (n1, v1, i1), (n2, v2, i2) = linear
+    print()
+    print(f"input paths at {n1:,} and {n2:,} questions: linear when twice the input takes about twice the time")
+    print(f"{'command':<44} {n1:>7,} {n2:>7,} {'ratio':>6}")
+    for label, a, b in ((f"quiz validate (1 bad id)", v1, v2), ("quiz import (Markdown, 2 per question above)", i1, i2)):
+        print(f"{label:<44} {a * 1000:>5.0f}ms {b * 1000:>5.0f}ms {b / a:>5.1f}×  {'✓' if b / a < 3 else '✗'}")
 
 
 if __name__ == "__main__":

@@ -119,6 +119,7 @@ class _Parser:
         self.title_line = 0
         self.meta: dict = {}
         self.questions: list[dict] = []
+        self.first_line: dict[int, int] = {}  # question number → the line it was first used at
         self.i = 0  # index of the next line
         self.skipped = -1  # the last line skipped
 
@@ -224,7 +225,7 @@ class _Parser:
         if not entries:
             self.error(answer_line, f"question {qid} has no answer bullets after '**Answer:**'")
             return
-        first = next((q["line"] for q in self.questions if q["id"] == qid), None)
+        first = self.first_line.get(qid)
         if first is not None:
             self.error(start, f"duplicate question number {qid} (first used at line {first})")
             return
@@ -239,6 +240,7 @@ class _Parser:
             self.warn(start, f"skipped keywords of question {qid}: "
                              f"{len(keywords)} lists for {len(entries)} answer bullets")
             keywords = []
+        self.first_line[qid] = start
         self.questions.append({"id": qid, "question": text, "answer": [e for _, e in entries],
                                "tags": tags, "proof": proof, "keywords": keywords, "line": start})
 
@@ -547,16 +549,26 @@ def _bank_problems(path: Path, first: str) -> list[str]:
         return [first]
     problems: list[str] = []
     ids: dict[int, int] = {}
+    head, tail = lines[: spans[0][0]], lines[spans[-1][1]:]
+    where = re.compile(re.escape(str(path)) + r":(\d+):")
     for k, (lo, hi) in enumerate(spans):
-        alone = [
-            "" if any(a <= n < b for j, (a, b) in enumerate(spans) if j != k) else line
-            for n, line in enumerate(lines)
-        ]
+        # the file's other keys with this one question: linear in the file, line numbers mapped back
+        body = lines[lo:hi]
+
+        def true_line(m, lo=lo, n=len(body)):
+            line = int(m[1])
+            if line > len(head) + n:
+                line += spans[-1][1] - len(head) - n
+            elif line > len(head):
+                line += lo - len(head)
+            return f"{path}:{line}:"
+
         try:
-            (q,) = parse_bank("\n".join(alone), str(path)).questions
+            (q,) = parse_bank("\n".join(head + body + tail), str(path)).questions
         except BankError as e:
-            if str(e) not in problems:
-                problems.append(str(e))
+            message = where.sub(true_line, str(e), count=1)
+            if message not in problems:
+                problems.append(message)
             continue
         node = items.value[k]
         line = next(v.start_mark.line + 1 for key, v in node.value if key.value == "id")

@@ -125,6 +125,12 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as e:
             raise QuizError(f"cannot create the data folder {self.path.parent}: {e.strerror}") from None
+        try:  # a home that existed before quiz (or was made by hand) is made private too
+            st = self.path.parent.stat()
+            if st.st_mode & 0o077 and st.st_uid == os.getuid() and self.path.parent.resolve() != Path.home():
+                os.chmod(self.path.parent, 0o700)
+        except OSError:
+            pass
         created = not self.path.exists()
         self.db = self._connect()
         if created:

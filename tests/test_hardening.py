@@ -217,6 +217,26 @@ def test_database_file_is_private(home):
     assert home.stat().st_mode & 0o777 == 0o700
 
 
+def test_a_home_made_beforehand_is_made_private(home):
+    home.mkdir(parents=True, mode=0o755)
+    home.chmod(0o755)
+    make_history(home)
+    assert home.stat().st_mode & 0o777 == 0o700
+
+
+def test_validate_names_the_bad_question_in_a_big_bank_quickly(tmp_path):
+    lines = ["deck: big", "title: Big", "questions:"]
+    for i in range(1, 3001):
+        lines += [f"  - id: {'x' if i == 2000 else i}", f"    question: 'Q{i}?'", "    answer: ['a']"]
+    lines += [f"  - id: 7", "    question: 'again?'", "    answer: ['b']"]
+    bank = tmp_path / "big.yaml"
+    bank.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(app, ["validate", str(bank)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [f"{bank}:{3 + 3 * 1999 + 1}: id must be an integer",
+                                          f"{bank}:{3 + 3 * 3000 + 1}: duplicate id 7 (first used at line {3 + 3 * 6 + 1})"]
+
+
 # -- hostile banks ---------------------------------------------------------------------
 
 BOMB = "deck: d\ntitle: T\nquestions:\n  - id: 1\n    question: Q\n    answer: &a [lol, lol, lol, lol, lol]\n" + "".join(
