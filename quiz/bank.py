@@ -245,6 +245,14 @@ def _keywords(b: _Builder, node, qid: int, bullets: int) -> tuple[tuple[str, ...
     return tuple(out)
 
 
+def read_capped(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None if it holds more than `limit`: counted as read, so a device
+    or FIFO (st_size 0, e.g. /dev/zero) cannot make us read until memory runs out."""
+    with open(path, "rb") as f:
+        raw = f.read(limit + 1)
+    return None if len(raw) > limit else raw
+
+
 def load_bank(path: Path | str, cache: bool = True) -> Bank:
     """Load and validate one bank file.
 
@@ -259,7 +267,9 @@ def load_bank(path: Path | str, cache: bool = True) -> Bank:
             raise BankError(f"{path}: bank too large (at most {MAX_BANK_BYTES // 1_000_000} MB)")
         if cache and (hit := _cache_get(path, st)) is not None:
             return hit
-        raw = path.read_bytes()
+        raw = read_capped(path, MAX_BANK_BYTES)
+        if raw is None:
+            raise BankError(f"{path}: bank too large (at most {MAX_BANK_BYTES // 1_000_000} MB)")
     except OSError as e:
         raise BankError(f"{path}: cannot read bank: {e.strerror}") from None
     try:

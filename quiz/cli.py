@@ -96,8 +96,13 @@ def _now():
 
 
 def _check_retention(retention: Optional[float]) -> Optional[float]:
-    if retention is not None and not 0 < retention < 1:
-        raise typer.BadParameter("must be between 0 and 1 (exclusive), e.g. 0.9", param_hint="--retention")
+    from quiz.config import SETTINGS
+
+    if retention is not None:
+        try:
+            SETTINGS["retention"].parse(retention)  # the range the setting allows (FSRS overflows far below it)
+        except ValueError as e:
+            raise typer.BadParameter(str(e), param_hint="--retention") from None
     return retention
 
 
@@ -109,7 +114,7 @@ def start(
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, max=100_000, help="At most this many cards in total."),
     shuffle: bool = typer.Option(False, "--shuffle", help="Shuffle the selected cards."),
     cram: bool = typer.Option(False, "--cram", help="Study all selected cards, due or not; answers are logged but do not reschedule."),
-    retention: Optional[float] = typer.Option(None, "--retention", callback=_check_retention, help="Desired retention for scheduling, 0–1 (default: the retention setting, 0.9)."),
+    retention: Optional[float] = typer.Option(None, "--retention", callback=_check_retention, help="Desired retention for scheduling, 0.7–0.99 (default: the retention setting, 0.9)."),
     prove: bool = typer.Option(False, "--prove", help="Run each card's proof after revealing the answer."),
     type_: bool = typer.Option(False, "--type", help="Type every answer before seeing the model answer: each bullet shows whether you covered it, with a suggested rating."),
     bank_paths: Optional[list[Path]] = BankOpt,
@@ -568,4 +573,25 @@ def _say_json(data):
 
 
 def main():
-    app(prog_name="quiz")
+    import errno
+    import os
+    from datetime import datetime
+
+    if sys.stdin is None:  # started with stdin closed (<&-): as an empty pipe
+        sys.stdin = open(os.devnull)
+    try:
+        datetime.now().astimezone()
+    except ValueError:
+        print(f"Error: TZ={os.environ.get('TZ', '')!r} is not a usable time zone (offsets are within ±24 h); "
+              "unset TZ or give a name such as TZ=Europe/Paris", file=sys.stderr)
+        sys.exit(1)
+    try:
+        try:
+            app(prog_name="quiz")
+        finally:
+            sys.stdout.flush()
+    except OSError as e:  # stdout is gone (a closed pipe) or full (/dev/full): one line, exit 1
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        if e.errno != errno.EPIPE:
+            print(f"Error: cannot write the output: {e.strerror}", file=sys.stderr)
+        sys.exit(1)

@@ -103,12 +103,20 @@ def set_value(key: str, text: str):
         value = SETTINGS[key].parse(text)
     except ValueError as e:
         raise UsageError(f"{key}: {e}") from None
-    values = load()
-    values[key] = value
-    stored = {k: v for k, v in values.items() if v != SETTINGS[k].default or k == key}
+    import fcntl
+
+    from quiz.importer import write_atomic
+
     p = path()
-    p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = p.with_suffix(".tmp")
-    tmp.write_text(tomli_w.dumps(stored), encoding="utf-8")
-    tmp.replace(p)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock = open(p.with_name(".config.lock"), "a")
+    except OSError as e:
+        raise QuizError(f"{p}: cannot write settings: {e.strerror}") from None
+    with lock:  # read-modify-write under a lock: two `config set` at once both land
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        values = load()
+        values[key] = value
+        stored = {k: v for k, v in values.items() if v != SETTINGS[k].default or k == key}
+        write_atomic(p, tomli_w.dumps(stored))  # a temporary file of its own, then rename
     return value

@@ -25,9 +25,9 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from quiz.bank import DECK_SLUG, Bank, BankError, parse_bank
+from quiz.bank import DECK_SLUG, Bank, BankError, parse_bank, read_capped
 from quiz.errors import QuizError, UsageError
-from quiz.importer import META_KEYS, bank_dicts, bank_yaml, write_atomic
+from quiz.importer import META_KEYS, _escape, bank_dicts, bank_yaml, write_atomic
 from quiz.store import SCHEDULING, card_id
 
 FORMATS = ("apkg", "csv", "json", "md")
@@ -62,7 +62,7 @@ def to_markdown(bank: Bank) -> str:
     for q in bank.questions:
         first, *rest = q.question.split("\n")
         out.append(f"### {q.id}. {first}")
-        out += rest
+        out += [_escape(line) for line in rest]
         notes = ([f"tags: {', '.join(q.tags)}"] if q.tags else []) + ([f"proof: {q.proof}"] if q.proof else [])
         if q.keywords:
             notes.append(f"keywords: {json.dumps([list(k) for k in q.keywords], ensure_ascii=False)}")
@@ -188,6 +188,8 @@ def write_output(path: Path, data: str | bytes) -> None:
         sys.stdout.flush()
         return
     path = Path(path)
+    if not path.parent.is_dir():  # one rule for every format: exports do not make folders
+        raise QuizError(f"{path}: no folder {path.parent}; create it first")
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
         st = target.stat()
@@ -235,6 +237,9 @@ def review_csv(reviews) -> str:
 
 
 # -- json: backup and restore ------------------------------------------------------------
+
+
+MAX_BACKUP_BYTES = 500_000_000  # a 100k-review home is ~100 MB of JSON
 
 
 def backup(banks: list[Bank], store, deck: str | None = None) -> dict:
@@ -368,7 +373,10 @@ def read_backup(path: Path) -> tuple[dict, list[tuple[str, str]]]:
 
     where = str(path)
     try:
-        data = json.loads(Path(path).read_bytes())
+        raw = read_capped(Path(path), MAX_BACKUP_BYTES)
+        if raw is None:
+            raise QuizError(f"{where}: too large for a backup (at most {MAX_BACKUP_BYTES // 1_000_000} MB)")
+        data = json.loads(raw)
     except OSError as e:
         raise QuizError(f"{where}: cannot read: {e.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as e:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-from quiz.bank import DECK_SLUG, MAX_BANK_BYTES, MAX_TEXT, PROOF_NAME, TAG, Bank, BankError, parse_bank
+from quiz.bank import DECK_SLUG, MAX_BANK_BYTES, MAX_TEXT, PROOF_NAME, TAG, Bank, BankError, parse_bank, read_capped
 from quiz.errors import QuizError, UsageError
 
 META_KEYS = ("day", "phase", "week", "topic", "description")
@@ -52,6 +52,22 @@ BULLET = re.compile(r"( *)([*+-]|\d{1,9}[.)])( +)(\S.*?)\s*\Z")
 RULE = re.compile(r" {0,3}([-*_])( *\1){2,} *\Z")
 COMMENT = re.compile(r"<!--\s*(.*?)\s*-->\Z")
 FENCE = re.compile(r" *(`{3,}(?=[^`]*\Z)|~{3,})")
+
+
+def _escape(line: str) -> str:
+    """A question's later line that would read as a heading, the answer marker or a comment
+    gets a backslash (Markdown shows `\\#` as `#`), so `quiz import` reads it back as text."""
+    t = line.lstrip()
+    if HEADING.match(t) or ANSWER.match(t) or COMMENT.match(t) or t.startswith("\\"):
+        return line[: len(line) - len(t)] + "\\" + t
+    return line
+
+
+def _unescape(line: str) -> str:
+    t = line.lstrip()
+    if t.startswith("\\") and _escape(t[1:]) != t[1:]:  # only what _escape escaped
+        return line[: len(line) - len(t)] + t[1:]
+    return line
 
 
 class MarkdownError(QuizError):
@@ -90,7 +106,9 @@ def read_markdown(path: Path | str) -> str:
             raise MarkdownError(f"{path}: is a folder, not a Markdown file")
         if path.stat().st_size > MAX_BANK_BYTES:
             raise MarkdownError(f"{path}: file too large (at most {MAX_BANK_BYTES // 1_000_000} MB)")
-        raw = path.read_bytes()
+        raw = read_capped(path, MAX_BANK_BYTES)
+        if raw is None:
+            raise MarkdownError(f"{path}: file too large (at most {MAX_BANK_BYTES // 1_000_000} MB)")
     except OSError as e:
         raise MarkdownError(f"{path}: cannot read: {e.strerror}") from None
     if b"\x00" in raw:
@@ -215,7 +233,7 @@ class _Parser:
             if c := COMMENT.match(line.strip()):
                 tags, proof = self.annotation(self.i, c[1], tags, proof, keywords)
                 continue
-            lines.append(line.rstrip())
+            lines.append(_unescape(line.rstrip()))
         text = "\n".join(lines).strip()
         if answer_line is None:
             self.error(start, f"question {qid} has no '**Answer:**' line "
@@ -530,7 +548,10 @@ def _bank_problems(path: Path, first: str) -> list[str]:
     checked alone, in a copy of the file where the other questions' lines are
     blank (so line numbers stay true). Falls back to the first problem."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_capped(path, MAX_BANK_BYTES)
+        if raw is None:
+            return [first]
+        text = raw.decode("utf-8")
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, ValueError, yaml.YAMLError, RecursionError):
         return [first]
@@ -612,7 +633,7 @@ def lint(paths=None, extra=()) -> tuple[list[str], list[str], int]:
 
 
 def _deck_line(path: Path) -> int:
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate((read_capped(path, MAX_BANK_BYTES) or b"").decode("utf-8", "replace").splitlines(), 1):
         if line.startswith("deck:"):
             return n
     return 1

@@ -121,6 +121,8 @@ class Review:
 class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
+        if self.path.parent.exists() and not self.path.parent.is_dir():
+            raise QuizError(f"{self.path.parent} is a file, not a folder: point QUIZ_HOME at a folder")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as e:

@@ -1,11 +1,13 @@
 """Hostile input, damaged state, crashes and concurrency: nothing is lost, nothing runs, no tracebacks."""
 
+import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 
 import pexpect
 import pytest
@@ -391,3 +393,143 @@ def test_fuzz_markdown_files_from_disk(tmp_path_factory, data):
         parse_markdown(read_markdown(path), str(path), deck="fz")
     except MarkdownError as e:
         assert str(e).startswith(str(path) + ":") and "\n" not in str(e)
+
+
+# -- one clear line, exit 1/2, nothing written (issue 12) ---------------------------------
+
+def _quiz(home, *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, **env):
+    return subprocess.run([sys.executable, "-m", "quiz", *args], stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
+                          text=True, timeout=60, env={"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin", **env})
+
+
+@pytest.mark.parametrize("args", [["import", "/dev/zero"], ["validate", "/dev/zero"], ["restore", "/dev/zero"],
+                                  ["list", "--bank", "/dev/zero"]])
+def test_endless_input_is_refused_by_bytes_read(home, args):
+    result = _quiz(home, *args)
+    assert result.returncode == 1 and "too large" in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_parallel_config_set_keeps_every_setting(home):
+    procs = [subprocess.Popen([sys.executable, "-m", "quiz", "config", "set", key, value], env={
+        "QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin"}, stderr=subprocess.PIPE, text=True)
+        for key, value in [("new_per_day", "7"), ("reviews_per_day", "77"), ("retention", "0.85"),
+                           ("default_deck", "modern-backbones")] * 3]
+    assert all(p.wait(60) == 0 for p in procs), [p.stderr.read() for p in procs]
+    from quiz import config
+
+    values = config.load()
+    assert (values["new_per_day"], values["reviews_per_day"], values["retention"]) == (7, 77, 0.85)
+    assert not list(home.glob("*.tmp"))
+
+
+def test_quiz_home_that_is_a_file(tmp_path):
+    f = tmp_path / "home"
+    f.write_text("x")
+    for args in (["list"], ["stats"], ["config", "set", "new_per_day", "5"]):
+        result = _quiz(f, *args)
+        assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["list", "--json"], ["list"], ["export", "-f", "csv"]])
+def test_a_full_stdout_is_one_line(home, args):
+    with open("/dev/full", "w") as full:
+        result = _quiz(home, *args, stdout=full)
+    assert result.returncode == 1
+    assert result.stderr == "Error: cannot write the output: No space left on device\n"
+
+
+def test_a_closed_pipe_is_quiet(home):
+    proc = subprocess.Popen(f"{sys.executable} -m quiz list --json | head -c 10 > /dev/null", shell=True,
+                            stderr=subprocess.PIPE, text=True, env={"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin"})
+    assert "Traceback" not in proc.communicate(timeout=60)[1]
+
+
+def test_closed_stdin_bad_retention_bad_tz(home):
+    result = subprocess.run(f"{sys.executable} -m quiz start <&-", shell=True, capture_output=True, text=True,
+                            env={"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    result = _quiz(home, "start", "--retention", "1e-50")
+    assert result.returncode == 2 and "between 0.7 and 0.99" in result.stderr
+    result = _quiz(home, "stats", TZ="UTC+25")
+    assert result.returncode == 1 and result.stderr.startswith("Error: TZ='UTC+25' is not a usable time zone")
+
+
+def test_export_never_makes_folders(home, tmp_path):
+    for fmt in ("csv", "json", "md", "apkg"):
+        result = _quiz(home, "export", "-f", fmt, "--deck", "modern-backbones", "-o", str(tmp_path / "no" / f"x.{fmt}"))
+        assert result.returncode == 1 and "create it first" in result.stderr
+    assert not (tmp_path / "no").exists()
+
+
+def test_markdown_export_escapes_lines_that_would_start_a_question(home, tmp_path):
+    bank = tmp_path / "b.yaml"
+    bank.write_text('deck: rt\ntitle: RT\nquestions:\n  - id: 1\n    question: "multi\\n### 4. line\\n**Answer:** no"\n'
+                    '    answer: ["a\\n\\n### 2. not a question"]\n  - id: 2\n    question: Two?\n    answer: [b]\n')
+    md = tmp_path / "rt.md"
+    assert _quiz(home, "export", "-f", "md", "--bank", str(bank), "--deck", "rt", "-o", str(md)).returncode == 0
+    assert _quiz(home, "import", str(md), "--deck", "rt2").returncode == 0
+    from quiz.bank import load_bank
+
+    a, b = load_bank(bank), load_bank(home / "banks" / "rt2.yaml")
+    assert [(q.id, q.question, q.answer) for q in a.questions] == [(q.id, q.question, q.answer) for q in b.questions]
+
+
+def _valid_backup(tmp_path_factory):
+    from quiz import schedule as sch
+    from quiz.export import backup
+    from quiz.store import Store, card_id
+
+    d = tmp_path_factory.mktemp("src")
+    store = Store(d / "q.db")
+    now = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+    c = sch.review(sch.scheduler(fuzz=False), sch.new_card(card_id("modern-backbones", 1), now), 3, now)
+    store.record("modern-backbones", 1, 3, now, 1000, None, c)
+    bank_file = d / "mine.yaml"
+    bank_file.write_text("deck: mine\ntitle: Mine\nquestions:\n  - id: 1\n    question: Q?\n    answer: [a]\n")
+    from quiz.bank import load_bank
+
+    return json.loads(json.dumps(backup([load_bank(bank_file)], store)))
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=30),
+                           lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3),
+                           max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzzed_restore_is_all_or_nothing(tmp_path_factory, data):
+    from quiz.errors import QuizError
+    from quiz.export import restore
+
+    backup = _valid_backup(tmp_path_factory)
+    # break one field somewhere in the backup, as a damaged or hand-edited file would
+    table = data.draw(st.sampled_from(["cards", "reviews", "parameters", "banks", "settings", "top"]))
+    if table == "top":
+        key = data.draw(st.sampled_from(["format", "version", "deck", "settings", "banks", "cards", "reviews"]))
+        backup[key] = data.draw(json_values)
+    elif table == "settings":
+        backup["settings"][data.draw(st.sampled_from(["new_per_day", "retention", "default_deck", "x"]))] = \
+            data.draw(json_values)
+    elif backup[table]:
+        row = backup[table][0]
+        row[data.draw(st.sampled_from(sorted(row)))] = data.draw(json_values)
+    home = tmp_path_factory.mktemp("home")
+    path = home.parent / f"{home.name}.json"
+    path.write_text(json.dumps(backup))
+    import os
+
+    os.environ["QUIZ_HOME"] = str(home)
+    try:
+        restore(path)
+    except QuizError:
+        assert not (home / "banks").exists() and not (home / "config.toml").exists()
+        if (home / "quiz.db").exists():
+            from quiz.store import Store
+
+            assert Store(home / "quiz.db").count_rows() == 0
+    finally:
+        del os.environ["QUIZ_HOME"]
