@@ -83,10 +83,14 @@ def _banks(extra=None):
     return load_banks(extra=extra or [])
 
 
-def _open():
+def _open(write: bool = False):
     from quiz.store import Store
 
-    return Store.open_home()
+    store = Store.open_home()
+    if write and store.read_only:  # say so before the session, not at the first rating
+        raise QuizError(f"{store.path}: its folder is read-only, so ratings cannot be saved; "
+                        "reading commands (list, stats, export) still work")
+    return store
 
 
 def _now():
@@ -132,7 +136,7 @@ def start(
     new = settings["new_per_day"] if new is None else new
     retention = settings["retention"] if retention is None else retention
     questions = bank.select(_banks(bank_paths), deck, tag)
-    store = _open()
+    store = _open(write=True)
     now = _now()
     items = session.select(questions, store, now, new_per_day=new, reviews_per_day=settings["reviews_per_day"],
                            limit=limit, shuffle=shuffle, cram=cram)
@@ -453,7 +457,7 @@ def mock_(
 
     settings = config.load()
     picked = mock.pick(bank.select(_banks(bank_paths), deck, tag), count, random.Random(seed))
-    store = _open()
+    store = _open(write=True)
     console = render.console()
     budget = f" · {minutes:g} min" if minutes else ""
     console.print(f"Mock interview: {len(picked)} question{'s' * (len(picked) != 1)}{budget}."

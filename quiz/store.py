@@ -148,6 +148,8 @@ class Store:
         return QuizError(f"{self.path}: {what}")
 
     def _connect(self) -> sqlite3.Connection:
+        if self.path.exists() and not os.access(self.path.parent, os.W_OK):
+            return self._connect_read_only()
         try:
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             db.row_factory = sqlite3.Row
@@ -168,6 +170,34 @@ class Store:
                 f"not a usable quiz database ({e}); move it away (or restore a backup) and run again"
             ) from None
         return db
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """A home on a read-only file system (a mounted backup, a locked-down machine): reading
+        commands work; a rating says it cannot be saved. Nobody can write it meanwhile, so the
+        file is opened immutable (WAL needs a writable folder otherwise)."""
+        from urllib.parse import quote
+
+        try:
+            try:  # read-only, with its WAL if one is there (a crash left committed ratings in it)
+                db = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro", uri=True, isolation_level=None)
+                db.execute("PRAGMA user_version").fetchone()
+            except sqlite3.OperationalError:  # no -shm to share: nobody can write it, so immutable is safe
+                db = sqlite3.connect(f"file:{quote(str(self.path))}?immutable=1", uri=True, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            raise self._fail(f"not a usable quiz database ({e}); move it away (or restore a backup) and run again") from None
+        if version != SCHEMA_VERSION:
+            raise self._fail(f"database schema version {version} needs a migration, but its folder is read-only")
+        self.read_only = True
+        return db
+
+    read_only = False
+
+    def _begin_write(self) -> None:
+        if self.read_only:
+            raise QuizError(f"{self.path}: its folder is read-only: nothing can be saved")
+        self.db.execute("BEGIN IMMEDIATE")
 
     def _migrate(self, db: sqlite3.Connection, version: int) -> None:
         if version > 0:  # existing data: back it up before touching the schema
@@ -248,7 +278,7 @@ class Store:
         """
         from fsrs import Card
 
-        self.db.execute("BEGIN IMMEDIATE")
+        self._begin_write()
         try:
             if kind in SCHEDULING and reschedule is not None:
                 row = self.db.execute("SELECT card_json FROM cards WHERE deck = ? AND qid = ?", (deck, qid)).fetchone()
@@ -283,7 +313,7 @@ class Store:
         is not the card's latest (another session rated it since) is not undone either."""
         from fsrs import Card
 
-        self.db.execute("BEGIN IMMEDIATE")
+        self._begin_write()
         try:
             row = self.db.execute("SELECT * FROM reviews WHERE id = ?", (review_id,)).fetchone()
             if row is None or (expect is not None and (row["deck"], row["qid"], row["reviewed_at"]) != tuple(expect)):
@@ -324,7 +354,7 @@ class Store:
     def save_parameters(self, parameters, now, reviews: int, loss_before: float, loss_after: float) -> None:
         import json
 
-        self.db.execute("BEGIN IMMEDIATE")
+        self._begin_write()
         try:
             self.db.execute(
                 "INSERT INTO parameters (created_at, parameters, reviews, loss_before, loss_after) VALUES (?,?,?,?,?)",
@@ -360,7 +390,7 @@ class Store:
         """Replace the progress tables with these rows (from `rows`), in one transaction; with
         `deck`, only that deck's cards and reviews (review ids are given anew: other decks'
         reviews keep theirs), and the parameters stay."""
-        self.db.execute("BEGIN IMMEDIATE")
+        self._begin_write()
         try:
             for table in self.BACKUP_TABLES:
                 rows = tables.get(table, [])

@@ -533,3 +533,23 @@ def test_fuzzed_restore_is_all_or_nothing(tmp_path_factory, data):
             assert Store(home / "quiz.db").count_rows() == 0
     finally:
         del os.environ["QUIZ_HOME"]
+
+
+def test_a_read_only_home_reads_and_refuses_to_rate(home):
+    make_history(home)
+    script = (f"mount --bind -o ro {home} {home} && mount -o remount,bind,ro {home} && "
+              f"{sys.executable} -m quiz list --json > /dev/null && echo LIST-OK && "
+              f"{sys.executable} -m quiz stats > /dev/null && echo STATS-OK && "
+              f"{sys.executable} -m quiz export -f csv | wc -l && "
+              f"{sys.executable} -m quiz start < /dev/null")
+    try:
+        result = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=60,
+                                env={"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin"})
+    except FileNotFoundError:
+        pytest.skip("no unshare here")
+    if "mount" in result.stderr and "LIST-OK" not in result.stdout:
+        pytest.skip(f"cannot mount read-only here: {result.stderr.strip()}")
+    assert "LIST-OK" in result.stdout and "STATS-OK" in result.stdout, result.stderr
+    assert result.stdout.split()[2] == "4"  # the csv: a header and the three ratings
+    assert result.returncode == 1
+    assert result.stderr.endswith("ratings cannot be saved; reading commands (list, stats, export) still work\n")
