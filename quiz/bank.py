@@ -30,7 +30,9 @@ from quiz.errors import QuizError
 # yaml is imported only when a bank is parsed: a cached bank (see load_bank) needs none of it.
 
 DECK_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
-PROOF_NAME = re.compile(r"q\d{2}_[a-z0-9_]+\Z")
+PROOF_NAME = re.compile(r"q\d{2}_[a-z0-9_]+\Z")  # a proof shipped in quiz/proofs
+# a proof file beside the bank (its path relative to the bank file): runs only once trusted
+PROOF_FILE = re.compile(r"(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*/)*q\d+_[A-Za-z0-9_]+\.py\Z")
 TAG = re.compile(r"[a-z0-9][a-z0-9_.+-]{0,39}\Z")
 MAX_BANK_BYTES = 20_000_000
 MAX_TEXT = 20_000  # characters in one question or answer bullet
@@ -60,6 +62,14 @@ class Question:
     @property
     def key(self) -> str:
         return f"{self.deck}/{self.id}"
+
+    @property
+    def proof_path(self) -> Path | None:
+        """The proof file beside the bank (`proof: proofs/q03_iou.py`), or None for none or a
+        built-in proof (`proof: q07_one_by_one`)."""
+        if not self.proof or not self.proof.endswith(".py"):
+            return None
+        return Path(self.source.rsplit(":", 1)[0]).parent / self.proof
 
 
 @dataclass(frozen=True)
@@ -217,8 +227,9 @@ def parse_bank(text: str, path: str = "<bank>") -> Bank:
         proof = None
         if "proof" in q:
             proof = b.text(q["proof"], "proof")
-            if not PROOF_NAME.match(proof):
-                b.fail(q["proof"], f"proof {proof!r} must name a module like q07_one_by_one")
+            if not (PROOF_NAME.match(proof) or (PROOF_FILE.match(proof) and ".." not in proof.split("/"))):
+                b.fail(q["proof"], f"proof {proof!r} must name a built-in proof like q07_one_by_one, "
+                                   "or a file beside the bank like proofs/q03_iou.py")
         keywords = _keywords(b, q["keywords"], qid, len(answer)) if "keywords" in q else ()
         questions.append(
             Question(deck, qid, b.text(q["question"], f"question {qid}"), answer, tags, proof, _where(path, item),

@@ -120,6 +120,7 @@ def start(
     cram: bool = typer.Option(False, "--cram", help="Study all selected cards, due or not; answers are logged but do not reschedule."),
     retention: Optional[float] = typer.Option(None, "--retention", callback=_check_retention, help="Desired retention for scheduling, 0.7–0.99 (default: the retention setting, 0.9)."),
     prove: bool = typer.Option(False, "--prove", help="Run each card's proof after revealing the answer."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Stop a bank's own proof file after this many seconds."),
     type_: bool = typer.Option(False, "--type", help="Type every answer before seeing the model answer: each bullet shows whether you covered it, with a suggested rating."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
@@ -155,16 +156,17 @@ def start(
     ui = ConsoleUI(console)
     worker = None
     proof_names = list(dict.fromkeys(i.question.proof for i in items if i.question.proof))
+    builtin = [n for n in proof_names if not n.endswith(".py")]  # a bank's own files load only when asked
     if proof_names and ui.tty:  # `p` is possible: import torch in the background while the user reads
         from quiz.proofs.worker import Worker
 
         worker = Worker()
-        for name in proof_names[:50]:
+        for name in builtin[:50]:
             worker.prepare(name)
 
     def prove_card(q):
         try:
-            _prove_inline(console, q, runner=worker)
+            _prove_inline(console, q, runner=worker, timeout=timeout)
         except KeyboardInterrupt:  # Ctrl-C during a proof: cancel it, back to the card
             if worker is not None:
                 worker.cancel()
@@ -249,6 +251,7 @@ def prove(
     code: bool = typer.Option(False, "--code", help="Show the proof's source (through a pager on a terminal) instead of running it."),
     as_json: bool = JsonOpt,
     weights: Optional[Path] = typer.Option(None, "--weights", help="A local state dict for proofs that use pretrained weights (e.g. VGG-16 for 11)."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Stop a bank's own proof file after this many seconds."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
     """Run the experiment behind an answer: each claim, the measured value, a verdict.
@@ -275,17 +278,17 @@ def prove(
         if code:
             from rich.syntax import Syntax
 
-            source = proofs.source(q.proof)
+            source = q.proof_path.read_text(encoding="utf-8") if q.proof_path else proofs.source(q.proof)
             if console.is_terminal:
                 render.page(console, Syntax(source, "python", line_numbers=True, word_wrap=True))
             else:
                 _say(source, end="")
             return
         if as_json:
-            result = proofs.run_proof(q.proof, options)
+            result = _run_proof(q, options, timeout=timeout)
             _say_json(result.to_json(q.deck, q.id, q.question))
         else:
-            result = _prove_inline(console, q, options, explain=explain)
+            result = _prove_inline(console, q, options, explain=explain, timeout=timeout)
         if plot:
             from quiz.proofs import plot as plotting
 
@@ -299,12 +302,21 @@ def prove(
     results = []
     from rich.progress import Progress
 
-    with Progress(console=render.console(stderr=True), transient=True) as progress:
-        task = progress.add_task("proofs", total=len(todo))
-        for q in todo:
-            progress.update(task, description=f"{q.key} {q.proof}")
-            results.append((q, proofs.run_proof(q.proof, options)))
-            progress.advance(task)
+    worker = None  # one worker process for the deck's own proof files
+    try:
+        with Progress(console=render.console(stderr=True), transient=True) as progress:
+            task = progress.add_task("proofs", total=len(todo))
+            for q in todo:
+                progress.update(task, description=f"{q.key} {q.proof}")
+                if q.proof_path is not None and worker is None:
+                    from quiz.proofs.worker import Worker
+
+                    worker = Worker()
+                results.append((q, _run_proof(q, options, worker if q.proof_path else None, timeout)))
+                progress.advance(task)
+    finally:
+        if worker is not None:
+            worker.close()
     if as_json:
         _say_json([r.to_json(q.deck, q.id, q.question) for q, r in results])
         return
@@ -314,6 +326,51 @@ def prove(
     foot.append(f" · {len(results)} proofs in {sum(r.seconds for _, r in results):.1f}s · one in full: quiz prove N",
                 style="dim")
     console.print(foot)
+
+
+@command("trust")
+def trust_(
+    paths: list[Path] = typer.Argument(..., help="Proof files, or bank files (each of their proof files)."),
+):
+    """Let a bank's own proof files run: records each file's sha256 in $QUIZ_HOME/trust.json.
+
+    A file whose bytes change is untrusted again. Read a proof before you trust it: it is
+    Python, and runs with your rights (in a separate process, with a time limit).
+    """
+    from quiz import trust
+    from quiz.bank import load_bank
+
+    files = []
+    for path in paths:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            b = load_bank(path, cache=False)
+            found = [q.proof_path for q in b.questions if q.proof_path is not None]
+            if not found:
+                raise QuizError(f"{path}: names no proof files")
+            files += found
+        else:
+            files.append(path)
+    for f in files:
+        if not f.is_file():
+            raise QuizError(f"{f}: proof file not found")
+    for f in files:
+        _say(f"Trusted {f} (sha256 {trust.trust(f)[:16]}…)")
+
+
+@command("new-proof")
+def new_proof_(
+    question: str = typer.Argument(..., help="deck/N: the question to write a proof for."),
+    bank_paths: Optional[list[Path]] = BankOpt,
+):
+    """Start a proof for a question of your own deck: a skeleton file beside its bank, with
+    its answer's claims as to-dos, named in the bank (proof: proofs/qNN_name.py)."""
+    from quiz import authoring, bank, trust
+
+    q = bank.find(_banks(bank_paths), question)
+    path, rel = authoring.new_proof(q)
+    trust.trust(path)  # written here, by us: trusted until edited
+    _say(f"Wrote {path} and named it in the bank (proof: {rel}).")
+    _say(f"Edit it, then: quiz trust {path} && quiz prove {q.key}")
 
 
 # -- banks in and out: import, export, restore, validate (quiz/importer.py, quiz/export.py) --
@@ -546,15 +603,38 @@ def optimize_(
                   f" to use it: quiz config set retention {fit.optimal_retention:g}")
 
 
-def _prove_inline(console, q, options=None, explain=False, runner=None):
+def _run_proof(q, options=None, runner=None, timeout: float = 60.0):
+    """q's proof result. A built-in proof runs here (or in `runner`, the session's worker); a
+    bank's own proof file only once trusted (quiz trust), always in a worker process, with the
+    same one-thread seeded setup, and killed after `timeout` seconds."""
+    from quiz import proofs
+
+    path = q.proof_path
+    if path is None:
+        return runner.run(q.proof, options) if runner else proofs.run_proof(q.proof, options)
+    from quiz import trust
+
+    trust.check(path)  # untrusted or changed: nothing is imported, nothing runs
+    if runner is not None:
+        return runner.run(str(path), options, timeout=timeout)
+    from quiz.proofs.worker import Worker
+
+    worker = Worker()
+    try:
+        return worker.run(str(path), options, timeout=timeout)
+    finally:
+        worker.close()
+
+
+def _prove_inline(console, q, options=None, explain=False, runner=None, timeout: float = 60.0):
     """Run q's proof (in `runner`, a background worker, if given) and show it; returns the result."""
-    from quiz import proofs, render
+    from quiz import render
 
     if q.proof is None:
         console.print(f"No proof for {q.key} yet.", style="yellow", markup=False)
         return None
     with console.status(f"running proof {q.proof} …"):
-        result = runner.run(q.proof, options) if runner else proofs.run_proof(q.proof, options)
+        result = _run_proof(q, options, runner, timeout)
     view = render.proof_view(f"{q.key} · {q.question}", result, explain=explain, width=console.width)
     if explain and console.is_terminal:
         render.page(console, view)

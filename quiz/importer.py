@@ -35,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-from quiz.bank import DECK_SLUG, MAX_BANK_BYTES, MAX_TEXT, PROOF_NAME, TAG, Bank, BankError, parse_bank, read_capped
+from quiz.bank import DECK_SLUG, MAX_BANK_BYTES, MAX_TEXT, PROOF_FILE, PROOF_NAME, TAG, Bank, BankError, parse_bank, read_capped
 from quiz.errors import QuizError, UsageError
 
 META_KEYS = ("day", "phase", "week", "topic", "description")
@@ -284,7 +284,7 @@ class _Parser:
                         tags.append(tag)
                     else:
                         self.warn(n, f"skipped tag {tag!r}: tags are lowercase letters, digits, '-', '_' or '.'")
-            elif sep and key == "proof" and PROOF_NAME.match(value):
+            elif sep and key == "proof" and (PROOF_NAME.match(value) or PROOF_FILE.match(value)):
                 proof = value
             else:
                 self.warn(n, f"skipped comment {part!r} (known: tags: a, b; proof: q07_name; keywords: [[...]])")
@@ -537,9 +537,13 @@ def lint_file(path: Path) -> tuple[Bank | None, list[str], list[str]]:
         bank = load_bank(path)
     except BankError as e:
         return None, _bank_problems(path, str(e)), []
+    from quiz.authoring import check_proof_file
+
     known = set(proofs.available())
     problems = [f"{q.source}: no proof module named {q.proof!r} in quiz/proofs (question {q.id})"
-                for q in bank.questions if q.proof and q.proof not in known]
+                for q in bank.questions if q.proof and q.proof_path is None and q.proof not in known]
+    for q in bank.questions:
+        problems += check_proof_file(q)  # a bank's own proof files: read, never run
     return (None if problems else bank), problems, []
 
 

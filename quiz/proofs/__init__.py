@@ -223,9 +223,40 @@ def source(name: str) -> str:
     return inspect.getsource(load(name))
 
 
+def load_file(path: str):
+    """Import a proof file from outside the package (a bank's own proof) by its path. Only the
+    worker calls this, and only for a file the session checked is trusted (quiz/trust.py)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(path)
+    name = "quiz_bank_proof_" + re.sub(r"\W", "_", str(path.resolve()))
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ProofFailed(f"proof {path}: cannot be loaded")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:  # noqa: BLE001  a broken file: one line naming it
+        sys.modules.pop(name, None)
+        raise ProofFailed(f"proof {path} failed to load: {type(e).__name__}: {e}") from e
+    if not callable(getattr(module, "run", None)):
+        raise ProofFailed(f"proof {path} defines no run(p) function")
+    return module
+
+
 def run_proof(name: str, options: dict | None = None) -> ProofResult:
-    """Run one proof. Exceptions inside it become ProofFailed (with __cause__)."""
-    module = load(name)  # imports torch (the proof module does)
+    """Run one proof: a built-in one by module name, or a bank's proof file by its path (ending
+    in .py; see load_file). Exceptions inside it become ProofFailed (with __cause__)."""
+    if name.endswith(".py"):
+        module = load_file(name)
+        from quiz.proofs._tools import seed
+
+        seed()  # the same seeded start as every built-in proof makes for itself
+    else:
+        module = load(name)  # imports torch (the proof module does)
     import torch
 
     p = Proof(options)

@@ -43,10 +43,19 @@ class Worker:
         """Import proof `name` ahead of time (no reply)."""
         self._send(("prepare", name, None))
 
-    def run(self, name: str, options: dict | None = None):
-        """Run proof `name` in the worker: its ProofResult, or its QuizError raised here.
+    def run(self, name: str, options: dict | None = None, timeout: float | None = None):
+        """Run proof `name` (a built-in module name, or a trusted proof file's path) in the worker:
+        its ProofResult, or its QuizError raised here. Past `timeout` seconds the worker is
+        killed (and a fresh one started) and the proof is a QuizError naming it.
         Ctrl-C while waiting raises KeyboardInterrupt: call cancel() then."""
         self._send(("run", name, options))
+        if timeout is not None:
+            import select
+
+            ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+            if not ready:
+                self.cancel()
+                raise QuizError(f"proof {name} timed out after {timeout:g} s (--timeout)")
         try:
             kind, payload = pickle.load(self.proc.stdout)
         except EOFError:  # the worker died mid-proof (out of memory, killed)
