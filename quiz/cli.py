@@ -208,10 +208,7 @@ def list_(
     from quiz import render  # Rich: only for the table
 
     console = render.console()
-    if len({r["deck"] for r in rows}) > 1:
-        for r in rows:
-            r["_show_deck"] = True
-    console.print(render.cards_table(rows[:limit], now))
+    console.print(render.cards_table(rows[:limit], now, console.width))
     counts = {s: sum(r["state"] == s for r in rows) for s in ("new", "learning", "review", "relearning")}
     more = f" ({len(rows) - limit:,} more not shown: --limit N, or --json)" if len(rows) > limit else ""
     console.print(f"{len(rows):,} cards · " + " · ".join(f"{n:,} {s}" for s, n in counts.items() if n) + more,
@@ -235,8 +232,8 @@ def show(
                    "tags": list(q.tags)})
         return
     console = render.console()
-    console.print(render.question_panel(q))
-    console.print(render.answer_panel(q))
+    console.print(render.card(render.question_panel(q)))
+    console.print(render.card(render.answer_panel(q)))
     if prove:
         _prove_inline(console, q)
 

@@ -96,6 +96,16 @@ def dumps(data) -> str:
     return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False, indent=2))
 
 
+MEASURE = 90  # a card keeps a readable line length on wide terminals
+
+
+def card(panel):
+    """A card's panel, at most MEASURE columns wide (the full width below that)."""
+    from rich.constrain import Constrain
+
+    return Constrain(panel, MEASURE)
+
+
 def question_panel(q, progress: str = "") -> Panel:
     title = Text(f"{progress}  " if progress else "")
     title.append(f"{q.deck} #{q.id}", style="bold")
@@ -133,23 +143,40 @@ def rating_prompt(intervals: dict[int, str], extra: str) -> Text:
     return t
 
 
-def cards_table(rows: list[dict], now: datetime) -> Table:
-    table = Table(box=None, header_style="bold", pad_edge=False, expand=True)
-    for name, kw in [("id", {"justify": "right"}), ("question", {"ratio": 1}), ("tags", {"style": "dim", "no_wrap": True, "overflow": "ellipsis", "max_width": 22}),
-                     ("state", {"no_wrap": True}), ("due", {"no_wrap": True}), ("stab.", {"justify": "right"}), ("R", {"justify": "right"})]:
-        table.add_column(name, **kw)
-    for r in rows:
-        due = datetime.fromisoformat(r["due"]) if r["due"] else None
-        table.add_row(
-            Text(f"{r['deck']}/{r['id']}" if r.get("_show_deck") else str(r["id"])),
-            Text(plain(r["question"])),
-            Text(", ".join(r["tags"])),
-            Text(r["state"], style={"new": "cyan", "learning": "yellow", "relearning": "red"}.get(r["state"], "")),
-            Text(relative(due, now) if due else "new"),
-            Text("" if r["stability"] is None else f"{r['stability']:.1f}d"),
-            Text("" if r["retrievability"] is None else f"{r['retrievability']:.0%}"),
-        )
-    return table
+def cards_table(rows: list[dict], now: datetime, width: int = 80):
+    """`quiz list`: one table per deck (its name above it, so ids stay short). Columns are
+    dropped by priority so the question keeps ≥ 40 columns: tags below 110 columns, then
+    stability below 95; tags are never cut while there is room for them."""
+    from itertools import groupby
+
+    show_tags, show_stab = width >= 110, width >= 95
+    columns = [("id", {"justify": "right", "no_wrap": True}), ("question", {"ratio": 1, "min_width": 20})]
+    if show_tags:
+        columns.append(("tags", {"style": "dim", "max_width": 30}))  # wraps at ", ", never cut
+    columns += [("state", {"no_wrap": True}), ("due", {"no_wrap": True})]
+    if show_stab:
+        columns.append(("stab.", {"justify": "right", "no_wrap": True}))
+    columns.append(("R", {"justify": "right", "no_wrap": True}))
+    decks = [(deck, list(group)) for deck, group in groupby(rows, key=lambda r: r["deck"])]
+    parts = []
+    for deck, group in decks:
+        table = Table(box=None, header_style="bold", pad_edge=False, expand=True,
+                      title=Text(plain(deck), style="bold") if len(decks) > 1 else None, title_justify="left")
+        for name, kw in columns:
+            table.add_column(name, **kw)
+        for r in group:
+            due = datetime.fromisoformat(r["due"]) if r["due"] else None
+            cells = [Text(str(r["id"])), Text(plain(r["question"]))]
+            if show_tags:
+                cells.append(Text(plain(", ".join(r["tags"]))))
+            cells += [Text(r["state"], style={"new": "cyan", "learning": "yellow", "relearning": "red"}.get(r["state"], "")),
+                      Text(relative(due, now) if due else "new")]
+            if show_stab:
+                cells.append(Text("" if r["stability"] is None else f"{r['stability']:.1f}d"))
+            cells.append(Text("" if r["retrievability"] is None else f"{r['retrievability']:.0%}"))
+            table.add_row(*cells)
+        parts += [Text()] * bool(parts) + [table]
+    return Group(*parts)
 
 
 def summary_panel(s: dict) -> Panel:
@@ -430,10 +457,10 @@ def stats_view(s: dict, now: datetime) -> Group:
     parts.append(Panel(forecast_chart(s["forecast"]), title=Text("Due in the next 14 days", style="bold"),
                        title_align="left", border_style="cyan", expand=False))
     if s["weakest"]:
-        table = Table(title=Text("Weakest cards", style="bold"), title_justify="left", expand=True, box=None,
+        table = Table(title=Text("Weakest cards (lapses, or recall below 90%)", style="bold"), title_justify="left", expand=True, box=None,
                       header_style="bold", pad_edge=False)
         for name, kw in [("card", {"no_wrap": True, "justify": "right"}),
-                         ("question", {"ratio": 1, "no_wrap": True, "overflow": "ellipsis"}), ("R", {"justify": "right"}),
+                         ("question", {"ratio": 1, "min_width": 30}), ("R", {"justify": "right"}),
                          ("lapses", {"justify": "right"}), ("state", {"no_wrap": True}),
                          ("due", {"no_wrap": True}), ("", {"no_wrap": True})]:
             table.add_column(name, **kw)

@@ -123,6 +123,13 @@ class Session:
         self.last_undone = (self.items[self.pos].question, rating)
         return True
 
+    def feedback(self, rating: int, now: datetime) -> str:
+        """One line on what the last rating recorded: 'Good → back in 3d'."""
+        item = self.items[self.pos - 1]
+        if self.cram:
+            return f"{NAMES[rating]} on {item.question.key} → logged (cram: not rescheduled)"
+        return f"{NAMES[rating]} on {item.question.key} → back in {schedule.human_delta(item.card.due - now)}"
+
     def undo_message(self) -> str:
         q, rating = self.last_undone
         return f"Undone: {NAMES[rating]} on {q.key} is removed from the log; that card comes up again."
@@ -196,17 +203,20 @@ def study(session: Session, ui, clock=schedule.utcnow, prove=None, prove_each: b
             ui.redraw(q, session.progress, **covered)  # the proof pushed the card up: show it again
         intervals = {r: "cram" if session.cram else schedule.human_delta(c.due - now) for r, c in outcomes.items()}
         suggested = {"suggested": covered["coverage"].suggested} if covered else {}
-        key = ui.ask_rating(intervals, can_prove=can_prove, **suggested)
+        can_undo = bool(session.done)
+        key = ui.ask_rating(intervals, can_prove=can_prove, can_undo=can_undo, **suggested)
         while key == "prove":
             prove(q)
             ui.redraw(q, session.progress, **covered)
-            key = ui.ask_rating(intervals, can_prove=can_prove, **suggested)
+            key = ui.ask_rating(intervals, can_prove=can_prove, can_undo=can_undo, **suggested)
         if key == "quit":
             return
         if key == "undo":
             _undo(session, ui)
             continue
-        session.rate(key, outcomes[key], clock(), int((time.monotonic() - shown) * 1000))
+        rated_at = clock()
+        session.rate(key, outcomes[key], rated_at, int((time.monotonic() - shown) * 1000))
+        ui.feedback(session.feedback(key, rated_at))
 
 
 def _undo(session: Session, ui) -> None:

@@ -26,6 +26,7 @@ from quiz.store import SCHEDULING_SQL, Store
 HEATMAP_WEEKS = 26
 FORECAST_DAYS = 14
 LEECH_LAPSES = 4
+WEAK_RECALL = 0.9  # below this recall probability a card counts as weak
 WEAKEST = 10
 WINDOWS = {"7d": 7, "30d": 30, "all": None}
 STATES = ("new", "learning", "review", "relearning")
@@ -133,8 +134,11 @@ def compute(store: Store, questions, now: datetime, scheduler=None, keys: set[tu
             "stability": None if card.stability is None else round(card.stability, 2),
             "due": row["due"], "leech": lapses >= LEECH_LAPSES,
         })
-    cards.sort(key=lambda c: (c["retrievability"] if c["retrievability"] is not None else 2, -c["lapses"],
-                              c["deck"], c["id"]))
+    # weakest: cards forgotten before (lapses), or likely to be forgotten now (recall below the
+    # desired retention), most lapses first, then the least stable memory
+    weak = [c for c in cards if c["lapses"] or (c["retrievability"] is not None and c["retrievability"] < WEAK_RECALL)]
+    weak.sort(key=lambda c: (-c["lapses"], c["stability"] if c["stability"] is not None else 0,
+                             c["deck"], c["id"]))
     leeches = sorted((c for c in cards if c["leech"]), key=lambda c: (-c["lapses"], c["deck"], c["id"]))
     by_kind = {k: sum(v[k] for v in days.values()) for k in ("review", "mock", "cram")}
     return {
@@ -148,6 +152,6 @@ def compute(store: Store, questions, now: datetime, scheduler=None, keys: set[tu
         "forecast": [{"date": d.isoformat(), "due": n} for d, n in forecast.items()],
         "heatmap": heatmap,
         "states": states,
-        "weakest": cards[:weakest],
+        "weakest": weak[:weakest],
         "leeches": leeches,
     }

@@ -87,9 +87,13 @@ class ConsoleUI:
     def message(self, text: str) -> None:
         self.console.print(Text(text, style="yellow"))
 
+    def feedback(self, text: str) -> None:
+        """What a rating recorded, one dim line under the card."""
+        self.console.print(Text(text, style="dim"))
+
     def question(self, q, progress: str) -> None:
         self.console.print()
-        self.console.print(render.question_panel(q, progress))
+        self.console.print(render.card(render.question_panel(q, progress)))
 
     def wait_reveal(self, can_undo: bool) -> str:
         hint = "Space/Enter: show answer · t: type your answer · q: quit" + (" · u: undo" if can_undo else "")
@@ -155,7 +159,7 @@ class ConsoleUI:
         self.answer(q, coverage)
 
     def answer(self, q, coverage=None) -> None:
-        self.console.print(render.answer_panel(q) if coverage is None else render.coverage_panel(q, coverage))
+        self.console.print(render.card(render.answer_panel(q) if coverage is None else render.coverage_panel(q, coverage)))
 
     def ask_rating(self, intervals: dict[int, str], can_prove: bool, suggested: int | None = None,
                    can_undo: bool = True):

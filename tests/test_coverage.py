@@ -109,11 +109,14 @@ class TypingUI:
     def answer(self, q, coverage=None):
         self.answers.append(coverage)
 
-    def ask_rating(self, intervals, can_prove, suggested=None):
+    def ask_rating(self, intervals, can_prove, suggested=None, can_undo=True):
         self.suggested.append(suggested)
         return self._next()
 
     def message(self, text):
+        pass
+
+    def feedback(self, text):
         pass
 
 

@@ -60,7 +60,7 @@ def test_every_command_prints_bank_text_inert(home, evil, args):
     args = args + [str(evil)] if args[0] == "validate" else args + ["--bank", str(evil)]
     result = run(home, args, input="skip gradient\n\n3\n")
     assert result.exit_code == 0, result.output
-    if "--json" in args:
+    if "--json" in args and args[0] != "stats":
         text = json.dumps(json.loads(result.stdout))  # the data itself survives, escaped
         assert "\\u202e" in text
 

@@ -15,6 +15,8 @@ class ScriptedUI:
     def __init__(self, script):
         self.script = list(script)
         self.shown = []
+        self.messages = []
+        self.offered_undo = []
 
     def _next(self):
         return self.script.pop(0) if self.script else "quit"
@@ -34,11 +36,15 @@ class ScriptedUI:
     def redraw(self, q, progress):
         self.shown.append((q.id, "again"))
 
-    def ask_rating(self, intervals, can_prove):
+    def ask_rating(self, intervals, can_prove, can_undo=True):
+        self.offered_undo.append(can_undo)
         return self._next()
 
     def message(self, text):
-        pass
+        self.messages.append(text)
+
+    def feedback(self, text):
+        self.messages.append(text)
 
 
 def studied(store, qid, due, now):
@@ -153,3 +159,13 @@ def test_cards_in_learning_can_be_gone_over_again_before_finishing(tmp_path, now
                            cram=True)
     session.study(cram, ScriptedUI(["reveal", 1]), clock=lambda: now)
     assert cram.learning(now) == []
+
+
+def test_each_rating_says_what_it_recorded_and_undo_which(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=2))
+    ui = ScriptedUI(["reveal", 3, "reveal", "undo", "quit"])
+    session.study(s, ui, clock=lambda: now)
+    assert ui.offered_undo == [False, True]  # nothing to undo on the first card
+    assert ui.messages[0] == "Good on modern-backbones/1 → back in 10m"
+    assert ui.messages[1] == "Undone: Good on modern-backbones/1 is removed from the log; that card comes up again."
