@@ -29,6 +29,7 @@ def test_space_reveals_digit_rates_u_undoes_ctrl_c_quits(home):
     child.expect(ANSWER)
     child.expect(RATE)
     child.send("3")  # a digit rates at once
+    child.expect(r"Good on modern-backbones/1 → back in \d+m")  # what was recorded, and when it returns
     child.expect("2/5")
     child.expect("show answer")
     child.send("\r")  # Enter reveals too
