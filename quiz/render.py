@@ -272,7 +272,7 @@ def proof_view(title: str, result, explain: bool = False, width: int = 80) -> Gr
     foot = verdict_counts(result.counts())
     foot.append(f" · {result.seconds:.2f}s", style="dim")
     more = len(result.figures) - len(figures)
-    hint = f" · {more} more figure{'s' * (more != 1)}: --explain" if more else (" · how: --explain" if not explain else "")
+    hint = f" · +{more} figure{'s' * (more != 1)}: --explain" if more else (" · how: --explain" if not explain else "")
     foot.append(hint, style="dim")
     parts.append(foot)
     return Group(*parts)
