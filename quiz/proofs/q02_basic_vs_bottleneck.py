@@ -44,12 +44,11 @@ def run(p):
 
     ks = lambda b: [tuple(c.kernel_size) for c in convs(b)]
     widths = lambda b: [convs(b)[0].in_channels] + [c.out_channels for c in convs(b)]
-    p.claim(
-        "Basic Block: two 3×3 convs; Bottleneck: 1×1 (reduce) → 3×3 → 1×1 (expand)",
-        "kernel sizes and channel widths of torchvision BasicBlock(256, 256) and Bottleneck(256, 64)",
-        f"basic {ks(basic)} widths {widths(basic)} · bottleneck {ks(bottle)} widths {widths(bottle)}",
-        holds=ks(basic) == [(3, 3)] * 2 and ks(bottle) == [(1, 1), (3, 3), (1, 1)]
-        and widths(bottle)[1] < widths(bottle)[0] == widths(bottle)[-1],
+    p.by_definition(
+        "Basic: two 3×3 convs; Bottleneck: 1×1 → 3×3 → 1×1",
+        "how the blocks are built: torchvision's BasicBlock(256, 256) and Bottleneck(256, 64) have kernels "
+        f"{ks(basic)} / {ks(bottle)} and widths {widths(basic)} / {widths(bottle)}",
+        f"widths {'→'.join(map(str, widths(bottle)))}",
         data={"basic_kernels": ks(basic), "bottleneck_kernels": ks(bottle),
               "basic_widths": widths(basic), "bottleneck_widths": widths(bottle)},
     )
@@ -59,18 +58,22 @@ def run(p):
     sum_64, conv_64 = arithmetic(basic64)
     pb, pk, p64 = params(basic), params(bottle), params(basic64)
     mb, mk, m64 = macs(basic, x256), macs(bottle, x256), macs(basic64, x64)
+    fair = p64 / pk  # the same inner width (64): what the bottleneck really saves per block
     p.claim(
         "Bottleneck is more parameter efficient",
-        f"one block with 256 output channels at {HW}×{HW}: params (conv weights from shapes + BN) and MACs",
-        f"basic {sum_b} ({fmt(pb)} params, {fmt(mb)} MACs) · bottleneck {sum_k} ({fmt(pk)} params, {fmt(mk)} "
-        f"MACs) → {pb / pk:.3g}× fewer params",
-        holds=pk * 10 < pb and mk * 10 < mb,
-        note=f"Fair reading: at the same inner width a BasicBlock(64) costs {sum_64} — about the same as the "
-        f"bottleneck — but the bottleneck adds a layer and carries a {widths(bottle)[-1] // widths(basic64)[-1]}× "
-        f"wider ({widths(bottle)[-1]}-d) output. That is the trade: depth and width for nearly the same cost.",
+        f"one block at {HW}×{HW}: params (conv weights from shapes + BN) and MACs of Bottleneck(256, 64) vs "
+        "BasicBlock(64, 64) (same inner width: the fair rival) and BasicBlock(256, 256) (same output width)",
+        f"{fmt(pk)} vs {fmt(p64)} @64 · {fmt(pb)} @256",
+        holds=pk * 1.5 < p64 and pk * 10 < pb,
+        partly=pk * 10 < pb,
+        note=f"Against two 3×3 convs at 256 channels the bottleneck is {pb / pk:.3g}× cheaper ({sum_k} vs {sum_b}), "
+        f"but that rival is 4× wider inside. At the same inner width a BasicBlock(64) costs {sum_64}: "
+        f"{fair:.2f}× the bottleneck, about the same. The bottleneck's gain is a third layer and a "
+        f"{widths(bottle)[-1] // widths(basic64)[-1]}× wider ({widths(bottle)[-1]}-d) output for that cost: depth "
+        "and width, not fewer parameters per block.",
         data={"basic_params": pb, "bottleneck_params": pk, "basic_conv_params": conv_b,
               "bottleneck_conv_params": conv_k, "basic_macs": mb, "bottleneck_macs": mk,
-              "basic64_params": p64, "basic64_conv_params": conv_64, "basic64_macs": m64},
+              "basic64_params": p64, "basic64_conv_params": conv_64, "basic64_macs": m64, "fair_ratio": fair},
     )
 
     rows = {}
@@ -82,24 +85,26 @@ def run(p):
         rows[depth] = {"params": params(model), "layers": weighted_layers(model), "block": block}
         rows[depth]["macs"] = macs(without_bn(model), x)  # after counting params
     r34, r50 = rows[34], rows[50]
-    table = "\n".join(
-        f"resnet{d:<4} {r['block']:<10} layers {r['layers']:>3}   params {fmt(r['params']):>6}   "
-        f"MACs@224 {fmt(r['macs']):>6}" for d, r in rows.items())
-    p.figure("torchvision ResNets (weights=None, meta device)", table)
+    p.bars("torchvision ResNets: weighted layers (conv + fc)",
+           {f"resnet{d} ({r['block']})": r["layers"] for d, r in rows.items()})
+    p.bars("torchvision ResNets: parameters (millions)", {f"resnet{d}": r["params"] / 1e6 for d, r in rows.items()},
+           unit="M")
     p.claim(
         "Basic Block used in 18/34, Bottleneck in 50+",
-        "block type in layer1 of each torchvision builder",
-        ", ".join(f"{d}: {r['block']}" for d, r in rows.items()),
+        "block type in layer1 of each torchvision builder: " + ", ".join(f"{d}: {r['block']}" for d, r in rows.items()),
+        "18, 34: Basic · 50, 101, 152: Bottleneck" if all((r["block"] == "BasicBlock") == (d < 50) for d, r in
+                                                         rows.items()) else "mixed (see --explain)",
         holds=all((r["block"] == "BasicBlock") == (d < 50) for d, r in rows.items()),
         data={f"resnet{d}_block": r["block"] for d, r in rows.items()},
     )
     p.claim(
-        "…for deep networks: ResNet-50 is much deeper than ResNet-34 for few more parameters",
-        "weighted layers (conv + fc, projection shortcuts excluded), params, MACs at 224×224",
-        f"34 → 50: layers {r34['layers']} → {r50['layers']} (+{r50['layers'] / r34['layers'] - 1:.0%}), "
-        f"params {fmt(r34['params'])} → {fmt(r50['params'])} (+{r50['params'] / r34['params'] - 1:.0%}), "
-        f"MACs {fmt(r34['macs'])} → {fmt(r50['macs'])} (+{r50['macs'] / r34['macs'] - 1:.0%})",
+        "…for deep networks: 50 layers for few more params than 34",
+        "weighted layers (conv + fc, projection shortcuts excluded), params, MACs at 224×224 (one multiply-add "
+        f"each): MACs {fmt(r34['macs'])} → {fmt(r50['macs'])}",
+        f"layers {r34['layers']} → {r50['layers']}, params +{r50['params'] / r34['params'] - 1:.0%}",
         holds=r50["layers"] / r34["layers"] > 1.4 and r50["params"] / r34["params"] < 1.25,
-        note="MACs: one multiply-add each (what torchvision's GFLOPS and the paper's 'FLOPs' mean).",
         data={f"resnet{d}": r for d, r in rows.items()},
     )
+    p.takeaway(f"bottleneck: {fmt(pk)} params vs {fmt(p64)} for a BasicBlock at 64 ch; the win is depth "
+               f"({r34['layers']} → {r50['layers']} layers for +{r50['params'] / r34['params'] - 1:.0%} params), "
+               "not fewer params per block")

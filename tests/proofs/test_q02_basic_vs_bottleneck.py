@@ -10,9 +10,19 @@ NAME = "q02_basic_vs_bottleneck"
 PUBLISHED_PARAMS = {18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160, 152: 60_192_808}
 
 
-def test_all_claims_hold_none_unshown(result):
-    assert len(result.claims) == 4
-    assert [c.holds for c in result.claims] == [True] * 4
+def test_verdicts(result):
+    assert [c.verdict for c in result.claims] == ["by definition", "overstated", "holds", "holds"]
+    assert len(result.takeaways) == 1
+
+
+def test_the_fair_rival_decides_the_efficiency_verdict(result):
+    d = result.claim("parameter efficient").data
+    # at the same inner width the two blocks cost about the same: within 10%
+    assert d["fair_ratio"] == pytest.approx(2 * 9 * 64 * 64 / (256 * 64 + 9 * 64 * 64 + 64 * 256), rel=0.02)
+    assert 0.95 < d["fair_ratio"] < 1.15
+    # negative control: judged against the 4×-wider BasicBlock(256), the same check would say "holds"
+    assert d["bottleneck_params"] * 1.5 < d["basic_params"]
+    assert not d["bottleneck_params"] * 1.5 < d["basic64_params"]
 
 
 def test_block_params_match_own_formula(result):
@@ -42,7 +52,7 @@ def test_block_shapes(result):
 def test_resnets_match_torchvision_published(result, depth):
     from torchvision import models
 
-    row = result.claim("much deeper").data[f"resnet{depth}"]
+    row = result.claim("for deep networks").data[f"resnet{depth}"]
     assert row["params"] == PUBLISHED_PARAMS[depth]
     weights = getattr(models, f"ResNet{depth}_Weights").IMAGENET1K_V1  # metadata only, no download
     assert row["params"] == weights.meta["num_params"]
