@@ -87,9 +87,9 @@ def run(p):
     p.claim(
         "Used in MobileNetV2/EfficientNet",
         "inverted-residual blocks in torchvision mobilenet_v2 (InvertedResidual) and efficientnet_b0 (MBConv); "
-        "blocks whose depthwise conv is wider than the block input",
-        " · ".join(f"{n}: {f['blocks']} blocks, {f['expanding']} expand (ratios {f['ratios']})"
-                   for n, f in found.items()),
+        "blocks whose depthwise conv is wider than the block input: " + " · ".join(
+            f"{n}: {f['blocks']} blocks, {f['expanding']} expand (ratios {f['ratios']})" for n, f in found.items()),
+        " · ".join(f"{n.split('_')[0]} {f['expanding']}/{f['blocks']}" for n, f in found.items()) + " expand",
         holds=all(f["expanding"] >= f["blocks"] - 1 > 0 and T in f["ratios"] for f in found.values()),
         note="Expansion of each network's first block: "
         + ", ".join(f"{n} {f['first_ratio']}" for n, f in found.items()) + " (no 1×1 expand there).",
@@ -99,20 +99,19 @@ def run(p):
     w_ir, w_bt = widths(ir), widths(bottle)
     dw = convs(ir)[1]
     hi = w_ir[1]
-    p.claim(
-        "Expands channels first (high dim), does a depthwise conv, then projects back (low dim)",
-        "channel widths along torchvision InvertedResidual(24, 24, expand_ratio=6), middle conv groups",
-        f"widths {' → '.join(map(str, w_ir))}, 3×3 conv groups = {dw.groups} (= its channels: depthwise)",
-        holds=w_ir[0] == w_ir[-1] < w_ir[1] == w_ir[2] and dw.groups == dw.in_channels == hi,
+    p.by_definition(
+        "Expands channels, depthwise conv, projects back",
+        "how the block is built: torchvision InvertedResidual(24, 24, expand_ratio=6) has widths "
+        f"{' → '.join(map(str, w_ir))} and its 3×3 conv has groups = channels = {dw.groups} (depthwise)",
+        " → ".join(map(str, w_ir)),
         data={"ir_widths": w_ir, "dw_groups": dw.groups},
     )
-    p.claim(
-        "Opposite of the ResNet bottleneck: inverted is narrow → wide → narrow, ResNet is wide → narrow → wide",
-        "channel widths along InvertedResidual vs torchvision Bottleneck(256, 64)",
-        f"inverted {' → '.join(map(str, w_ir))} · bottleneck {' → '.join(map(str, w_bt))}",
-        holds=w_ir[1] > w_ir[0] and w_bt[1] < w_bt[0] and w_ir[0] == w_ir[-1] and w_bt[0] == w_bt[-1],
-        note="The seed's parenthetical '(Low → High → Low)' describes the inverted block; ResNet's bottleneck "
-        "is High → Low → High.",
+    p.by_definition(
+        "Opposite of the ResNet bottleneck",
+        f"how the blocks are built: inverted {' → '.join(map(str, w_ir))} (narrow → wide → narrow) vs "
+        f"Bottleneck(256, 64) {' → '.join(map(str, w_bt))} (wide → narrow → wide). The seed's parenthetical "
+        "'(Low → High → Low)' describes the inverted block, not ResNet's.",
+        " → ".join(map(str, w_bt)) + " in ResNet",
         data={"bottleneck_widths": w_bt},
     )
 
@@ -123,25 +122,31 @@ def run(p):
         xm = torch.empty(1, hi, HW, HW)  # (1, 144, 56, 56)
     p_dw, p_dense, m_dw, m_dense = params(dwm), params(dense), macs(dwm, xm), macs(dense, xm)
     block_macs = macs(ir.eval(), x_ir)
+    share_macs = m_dw / block_macs
     p.claim(
         "The depthwise conv in high dim has few params",
-        f"3×3 conv at {hi} channels, {HW}×{HW}: depthwise vs dense params and MACs; its share of the block's MACs",
-        f"depthwise {p_dw:,} params / {fmt(m_dw)} MACs vs dense {p_dense:,} / {fmt(m_dense)} ({p_dense // p_dw}× "
-        f"fewer); {m_dw / block_macs:.0%} of the block's {fmt(block_macs)} MACs",
-        holds=p_dw * 100 < p_dense and m_dw * 100 < m_dense and m_dw < block_macs / 2,
-        note=f"Few params holds. 'Heavy' does not: the depthwise conv does {m_dw / block_macs:.0%} of the block's "
-        f"multiply-adds, the 1×1 expand and project convs the other {1 - m_dw / block_macs:.0%}.",
+        f"3×3 conv at {hi} channels, {HW}×{HW}: depthwise vs dense params and MACs",
+        f"{p_dw:,} vs {p_dense:,} dense ({p_dense // p_dw}×)",
+        holds=p_dw * 100 < p_dense and m_dw * 100 < m_dense,
         data={"dw_params": p_dw, "dense_params": p_dense, "dw_macs": m_dw, "dense_macs": m_dense,
               "ir_block_macs": block_macs, "ir_block_params": params(ir)},
     )
+    p.claim(
+        "…the depthwise conv is the heavy part",
+        f"its share of the block's multiply-adds ({fmt(m_dw)} of {fmt(block_macs)} MACs at {HW}×{HW})",
+        f"{share_macs:.0%} of the block's MACs",
+        holds=share_macs > 0.5,
+        note=f"The 1×1 expand and project convs do the other {1 - share_macs:.0%}: the depthwise conv is the "
+        "light part of the block.",
+        data={"dw_share_of_macs": share_macs},
+    )
 
     skip_ir, skip_bt, expanded = x_ir.numel(), x_bt.numel(), hi * HW * HW
-    p.claim(
-        "Memory: the skip connection carries the narrow (low-dim) tensor",
-        "elements of the block input (what the skip holds) vs one expanded tensor; ResNet bottleneck input",
-        f"inverted skip {skip_ir:,} vs its expanded tensor {expanded:,} ({expanded // skip_ir}×) · "
-        f"bottleneck skip {skip_bt:,} ({skip_bt / skip_ir:.3g}× the inverted one)",
-        holds=skip_ir * T == expanded and skip_ir < skip_bt,
+    p.by_definition(
+        "the skip carries the narrow tensor",
+        "construction: the skip adds the block's input, which has the narrow width "
+        f"({skip_ir:,} elements vs {expanded:,} for one expanded tensor; ResNet's bottleneck skip {skip_bt:,})",
+        f"{skip_ir:,} vs {expanded:,} expanded",
         data={"skip_ir": skip_ir, "skip_bottleneck": skip_bt, "expanded": expanded},
     )
 
@@ -154,20 +159,27 @@ def run(p):
     share = pk_ir["wide"] / pk_ir["bytes"]  # bytes of expanded tensors in the peak
     in_ir, in_bt = skip_ir * x_ir.element_size(), skip_bt * x_bt.element_size()  # block input bytes
     p.claim(
-        "…but the expanded (high-dim) activations are large: they, not the skip, set the block's peak memory",
+        "Memory efficient",
         "inference: max over layers of live bytes (block input + layer input + output, forward hooks); "
-        "training: bytes autograd saves for backward (saved-tensor hooks)",
-        f"inverted peak {fmt(pk_ir['bytes'])}B at {pk_ir['layer']} (channels {pk_ir['channels']}), "
-        f"{share:.0%} expanded, {pk_ir['bytes'] / in_ir:.3g}× its input · bottleneck peak {fmt(pk_bt['bytes'])}B, "
-        f"{pk_bt['bytes'] / in_bt:.3g}× its input · training saves {fmt(sv_total)}B ({sv_wide / sv_total:.0%} "
-        f"at {hi} ch) vs bottleneck {fmt(sv_bt_total)}B",
-        holds=share > 0.5 and pk_ir["bytes"] > 10 * in_ir and sv_wide > sv_total / 2,
-        note="The seed's 'memory efficient because the heavy depthwise conv happens in high dim' is imprecise. "
-        "What holds: few params, and only the narrow tensor crosses between blocks (skip, stage outputs). "
-        f"What does not: eager PyTorch materialises the {T}× expanded tensors, which dominate peak and training "
-        "memory. MobileNetV2's memory argument needs an implementation that streams the expansion in chunks.",
+        f"peak {fmt(pk_ir['bytes'])}B at {pk_ir['layer']} (channels {pk_ir['channels']}), {pk_ir['bytes'] / in_ir:.3g}× "
+        f"its input (bottleneck {fmt(pk_bt['bytes'])}B, {pk_bt['bytes'] / in_bt:.3g}×); training: bytes autograd "
+        f"saves for backward {fmt(sv_total)}B ({sv_wide / sv_total:.0%} at {hi} ch) vs bottleneck {fmt(sv_bt_total)}B",
+        f"expanded tensors {share:.0%} of peak memory",
+        holds=share < 0.5,
+        partly=True,
+        note="What holds: only the narrow tensor crosses between blocks (skip, stage outputs), so the network's "
+        f"stored state is small. What fails: inside the block, eager PyTorch materialises the {T}× expanded "
+        f"tensors, {share:.0%} of the peak and {sv_wide / sv_total:.0%} of what training keeps. MobileNetV2's memory "
+        "argument needs an implementation that streams the expansion in chunks.",
         data={"ir_peak_bytes": pk_ir["bytes"], "ir_peak_layer": pk_ir["layer"], "ir_peak_channels": pk_ir["channels"],
               "bottleneck_peak_bytes": pk_bt["bytes"], "bottleneck_peak_channels": pk_bt["channels"],
               "ir_saved_bytes": sv_total, "ir_saved_wide_bytes": sv_wide, "bottleneck_saved_bytes": sv_bt_total,
               "expanded_share_of_peak": share},
     )
+    p.bars(f"where the block's multiply-adds go (InvertedResidual 24→{hi}→24, {HW}×{HW})",
+           {"1×1 expand": macs(convs(ir)[0], x_ir), f"3×3 depthwise ({hi} ch)": m_dw,
+            "1×1 project": macs(convs(ir)[2], torch.zeros(1, hi, HW, HW))},
+           unit=" MACs")
+    p.takeaway(f"depthwise: {p_dense // p_dw}× fewer params but only {share_macs:.0%} of the MACs; the expanded "
+               f"tensors are {share:.0%} of peak memory, so the win is the narrow skip, not the depthwise conv")
+
