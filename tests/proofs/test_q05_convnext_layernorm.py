@@ -8,12 +8,30 @@ NAME = "q05_convnext_layernorm"
 
 
 def test_verdicts(result):
-    assert [c.holds for c in result.claims] == [True, None, True, True, True]
-    assert [c.claim for c in result.claims if c.holds is None] == ["To mimic Transformers"]
+    assert [c.verdict for c in result.claims] == ["holds"] * 5
+    assert result.claims[0].added and len(result.takeaways) == 1
+
+
+def test_layernorm2d_is_a_transformers_token_layernorm(result):
+    d = result.claim("mimic Transformers").data
+    assert d["max_diff_vs_token_layernorm"] < 1e-5
+    # ViT-B/16: 12 encoder blocks × 2 LN + a final LN; Swin-T: 2+2+6+2 blocks × 2, + 3 patch merges, + patch embed, + final
+    assert d["transformers"]["vit_b_16"] == {"batchnorm": 0, "layernorm": 12 * 2 + 1}
+    assert d["transformers"]["swin_t"]["batchnorm"] == 0
+
+
+def test_negative_control_batchnorm_is_not_a_token_layernorm():
+    # swap the mechanism: BatchNorm2d in place of LayerNorm2d differs from the token LayerNorm
+    import torch
+    from torch import nn
+
+    x = torch.randn(4, 8, 3, 3, generator=torch.Generator().manual_seed(0))
+    tokens = nn.LayerNorm(8)(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+    assert (nn.BatchNorm2d(8).train()(x) - tokens).abs().max().item() > 1e-2
 
 
 def test_norm_layer_counts_match_architectures(result):
-    d = result.claim("switched").data
+    d = result.claim("no BatchNorm").data
     # ConvNeXt-T (paper): stage depths (3, 3, 9, 3) → 18 blocks with one LN each, + stem LN, 3 downsampling LNs,
     # + the LN before the classifier; no BatchNorm
     assert d["convnext_tiny"] == {"batchnorm": 0, "layernorm": sum((3, 3, 9, 3)) + 1 + 3 + 1}
@@ -22,7 +40,7 @@ def test_norm_layer_counts_match_architectures(result):
 
 
 def test_sample_coupling(result):
-    d = result.claim("dependencies").data
+    d = result.claim("depend on each other").data
     assert d["ln_other_samples_identical"] is True
     assert d["bn_eval_other_samples_identical"] is True  # running stats: no coupling at test time
     assert d["bn_other_samples_max_change"] > 1e-3
