@@ -158,7 +158,7 @@ def heatmap(data: dict, width: int, height: int = 12) -> list[str]:
              else f"all {total_r}×{total_c}")
     caption = [f"{where} (cells < 1% of the largest left out)",
                f"{'each cell' if block == 1 else f'each cell = mean of {block}×{block}'}: "
-               f"' ' 0 … '█' {num(hi)}" + (f" {data['label']}" if data.get("label") else "")]
+               f"' ' 0 to '█' {num(hi)}" + (f" {data['label']}" if data.get("label") else "")]
     return out + _wrap_items(caption, width, "")
 
 

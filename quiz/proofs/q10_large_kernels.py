@@ -10,7 +10,6 @@ from torch import nn
 from torchvision.models import convnext_tiny
 from torchvision.models.convnext import CNBlock  # dw 7×7 → LayerNorm → Linear 4C → GELU → Linear C, + x
 
-from quiz.proofs import draw
 from quiz.proofs._tools import params, seed
 
 DEPTH, DIM, SIZE, SEEDS = 4, 8, 32, 3  # blocks per stack, channels, input H=W, random inits averaged
@@ -71,19 +70,18 @@ def run(p):
     sup7, sup3 = int((g7 > 0).sum()), int((g3 > 0).sum())
     centre7 = (g7[SIZE // 2, SIZE // 2] / g7.sum()).item()  # share of the gradient on the centre pixel
     out7 = g7[ring > (rf7 - 1) // 2].abs().sum().item()  # gradient outside the theoretical RF
-    p.claim(
-        f"(theoretical RF) A 7×7 kernel grows the receptive field 3× faster per layer than a 3×3 ({DEPTH} blocks)",
-        "theoretical RF from walking the layers; checked against the support of the input gradient",
-        f"7×7: {rf7}×{rf7} ({sup7} inputs with non-zero gradient); 3×3: {rf3}×{rf3} ({sup3})",
-        sup7 == rf7 ** 2 and sup3 == rf3 ** 2 and (rf7 - 1) == 3 * (rf3 - 1),
-        note="each k×k layer adds k−1 pixels; exactly the inputs inside the theoretical RF move the output",
-        data={"rf7": rf7, "rf3": rf3, "support7": sup7, "support3": sup3},
+    p.by_definition(
+        f"a 7×7 grows the RF 3× faster per layer than a 3×3",
+        f"arithmetic: each k×k layer adds k−1 pixels, so {DEPTH} blocks see {rf7}×{rf7} vs {rf3}×{rf3}; the input "
+        f"gradient's support agrees ({sup7} and {sup3} inputs move the centre output)",
+        f"RF {rf7} vs {rf3} px after {DEPTH} blocks",
+        data={"rf7": rf7, "rf3": rf3, "support7": sup7, "support3": sup3}, added=True,
     )
     p.claim(
-        "Increases the effective receptive field immediately",
+        "Increases effective Receptive Field immediately",
         f"|∂ centre output / ∂ input| of {DEPTH} random-init CNBlocks (mean of {SEEDS} seeds): radius holding "
-        "95% of the gradient mass; std of the gradient distribution",
-        f"7×7: r95 = {r7} px, std {s7:.2f} px; 3×3: r95 = {r3} px, std {s3:.2f} px ({s7 / s3:.1f}× wider)",
+        f"95% of the gradient mass (7×7: {r7} px, 3×3: {r3} px); std of the gradient distribution",
+        f"ERF std {s7:.1f} vs {s3:.1f} px ({s7 / s3:.1f}×)",
         r7 > r3 and s7 > s3,
         note=f"the effective RF is much smaller than the theoretical one (7×7: 95% within radius {r7} of "
         f"{(rf7 - 1) // 2}; the centre pixel alone holds {centre7:.0%} of the mass, via the identity path). "
@@ -106,9 +104,9 @@ def run(p):
         need[k] = (next(i + 1 for i, rf in enumerate(rfs) if rf >= 224), rfs[-1], len(rfs))
     p.claim(
         "Reduces the number of layers needed to see the whole object",
-        "torchvision ConvNeXt-T (and the same net with 3×3 depthwise): blocks until the theoretical RF ≥ 224 px",
-        f"7×7: block {need[7][0]} of {need[7][2]} (final RF {need[7][1]} px); "
-        f"3×3: block {need[3][0]} (final RF {need[3][1]} px)",
+        "torchvision ConvNeXt-T (and the same net with 3×3 depthwise): blocks until the theoretical RF ≥ 224 px; "
+        f"final RF {need[7][1]} vs {need[3][1]} px",
+        f"block {need[7][0]} vs {need[3][0]} of {need[7][2]} to cover 224 px",
         need[7][0] < need[3][0],
         note="theoretical RF, stem and downsampling included; the effective RF is smaller (claim above), "
         "so 'seeing' an object takes more than this",
@@ -126,11 +124,11 @@ def run(p):
     rf = [_rf_walk(m.modules())[-1][1] for m in (dw7, dw3x3, dense7)]
     pw = [params(m) for m in (dw7, dw3x3, dense7)]
     p.claim(
-        "(cost) Depthwise makes a 7×7 kernel cheap",
-        f"params (with bias) at C = {C}, and theoretical RF: one 7×7 depthwise, three 3×3 depthwise, one dense 7×7",
-        f"{pw[0]:,} (RF {rf[0]}) vs {pw[1]:,} (RF {rf[1]}) vs {pw[2]:,} (RF {rf[2]}); "
-        f"dense/depthwise {pw[2] / pw[0]:.0f}×",
-        rf[0] == rf[1] == rf[2] and pw[2] / pw[0] > C / 2,
+        "depthwise makes a 7×7 kernel cheap",
+        f"params (with bias) at C = {C}, and theoretical RF: one 7×7 depthwise {pw[0]:,} (RF {rf[0]}), three 3×3 "
+        f"depthwise {pw[1]:,} (RF {rf[1]}), one dense 7×7 {pw[2]:,} (RF {rf[2]})",
+        f"{pw[0]:,} vs {pw[2]:,} params dense ({pw[2] / pw[0]:.0f}×)",
+        rf[0] == rf[1] == rf[2] and pw[2] / pw[0] > C / 2, added=True,
         note=f"same RF; depthwise keeps one 7×7 filter per channel instead of C per channel (≈ C× fewer); "
         f"the 7×7 depthwise costs {pw[0] / pw[1]:.2f}× three 3×3 depthwise but is one layer; "
         f"in a whole ConvNeXt block (C = {C}) it is {pw[0] / params(block):.1%} of the {params(block):,} params — "
@@ -149,25 +147,27 @@ def run(p):
     img = torch.randn(1, DIM, SIZE, SIZE, requires_grad=True)
     conv(img)[0, :, SIZE // 2, SIZE // 2].sum().backward()
     seen_conv = int((img.grad[0].abs().sum(dim=0) > 0).sum())
-    p.not_shown(
+    p.claim(
         "Mimics the global attention mechanism of Transformers",
-        f"imprecise: a 7×7 window is still local — after one layer the centre output depends on {seen_conv} "
-        f"of {SIZE * SIZE} inputs, against all {seen_attn} for one self-attention layer, and after "
-        f"{DEPTH} blocks the gradient outside the {rf7}×{rf7} RF is exactly {out7:g}. ConvNeXt's paper "
-        "relates its 7×7 to Swin's local 7×7 attention windows, not to global attention; whether it "
-        "behaves like attention in accuracy needs training",
-        measured="inputs with non-zero gradient on the centre output after one layer",
-        value=f"7×7 depthwise conv {seen_conv}/{SIZE * SIZE}; self-attention {seen_attn}/{SIZE * SIZE}",
+        "inputs with non-zero gradient on the centre output after one layer: 7×7 depthwise conv vs one "
+        f"nn.MultiheadAttention layer over the {SIZE}×{SIZE} tokens; after {DEPTH} blocks the gradient outside "
+        f"the {rf7}×{rf7} RF is {out7:g}",
+        f"sees {seen_conv}/{SIZE * SIZE} inputs vs {seen_attn}/{SIZE * SIZE}",
+        holds=seen_conv == seen_attn,
+        note="Global means every position: one attention layer sees all of them, a 7×7 window 49, and stacking "
+        "only grows a local window. ConvNeXt's paper relates its 7×7 to Swin's local 7×7 attention windows, "
+        "not to global attention.",
         data={"one_layer_conv": seen_conv, "one_layer_attention": seen_attn, "grad_outside_rf": out7},
     )
 
-    # --- figures: the two ERFs on one log scale (4 decades below the peak), cropped to the 7×7 stack's RF
-    c, h = SIZE // 2, (rf7 - 1) // 2
-    hi = math.log10(max(g7.max().item(), g3.max().item()))
-    for k, g, r in ((7, g7, r7), (3, g3, r3)):
-        crop = torch.log10(g[c - h:c + h + 1, c - h:c + h + 1].clamp(min=1e-12))  # (25, 25)
-        p.figure(
-            f"Effective RF, {DEPTH} ConvNeXt blocks with {k}×{k} depthwise: log10 |∂y_centre/∂x| "
-            f"({rf7}×{rf7} crop; 95% of the mass within radius {r})",
-            draw.heatmap(crop.tolist(), lo=hi - 4, hi=hi),
-        )
+    # --- figure: the 7×7 stack's ERF (cropped to its mass when drawn), and both ERF profiles
+    c = SIZE // 2
+    decades = (torch.log10(g7.clamp(min=1e-30) / g7.max()) + 4).clamp(min=0)  # 4 decades below the peak → 0
+    p.heatmap(f"Effective RF, {DEPTH} ConvNeXt blocks, 7×7 depthwise: log10 |∂y_centre/∂x| (4 decades)",
+              decades.tolist(), label="decades above 1e-4 of the peak")
+    p.lines("ERF profile through the centre row: 7×7 vs 3×3 depthwise (log scale)",
+            {"7×7": (list(range(-c, SIZE - c)), g7[c].clamp(min=1e-12).tolist()),
+             "3×3": (list(range(-c, SIZE - c)), g3[c].clamp(min=1e-12).tolist())}, x="offset (px)",
+            y="|∂y/∂x|", logy=True)
+    p.takeaway(f"7×7 widens the effective RF {s7 / s3:.1f}× and covers 224 px by block {need[7][0]} (3×3: "
+               f"{need[3][0]}), but it stays local: {seen_conv} of {SIZE * SIZE} inputs per layer vs all for attention")
