@@ -37,8 +37,9 @@ def run(p):
 
     p.claim(
         "FC layers have massive parameter counts (4096×4096)",
-        measured="torchvision vgg16: params of its 3 Linear layers vs its convolutions; the 4096×4096 layer alone",
-        value=f"FC {fmt(fc)} = {fc / total:.1%} of {fmt(total)}; conv {fmt(conv)}; 4096×4096 layer {fmt(big_params)}",
+        measured="torchvision vgg16: params of its 3 Linear layers vs its convolutions; the 4096×4096 layer alone "
+        f"{fmt(big_params)}",
+        value=f"FC {fmt(fc)} of {fmt(total)} ({fc / total:.0%}); convs {fmt(conv)}",
         holds=fc > conv and big_params > conv,
         note=(
             f"The largest FC layer is not the 4096×4096 one but the first, 25088×4096 (512·7·7 inputs): "
@@ -66,8 +67,8 @@ def run(p):
 
     p.claim(
         "FC layers require a fixed input size",
-        measured="VGG-16 conv features → Flatten → its FC layers, on 1×3×S×S inputs",
-        value=f"accepts S ∈ {fc_ok}; at 256: {err256}",
+        measured=f"VGG-16 conv features → Flatten → its FC layers, on 1×3×S×S inputs; at 256: {err256}",
+        value=f"only S = {', '.join(map(str, fc_ok))} of {', '.join(map(str, SIZES))}",
         holds=fc_ok == [224] and err256 is not None,
         note=(
             "The FC head here is features + Flatten + Linear, without torchvision's AdaptiveAvgPool2d((7, 7)). "
@@ -83,23 +84,18 @@ def run(p):
     head_gap = params(gap_head) - conv
     p.claim(
         "Replaced by Global Average Pooling (0 params, any size)",
-        measured="params of nn.AdaptiveAvgPool2d(1); sizes the GAP head accepts; head params GAP+Linear vs FC",
-        value=f"GAP params {gap_params}; accepts S ∈ {gap_ok}; head {fmt(head_gap)} vs {fmt(head_fc)} "
-        f"({head_fc / head_gap:.0f}× fewer)",
+        measured="params of nn.AdaptiveAvgPool2d(1); sizes the GAP head accepts "
+        f"({', '.join(map(str, gap_ok))}); head params GAP+Linear {fmt(head_gap)} vs FC {fmt(head_fc)}",
+        value=f"{gap_params} params; all {len(gap_ok)} sizes; head {head_fc / head_gap:.0f}× smaller",
         holds=gap_params == 0 and gap_ok == list(SIZES) and head_gap < head_fc,
         note="The GAP head still has one Linear(512, 1000) classifier; GAP itself has no parameters.",
         data={"gap_params": gap_params, "head_gap": head_gap, "head_fc": head_fc,
               "gap_out": {str(s): gap_out[s][0] for s in SIZES}},
     )
 
-    # Parameters per layer along VGG-16, as a bar chart: the FC layers dwarf the convolutions.
-    layers = [m for m in vgg.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    width = 40
-    rows = []
-    for m in layers:
-        kind = "conv" if isinstance(m, nn.Conv2d) else "fc"
-        shape = f"{m.in_channels}→{m.out_channels}" if kind == "conv" else f"{m.in_features}→{m.out_features}"
-        n = params(m)
-        bar = "█" * round(n / max(fc_each) * width)
-        rows.append(f"{kind:<4} {shape:>10} {fmt(n):>7} │{bar}")
-    p.figure("VGG-16 parameters per layer (bar = share of the largest layer)", "\n".join(rows))
+    # Parameters along VGG-16: all 13 convolutions together vs each FC layer
+    p.bars("VGG-16 parameters: the 13 convolutions together vs each FC layer (millions)",
+           {"13 convs": conv / 1e6, **{f"fc {m.in_features}→{m.out_features}": params(m) / 1e6 for m in fcs}},
+           unit="M")
+    p.takeaway(f"VGG-16's FC layers hold {fc / total:.0%} of its {fmt(total)} params and pin the input to 224 px; "
+               f"GAP + one Linear is {head_fc / head_gap:.0f}× smaller and takes any size")
