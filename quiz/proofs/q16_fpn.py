@@ -13,7 +13,6 @@ from torchvision.models.feature_extraction import create_feature_extractor
 from torchvision.ops import FeaturePyramidNetwork
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 
-from quiz.proofs import draw
 from quiz.proofs._tools import seed
 
 SIDE = 128  # input image side (px)
@@ -42,16 +41,13 @@ def run(p):
     strides = [SIDE // s[-1] for s in p_shapes]
     widths = sorted({s[1] for s in p_shapes})
 
-    p.claim(
-        "Extracting features at multiple scales (stages) from the backbone",
-        measured=f"ResNet-18 stages layer1…layer4 → torchvision FeaturePyramidNetwork, input {SIDE}×{SIDE}",
-        value="; ".join(f"{lv} {s[1]}×{s[2]}×{s[3]} (stride {st})" for lv, s, st in zip(levels, p_shapes, strides)),
-        holds=strides == [4, 8, 16, 32, 64] and widths == [WIDTH],
-        note=(
-            "Backbone stage widths C2…C5: " + ", ".join(str(s[1]) for s in c_shapes)
-            + f"; the FPN maps every level to one width ({WIDTH}) with 1×1 lateral convs, keeping each resolution. "
-            "'pool' is a stride-2 max pool of P5 (torchvision's LastLevelMaxPool)."
-        ),
+    p.by_definition(
+        "Extracting features at multiple scales (stages)",
+        f"how FPN is built: ResNet-18 stages layer1…layer4 → torchvision FeaturePyramidNetwork on a {SIDE}×{SIDE} "
+        "input gives " + "; ".join(f"{lv} {s[1]}×{s[2]}×{s[3]}" for lv, s in zip(levels, p_shapes))
+        + ". Backbone widths C2…C5 " + ", ".join(str(s[1]) for s in c_shapes) + f" become one width ({WIDTH}) "
+        "via 1×1 lateral convs; 'pool' is a stride-2 max pool of P5.",
+        "strides " + ", ".join(map(str, strides)),
         data={"c_shapes": c_shapes, "p_shapes": p_shapes, "strides": strides, "widths": widths},
     )
 
@@ -67,18 +63,18 @@ def run(p):
     up = p2_side // c5_side  # 8: P2 pixels per C5 cell, per side
     g_full_norm = g_full.norm().item()
     g_cut_norm = g_cut.norm().item()
+    with torch.no_grad():  # how much of P2 comes down from the coarser levels (C3…C5), not from C2 itself
+        share = ((p2 - p2_lateral).norm() / p2.norm()).item()
     p.claim(
-        "Combining high-level semantic features (C5) with low-level spatial features (P2 at stride 4)",
-        measured="‖∂(Σ P2²)/∂C5‖ with torchvision's top-down path, and with it removed "
-        "(P2 from lateral(C2) only)",
-        value=f"{g_full_norm:.3g} with top-down vs {g_cut_norm:.3g} without",
-        holds=g_full_norm > 0 and g_cut_norm == 0,
-        note=(
-            f"P2 keeps C2's {p2_side}×{p2_side} grid yet is a function of C5 ({c5_side}×{c5_side}, {up}× "
-            "coarser) through the nearest-neighbour upsample-and-add chain; removing that chain leaves P2 blind "
-            "to C5. Random weights: this shows the wiring, not that the combined features are semantically better."
-        ),
-        data={"grad_norm_top_down": g_full_norm, "grad_norm_lateral_only": g_cut_norm},
+        "Combining high-level semantic with low-level spatial features",
+        f"‖P2 − P2 without the top-down path‖ ÷ ‖P2‖ (random-init ResNet-18 and FPN, same weights): the part "
+        f"of the stride-4 map that comes from C3…C5; autograd agrees: ‖∂(Σ P2²)/∂C5‖ = {g_full_norm:.3g} with the "
+        f"top-down path, {g_cut_norm:.3g} without",
+        f"{share:.0%} of P2 comes from C3…C5",
+        holds=share > 0.1,
+        note=f"P2 keeps C2's {p2_side}×{p2_side} grid yet {share:.0%} of it is the upsampled coarser levels. "
+        "Random weights: this shows the mixing, not that the combined features are semantically better.",
+        data={"grad_norm_top_down": g_full_norm, "grad_norm_lateral_only": g_cut_norm, "top_down_share": share},
     )
 
     # Where C5 lands in P2: the FPN is affine in C5, so perturbing one C5 cell (all channels) shows
@@ -91,27 +87,22 @@ def run(p):
     rows, cols = (moved > 0).nonzero().unbind(1)  # exactly 0 elsewhere: same arithmetic, same bits
     box = [rows.min().item(), rows.max().item(), cols.min().item(), cols.max().item()]  # r0, r1, c0, c1
     patch = [box[1] - box[0] + 1, box[3] - box[2] + 1]
-    p.claim(
-        "Combining high-level with low-level features: each C5 cell is added onto its own region of P2",
-        measured=f"P2 pixels changed by +1 on C5 cell {cell} (all channels); C5 is {c5_side}×{c5_side}, "
-        f"P2 {p2_side}×{p2_side}",
-        value=f"rows {box[0]}–{box[1]}, cols {box[2]}–{box[3]}: a {patch[0]}×{patch[1]} patch",
-        holds=patch == [up + 2] * 2,
-        note=f"{up}×{up} = the C5 cell's footprint after three ×2 nearest upsamplings, plus 1 px on each side "
-        "from P2's 3×3 output conv.",
-        data={"cell": list(cell), "box": box, "patch": patch},
+    p.by_definition(
+        "each C5 cell lands on its own region of P2",
+        f"the wiring: three ×2 nearest upsamplings spread a C5 cell over {up}×{up} P2 pixels, and P2's 3×3 "
+        f"output conv adds 1 px around; measured by +1 on C5 cell {cell}: rows {box[0]}–{box[1]}, cols "
+        f"{box[2]}–{box[3]}",
+        f"a {patch[0]}×{patch[1]} patch of P2",
+        data={"cell": list(cell), "box": box, "patch": patch}, added=True,
     )
-    p.figure(
-        f"|ΔP2| (max over channels, {p2_side}×{p2_side}) after +1 on C5 cell {cell}: "
-        "one coarse cell feeds a block of P2",
-        draw.heatmap(moved.tolist()),
-    )
+    p.heatmap(f"|ΔP2| (max over channels) after +1 on C5 cell {cell}: one coarse cell feeds a block of P2",
+              moved.tolist(), label="|ΔP2|")
 
     # Detection: torchvision's Faster R-CNN assigns one anchor size per FPN level.
     anchors = [s[0] for s in _default_anchorgen().sizes]  # P2, P3, P4, P5, pool
     anchor_strides = strides  # P2 … P5, pool: the levels measured above
     p.not_shown(
-        "Essential for Object Detection (detecting small and large objects)",
+        "Essential for Object Detection (small and large objects)",
         reason=(
             "Needs trained detectors and COCO AP by object size (the FPN paper reports gains mostly on small "
             "objects); no pretrained weights or data offline and no training in seconds on a CPU. What torchvision "
@@ -119,6 +110,8 @@ def run(p):
             f"(anchor/stride = {sorted({a // s for a, s in zip(anchors, anchor_strides)})})."
         ),
         measured="torchvision Faster R-CNN default anchor size per FPN level (read from the library)",
-        value=", ".join(f"{a}px@stride {s}" for a, s in zip(anchors, anchor_strides)),
+        value=f"anchors {anchors[0]}…{anchors[-1]} px by level",
         data={"anchor_sizes": anchors, "anchor_strides": anchor_strides},
     )
+    p.takeaway(f"FPN gives every scale (strides {strides[0]}…{strides[-2]}) the same {WIDTH} channels and adds the "
+               f"coarse levels onto the fine ones: {share:.0%} of the stride-4 map comes from C3…C5")
