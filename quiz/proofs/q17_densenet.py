@@ -3,8 +3,9 @@
 Runs torchvision's residual BasicBlock (sum) and DenseNet _DenseBlock (concatenation) on one small
 input and reads the channel counts; counts the bytes autograd saves for backward (saved_tensors_hooks)
 for blocks of depth 1…8 (running totals of one 8-layer forward): residual stack, naive dense block and
-torchvision's memory_efficient (checkpointed) one; then compares DenseNet-121 with ResNet-50
-(torchvision builders, meta device, 224×224): params, FLOPs and the activation bytes kept for backward.
+torchvision's memory_efficient (checkpointed) one; then compares DenseNet-121 with ResNet-34 and ResNet-50
+(torchvision builders, meta device, 224×224): params, FLOPs, the activation bytes kept for backward, and
+the ImageNet accuracy torchvision publishes for each.
 """
 
 import contextlib
@@ -16,7 +17,6 @@ from torch.utils.flop_counter import FlopCounterMode
 from torchvision.models.densenet import _DenseBlock
 from torchvision.models.resnet import BasicBlock
 
-from quiz.proofs import draw
 from quiz.proofs._tools import fmt, params, seed
 
 C0, K, BN_SIZE = 64, 32, 4  # dense block input channels, growth rate k, bottleneck factor (DenseNet-121's)
@@ -51,9 +51,10 @@ def _saved_bytes(model, x, layers=(), skip=(), keep_outputs=False, counter=None)
 
     handles = [m.register_forward_hook(after) for m in layers]
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), (counter or contextlib.nullcontext()):
-        y = model(x)  # noqa: F841  (y holds the graph, hence every saved storage, until we return)
+        y = model(x)  # (y holds the graph, hence every saved storage, until we return)
     for h in handles:
         h.remove()
+    del y
     return totals + [sum(seen.values())]
 
 
@@ -75,13 +76,12 @@ def run(p):
         for blk in res:
             h = blk(h)
             res_channels.append(h.shape[1])
-    p.claim(
+    p.by_definition(
         "ResNet: summation (x + F(x))",
-        measured=f"torchvision BasicBlock({C0}, {C0}): output vs relu(x + F(x)); channels through {len(res)} blocks",
-        value=f"output == relu(x + F(x)): {sum_ok}; channels {res_channels}",
-        holds=sum_ok and set(res_channels) == {C0},
-        note=f"torchvision applies the ReLU after the sum; the width stays c = {res_channels[-1]} however deep.",
-        data={"res_channels": res_channels},
+        f"how the block is built: torchvision BasicBlock({C0}, {C0}) outputs relu(x + F(x)) ({sum_ok}); the width "
+        f"stays {C0} through {len(res)} blocks: {res_channels}",
+        f"width stays {C0}",
+        data={"res_channels": res_channels, "sum_ok": sum_ok},
     )
 
     # --- DenseNet: [x, F(x)]. torchvision's _DenseBlock, layer i sees the concatenation of all before it.
@@ -95,13 +95,11 @@ def run(p):
         h.remove()
     kept = torch.equal(out[:, :C0], x)
     dense_channels = seen_in + [out.shape[1]]
-    p.claim(
+    p.by_definition(
         "DenseNet: concatenation ([x, F(x)])",
-        measured=f"torchvision _DenseBlock(4 layers, c0={C0}, k={K}): input channels of each layer, output; "
-        "output[:, :c0] vs x",
-        value=f"channels {dense_channels} (c0 + i·k); first {C0} output channels == x: {kept}",
-        holds=kept and dense_channels == [C0 + i * K for i in range(5)],
-        note="x is passed on untouched next to every new k-channel feature map; the width grows by k per layer.",
+        f"how the block is built: torchvision _DenseBlock(4 layers, c0={C0}, k={K}) passes x on untouched "
+        f"(first {C0} output channels == x: {kept}); its layers see {dense_channels} channels",
+        "width " + "→".join(map(str, dense_channels)),
         data={"dense_channels": dense_channels, "x_kept_exactly": kept},
     )
 
@@ -120,12 +118,11 @@ def run(p):
     quadratic = len(set(d2_naive)) == 1 and d2_naive[0] > 0
     linear = set(d2_resid) == {0}
     p.claim(
-        "DenseNet consumes huge memory due to growing channel count",
+        "memory grows with the channel count: quadratic in depth",
         measured=f"bytes saved for backward (saved_tensors_hooks, distinct storages, no params), depth "
-        f"{DEPTHS[0]}…{DEPTHS[-1]}, input {N}×{C0}×{HW}×{HW}: naive _DenseBlock vs BasicBlock stack",
-        value=f"depth {DEPTHS[7]}/{DEPTHS[3]}: dense {naive[7] / naive[3]:.2f}× "
-        f"vs residual {resid[7] / resid[3]:.2f}×; "
+        f"{DEPTHS[0]}…{DEPTHS[-1]}, input {N}×{C0}×{HW}×{HW}: naive _DenseBlock vs BasicBlock stack; "
         f"2nd difference dense {d2_naive[0]:,} B (constant) vs residual {sorted(set(d2_resid))}",
+        value=f"8 vs 4 layers: ×{naive[7] / naive[3]:.2f} dense, ×{resid[7] / resid[3]:.2f} res",
         holds=quadratic and linear,
         note=(
             "Constant positive 2nd difference = quadratic in depth: layer i stores its (c0 + i·k)-channel "
@@ -137,30 +134,25 @@ def run(p):
               "second_diff_residual": d2_resid},
     )
     p.claim(
-        "(nuance) 'huge memory' is the naive implementation: checkpointing makes it linear",
+        "checkpointing makes it linear",
         measured="same sweep, torchvision _DenseBlock(memory_efficient=True): saved bytes + the layer outputs "
-        "torch.utils.checkpoint keeps",
-        value=f"2nd difference {sorted(set(d2_effic))} B; depth {DEPTHS[7]}: {effic[7] / 2**20:.2f} MiB "
-        f"vs naive {naive[7] / 2**20:.2f} MiB",
-        holds=set(d2_effic) == {0} and effic[-1] < naive[-1],
+        f"torch.utils.checkpoint keeps; 2nd difference {sorted(set(d2_effic))} B",
+        value=f"depth {DEPTHS[7]}: {effic[7] / 2**20:.2f} vs {naive[7] / 2**20:.2f} MiB naive",
+        holds=set(d2_effic) == {0} and effic[-1] < naive[-1], added=True,
         note=(
             "memory_efficient=True recomputes the concatenation, BN, ReLU and 1×1 conv in backward "
             "(more compute, less memory), as in Pleiss et al. 'Memory-Efficient Implementation of DenseNets'."
         ),
         data={"efficient": effic, "second_diff_efficient": d2_effic},
     )
-    p.figure(
-        "bytes saved for backward vs block depth (MiB)",
-        draw.lineplot({
-            "dense (naive)": (DEPTHS, [v / 2**20 for v in naive]),
-            "residual": (DEPTHS, [v / 2**20 for v in resid]),
-            "dense (memory_efficient)": (DEPTHS, [v / 2**20 for v in effic]),
-        }, height=14),
-    )
+    p.lines("bytes saved for backward vs block depth (MiB)",
+            {"dense (naive)": (DEPTHS, [v / 2**20 for v in naive]), "residual": (DEPTHS, [v / 2**20 for v in resid]),
+             "dense (memory_efficient)": (DEPTHS, [v / 2**20 for v in effic])}, x="layers in the block", y="MiB")
 
     # --- Whole networks, meta device: params, FLOPs (multiply-adds), activation bytes kept for backward.
     with torch.device("meta"):
         nets = {"densenet121": torchvision.models.densenet121(weights=None),
+                "resnet34": torchvision.models.resnet34(weights=None),
                 "resnet50": torchvision.models.resnet50(weights=None)}
         img = torch.empty(1, 3, 224, 224)  # (N, C, H, W) = (1, 3, 224, 224)
     n_params, n_macs, acts = {}, {}, {}
@@ -171,34 +163,40 @@ def run(p):
         acts[k] = _saved_bytes(m.eval(), img, skip=m.parameters(), counter=counter)[-1]
         n_macs[k] = counter.get_total_flops() // 2  # 1 multiply-add = 2 FLOPs; papers quote multiply-adds
     published = {"densenet121": torchvision.models.DenseNet121_Weights.IMAGENET1K_V1,
+                 "resnet34": torchvision.models.ResNet34_Weights.IMAGENET1K_V1,
                  "resnet50": torchvision.models.ResNet50_Weights.IMAGENET1K_V1}
     top1 = {k: w.meta["_metrics"]["ImageNet-1K"]["acc@1"] for k, w in published.items()}
+    dn = "densenet121"
+    per_param = {k: top1[k] / (n_params[k] / 1e6) for k in nets}  # top-1 points per million params
+    wins34 = all(x for x in (top1[dn] > top1["resnet34"], n_params[dn] < n_params["resnet34"],
+                             n_macs[dn] < n_macs["resnet34"]))
     p.claim(
-        "DenseNet reuses features more efficiently (fewer parameters and FLOPs than a ResNet)",
-        measured="torchvision densenet121 vs resnet50 (weights=None, meta device), params and multiply-adds "
-        "at 224×224",
-        value=f"params {fmt(n_params['densenet121'])} vs {fmt(n_params['resnet50'])}; "
-        f"GFLOPs (mult-adds) {n_macs['densenet121'] / 1e9:.2f} vs {n_macs['resnet50'] / 1e9:.2f}",
-        holds=n_params["densenet121"] < n_params["resnet50"] and n_macs["densenet121"] < n_macs["resnet50"],
-        note=(
-            f"Published ImageNet top-1 (torchvision weights meta, V1 recipes): DenseNet-121 {top1['densenet121']}% "
-            f"vs ResNet-50 {top1['resnet50']}% — {n_params['resnet50'] / n_params['densenet121']:.1f}× fewer "
-            f"params for {top1['resnet50'] - top1['densenet121']:.1f} points less; 'reuses features' itself "
-            "(later layers reading early maps) is the concatenation above, not an accuracy measurement."
-        ),
-        data={"params": n_params, "macs": n_macs, "published_top1": top1},
+        "DenseNet reuses features more efficiently",
+        "torchvision densenet121 vs resnet34 and resnet50 (weights=None, meta device): params and "
+        "multiply-adds at 224×224, measured; ImageNet top-1 published in torchvision's V1 weights metadata: "
+        + "; ".join(f"{k} {fmt(n_params[k])} params, {n_macs[k] / 1e9:.2f} GMACs, {top1[k]}%" for k in nets),
+        f"{top1[dn]:.1f}% / {fmt(n_params[dn])} vs R34 {top1['resnet34']:.1f}% / {fmt(n_params['resnet34'])}",
+        holds=wins34 and per_param[dn] > per_param["resnet50"],
+        note=f"Against ResNet-34 DenseNet-121 wins on accuracy, params and FLOPs; against ResNet-50 it is "
+        f"{top1['resnet50'] - top1[dn]:.1f} points less accurate with {n_params['resnet50'] / n_params[dn]:.1f}× "
+        "fewer params: more accuracy per parameter against both.",
+        data={"params": n_params, "macs": n_macs, "published_top1": top1, "top1_per_mparam": per_param},
     )
     ratio = acts["densenet121"] / acts["resnet50"]
+    ratio34 = acts["densenet121"] / acts["resnet34"]
     p.claim(
-        "…but consumes more memory: DenseNet-121 keeps more activations than ResNet-50 despite fewer params",
-        measured="bytes saved for backward in one forward with autograd at 1×3×224×224 (meta device, params "
-        "excluded, BN in eval mode)",
-        value=f"{acts['densenet121'] / 2**20:.0f} MiB vs {acts['resnet50'] / 2**20:.0f} MiB ({ratio:.2f}×)",
-        holds=ratio > 1,
-        note=(
-            f"'Huge' is relative: {ratio:.2f}× the activation memory with "
-            f"{n_params['resnet50'] / n_params['densenet121']:.1f}× fewer params, in the naive implementation "
-            "torchvision builds by default."
-        ),
-        data={"activation_bytes": acts, "ratio": ratio},
+        "…but consumes huge memory",
+        "bytes saved for backward in one forward with autograd at 1×3×224×224 (meta device, params excluded, "
+        f"BN in eval mode): DenseNet-121 {acts[dn] / 2**20:.0f} MiB, ResNet-50 {acts['resnet50'] / 2**20:.0f} MiB, "
+        f"ResNet-34 {acts['resnet34'] / 2**20:.0f} MiB",
+        f"{ratio:.2f}× ResNet-50's, {ratio34:.2f}× ResNet-34's",
+        holds=min(ratio, ratio34) > 2,
+        partly=min(ratio, ratio34) > 1,
+        note=f"Huge depends on the rival: {ratio34:.1f}× the activation memory of ResNet-34 (about as accurate) "
+        f"but {ratio:.2f}× ResNet-50's (more accurate, {n_params['resnet50'] / n_params[dn]:.1f}× the params). "
+        "In the naive implementation torchvision builds by default; memory_efficient=True makes a block linear.",
+        data={"activation_bytes": acts, "ratio": ratio, "ratio_resnet34": ratio34},
     )
+    p.takeaway(f"concat vs sum: DenseNet-121 beats ResNet-34 with {fmt(n_params[dn])} vs "
+               f"{fmt(n_params['resnet34'])} params, but its block memory grows quadratically with depth and "
+               f"it keeps {ratio34:.1f}× ResNet-34's activations ({ratio:.1f}× ResNet-50's)")
