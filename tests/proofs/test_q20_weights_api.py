@@ -29,9 +29,19 @@ def result():
     return r
 
 
-def test_all_claims_hold_none_not_shown(result):
-    assert len(result.claims) == 4
-    assert [c.holds for c in result.claims] == [True] * 4
+def test_verdicts(result):
+    assert [c.verdict for c in result.claims] == ["holds", "holds", "holds", "published"]
+    assert result.claims[-1].measured.startswith("published: torchvision ResNet50_Weights")
+    assert "IMAGENET1K_V2" in result.claims[1].value and "…" not in result.claims[1].value
+    assert len(result.takeaways) == 1
+
+
+def test_negative_control_weights_none_asks_for_nothing_and_warns_nothing():
+    # remove the mechanism (no weights requested): the loader is never called, no deprecation warning
+    from quiz.proofs.q20_weights_api import _call
+
+    requested, where, warned = _call(weights=None)
+    assert requested is None and where is None and warned == []
 
 
 def test_pretrained_true_is_deprecated_and_means_v1(result):
