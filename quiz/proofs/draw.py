@@ -16,15 +16,16 @@ YAXIS = 9  # columns left of the plot area: 8 for the tick label, 1 for the axis
 
 
 def num(v: float) -> str:
-    """A tick or value label, at most 8 characters: 0.5, 12.3, 1.2e+03, 4.1e-08."""
+    """A tick or value label, at most 8 characters: 0.5, 12.3, 16.4k, 1.18M, 4.1e-08."""
     if v == 0:
         return "0"
     a = abs(v)
-    if 1e-3 <= a < 1e5:
-        s = f"{v:.3g}"
-    else:
-        s = f"{v:.1e}"
-    return s
+    if 1e-3 <= a < 1e3:
+        return f"{v:.3g}"
+    for unit, size in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if size <= a < 1000 * size:
+            return f"{v / size:.3g}{unit}"
+    return f"{v:.1e}"
 
 
 def _scale(lo, hi, log):
@@ -181,7 +182,7 @@ def bars(data: dict, width: int) -> list[str]:
     for (name, _), f, t in zip(items, frac, texts):
         name = name if len(name) <= name_w else name[:name_w - 1] + "…"
         bar = "█" * max(0, round(f * room)) or "▏"
-        out.append(f"{name:>{name_w}} {bar} {t}"[:width])
+        out.append(f"{name:<{name_w}} {bar} {t}"[:width])
     if log:
         out.append(" " * (name_w + 1) + "(log scale)")
     return out
