@@ -412,7 +412,7 @@ def export_(
     store = _open() if fmt in ("csv", "json") else None
     text, summary = export.export(fmt, banks, store, deck, out)
     if text is not None:  # to stdout: JSON keeps every character, escaped; md and csv lose controls
-        from quiz.render import CONTROL
+        from quiz.text import CONTROL
 
         sys.stdout.write(text if fmt == "json" else CONTROL.sub("", text))
     if summary:
@@ -642,13 +642,13 @@ def _prove_inline(console, q, options=None, explain=False, runner=None, timeout:
 
 def _say(*parts, file=None, end="\n"):
     """print(), cleaned of control, escape and bidi characters (file names, titles, messages)."""
-    from quiz.render import clean
+    from quiz.text import clean
 
     print(*(clean(str(p)) for p in parts), file=file or sys.stdout, end=end)
 
 
 def _say_json(data):
-    from quiz.render import dumps
+    from quiz.text import dumps
 
     print(dumps(data))
 

@@ -551,7 +551,7 @@ def export(fmt: str, banks: list[Bank], store, deck: str | None, out: Path | Non
         text = review_csv(reviews)
         summary = f"{text.count(chr(10)) - 1} reviews"
     elif fmt == "json":
-        from quiz.render import CONTROL  # C1 and bidi controls escaped too: the file is safe to cat
+        from quiz.text import CONTROL  # C1 and bidi controls escaped too: the file is safe to cat
 
         text = CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}",
                            json.dumps(backup(banks, store, deck), ensure_ascii=False, indent=1)) + "\n"

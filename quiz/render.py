@@ -13,19 +13,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
-# C0 (but newline and tab), DEL, C1, and the bidi controls that reorder what a terminal shows
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+from quiz.text import CONTROL, clean  # the render boundary (quiz/text.py: no Rich)
+
 CODE_OR_MATH = re.compile(r"(`+)(?:.+?)\1|\$(?!\s)([^$\n]+?)(?<!\s)\$")
 SUPERSCRIPT = str.maketrans("0123456789+-()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿ")
 SUBSCRIPT = str.maketrans("0123456789+-()", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎")
 
 _latex = None
-
-
-def clean(text: str) -> str:
-    """Strip ANSI escape sequences and control characters (keeps newlines and tabs)."""
-    return CONTROL.sub("", ANSI.sub("", text))
 
 
 @functools.lru_cache(maxsize=4096)  # the same spans ($3 \times 3$) recur across a bank
@@ -79,21 +73,6 @@ class SafeConsole(Console):
 
 def console(stderr: bool = False) -> Console:
     return SafeConsole(stderr=stderr, highlight=False)
-
-
-def say(*parts, file=None) -> None:
-    """print() for plain lines, cleaned like everything the console prints."""
-    import sys
-
-    print(*(clean(str(p)) for p in parts), file=file or sys.stdout)
-
-
-def dumps(data) -> str:
-    """JSON for --json: readable Unicode, but control and bidi characters escaped (\\u202e), so
-    a terminal showing it cannot be steered by them; the data round-trips unchanged."""
-    import json
-
-    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False, indent=2))
 
 
 MEASURE = 90  # a card keeps a readable line length on wide terminals
