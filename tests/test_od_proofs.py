@@ -1,0 +1,124 @@
+"""The worked example deck: proofs for five questions of the day-14 object-detection notes, written as a
+user would (files beside the bank), checked against torchvision.ops and closed forms, each with a
+negative control; and the whole path a user takes: import, add the proofs, trust, prove."""
+
+import importlib.util
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from quiz.cli import app
+from quiz.proofs import Proof
+
+DATA = Path(__file__).parent / "data"
+PROOFS = DATA / "object-detection-proofs"
+runner = CliRunner()
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(f"od_{name}", PROOFS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(name):
+    torch.set_num_threads(1)
+    p = Proof()
+    load(name).run(p)
+    return p
+
+
+def verdicts(p):
+    return [c.verdict for c in p.claims]
+
+
+def test_iou():
+    p = run("q02_iou")
+    assert verdicts(p) == ["by definition", "published", "holds"] and len(p.takeaways) == 1
+    iou = load("q02_iou").iou
+    a = torch.tensor([[0.0, 0.0, 10.0, 10.0]])
+    assert iou(a, torch.tensor([[5.0, 0.0, 15.0, 10.0]])).item() == pytest.approx(50 / 150)  # closed form
+    assert p.claims[2].data["curve"][5] == pytest.approx(1 / 3)
+    # negative control: a box only 1 px off keeps IoU above 0.5, so the check would report ✗ there
+    assert not p.claims[2].data["curve"][1] < 0.5
+
+
+def test_nms():
+    p = run("q03_nms")
+    assert verdicts(p) == ["holds", "holds"]
+    m = load("q03_nms")
+    g = torch.Generator().manual_seed(3)
+    boxes = torch.rand(50, 4, generator=g) * 50
+    boxes[:, 2:] += boxes[:, :2] + 1
+    scores = torch.rand(50, generator=g)
+    from torchvision.ops import nms
+
+    assert m.greedy_nms(boxes, scores, 0.3) == nms(boxes, scores, 0.3).tolist()  # independent boxes too
+    # negative control: at threshold 1.0 nothing overlaps "too much": every duplicate survives
+    truth, dets, s = m.detections(torch.Generator().manual_seed(0))
+    assert len(m.greedy_nms(dets, s, 1.0)) == len(dets)
+
+
+def test_anchors():
+    p = run("q04_anchors")
+    assert verdicts(p) == ["by definition", "holds"]
+    d = p.claims[0].data
+    # closed form: H·W·3 per level for a 256² image at strides 4…64
+    assert d["per_level"] == [(256 // s) ** 2 * 3 for s in (4, 8, 16, 32, 64)] and d["total"] == sum(d["per_level"])
+    e = p.claims[1].data
+    assert e["error_offsets"] < e["error_absolute"] / 2
+
+
+def test_focal_loss():
+    p = run("q05_focal_loss")
+    assert verdicts(p) == ["by definition", "holds", "holds"]
+    m = load("q05_focal_loss")
+    # closed form for one easy negative at p = 0.018: CE = −log(1 − p), focal = p² · CE
+    logit = torch.tensor([-4.0])
+    pr = 1 / (1 + math.exp(4))
+    assert m.focal(logit, torch.zeros(1)).item() == pytest.approx(pr**2 * -math.log(1 - pr), rel=1e-5)
+    # negative control: γ = 0 is plain cross-entropy and the easy background keeps most of the loss
+    g = torch.Generator().manual_seed(0)
+    assert m.hard_share(0.0, g) < 0.5
+
+
+def test_roi_align():
+    p = run("q07_roi_align")
+    assert verdicts(p) == ["holds", "by definition", "holds"]
+    m = load("q07_roi_align")
+    # negative control: the legacy aligned=False shifts every sample by half a pixel
+    aligned_false, _ = m.errors(0.0, aligned=False)
+    assert aligned_false > 0.3
+
+
+@pytest.mark.parametrize("name", ["q02_iou", "q03_nms", "q04_anchors", "q05_focal_loss", "q07_roi_align"])
+def test_deterministic(name):
+    assert [c.data for c in run(name).claims] == [c.data for c in run(name).claims]
+
+
+def test_import_add_proofs_trust_and_prove(home):
+    env = {"QUIZ_HOME": str(home), "COLUMNS": "100"}
+    assert runner.invoke(app, ["import", str(DATA / "day14-object-detection.md")], env=env).exit_code == 0
+    bank = home / "banks" / "object-detection.yaml"
+    shutil.copytree(PROOFS, home / "banks" / "proofs")
+    text = bank.read_text()
+    for f in sorted(PROOFS.glob("q*.py")):  # name each proof under its question's `- id: N` line
+        qid = int(f.name[1:3])
+        text = re.sub(rf"(\n(\s*)- id: {qid}\n)", rf"\1\2  proof: proofs/{f.name}\n", text)
+    bank.write_text(text)
+    assert runner.invoke(app, ["validate"], env=env).exit_code == 0
+    refused = runner.invoke(app, ["prove", "object-detection/5"], env=env)
+    assert refused.exit_code == 1 and "quiz trust" in refused.stderr
+    assert runner.invoke(app, ["trust", str(bank)], env=env).exit_code == 0  # a bank: all its proofs
+    result = runner.invoke(app, ["prove", "--all", "--deck", "object-detection", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [r["id"] for r in data] == [2, 3, 4, 5, 7]
+    assert all(r["takeaway"] for r in data)
