@@ -62,11 +62,18 @@ def test_four_sessions_rating_the_same_cards_lose_nothing(tmp_path, now):
         assert [r.before_json is None for r in reviews] == [True, False, False, False]
 
 
+def two_sessions(path, now):
+    """Two stores on one file, each with a session that read the first card while it was new."""
+    out = []
+    for _ in range(2):
+        store = Store(path)
+        out.append((store, session.Session(store, schedule.scheduler(fuzz=False), session.select(QS[:1], store, now))))
+    return out
+
+
 def test_stale_session_rates_from_the_committed_card(tmp_path, now):
     path = tmp_path / "q.db"
-    a, b = Store(path), Store(path)
-    sa = session.Session(a, schedule.scheduler(fuzz=False), session.select(QS[:1], a, now))
-    sb = session.Session(b, schedule.scheduler(fuzz=False), session.select(QS[:1], b, now))
+    (a, sa), (b, sb) = two_sessions(path, now)
     sa.rate(3, sa.outcomes(now)[3], now, 100)
     sb.rate(3, sb.outcomes(now)[3], now + timedelta(minutes=1), 100)  # sb still thinks the card is new
     replay_holds(path)
@@ -83,9 +90,7 @@ def test_stale_session_rates_from_the_committed_card(tmp_path, now):
 
 def test_undo_refuses_when_another_session_rated_the_card_since(tmp_path, now):
     path = tmp_path / "q.db"
-    a, b = Store(path), Store(path)
-    sa = session.Session(a, schedule.scheduler(fuzz=False), session.select(QS[:1], a, now))
-    sb = session.Session(b, schedule.scheduler(fuzz=False), session.select(QS[:1], b, now))
+    (a, sa), (b, sb) = two_sessions(path, now)
     sa.rate(3, sa.outcomes(now)[3], now, 100)
     sb.rate(4, sb.outcomes(now)[4], now + timedelta(minutes=1), 100)
     with pytest.raises(QuizError, match="rated again since"):
