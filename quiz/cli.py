@@ -26,7 +26,7 @@ app = typer.Typer(
 )
 state = {"debug": False}
 
-DeckOpt = typer.Option(None, "--deck", "-d", help="Only this deck (default: all decks; a bare question number means the default_deck setting, modern-backbones).")
+DeckOpt = typer.Option(None, "--deck", "-d", help="Only this deck (default: all decks).")
 TagOpt = typer.Option(None, "--tag", "-t", help="Only questions with this tag.")
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
 BankOpt = typer.Option(None, "--bank", "-b", help="Also load this bank file or folder (repeatable).")
@@ -208,6 +208,12 @@ def list_(
     from quiz import render  # Rich: only for the table
 
     console = render.console()
+    if not rows:
+        what = "Nothing due now" if due else "No questions"
+        hint = ": the next review is due " + render.relative(nxt, now) if due and (
+            nxt := session.next_due(store, questions)) else ""
+        console.print(f"{what}{hint}." + (" To study anyway: quiz start --cram" if due else ""), markup=False)
+        return
     console.print(render.cards_table(rows[:limit], now, console.width))
     counts = {s: sum(r["state"] == s for r in rows) for s in ("new", "learning", "review", "relearning")}
     more = f" ({len(rows) - limit:,} more not shown: --limit N, or --json)" if len(rows) > limit else ""
@@ -406,6 +412,9 @@ def export_(
     from quiz import bank, export
 
     fmt = export.guess_format(fmt, out)
+    if out is not None and str(out) != "-" and out.suffix and out.suffix.lstrip(".").lower() != fmt \
+            and not (fmt == "md" and out.is_dir()):
+        _say(f"warning: writing {fmt} to {out}, whose name says {out.suffix}", file=sys.stderr)
     banks = _banks(bank_paths)
     if deck:
         banks = [bank.deck_of(banks, deck)]
@@ -560,6 +569,16 @@ def config_set(
     """Change one setting (e.g. quiz config set retention 0.85)."""
     from quiz import config
 
+    if key == "default_deck":  # a deck that exists: a bare question number must mean something
+        from quiz.errors import UsageError
+
+        try:
+            config.SETTINGS[key].parse(value)  # its form first: a slug
+        except ValueError as e:
+            raise UsageError(f"{key}: {e}") from None
+        decks = sorted({b.deck for b in _banks([])})
+        if value not in decks:
+            raise UsageError(f"default_deck: no deck {value!r} (decks: {', '.join(decks)})")
     _say(f"{key} = {config.set_value(key, value)}")
 
 

@@ -476,6 +476,9 @@ def import_markdown(source: Path | str, deck: str | None = None, force: bool = F
     from quiz.store import home
 
     source = Path(source)
+    if source.suffix.lower() in (".yaml", ".yml"):
+        raise UsageError(f"{source} is a bank already, not Markdown: load it with --bank {source}, or copy it "
+                         "into $QUIZ_HOME/banks/")
     if deck is not None:
         check_deck(deck)
     parsed = parse_markdown(read_markdown(source), str(source), deck)

@@ -34,6 +34,9 @@ def test_set_then_get_and_the_file(home):
     result = run("config", "set", "retention", "0.85")
     assert result.exit_code == 0 and result.stdout == "retention = 0.85\n"
     assert run("config", "get", "retention").stdout == "0.85\n"
+    (home / "banks").mkdir(parents=True)
+    (home / "banks" / "day14.yaml").write_text("deck: day14\ntitle: T\nquestions:\n  - id: 1\n    question: Q?\n"
+                                               "    answer: [A]\n")
     assert run("config", "set", "default_deck", "day14").exit_code == 0
     # only what differs from the defaults is written
     assert tomllib.loads((home / "config.toml").read_text()) == {"retention": 0.85, "default_deck": "day14"}

@@ -1,0 +1,42 @@
+"""Small things that tell the user what happened or what to do (issue 13 §4)."""
+
+from typer.testing import CliRunner
+
+from quiz.cli import app
+
+runner = CliRunner()
+
+
+def quiz(home, *args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input, env={"QUIZ_HOME": str(home)})
+
+
+def test_default_deck_must_exist(home):
+    result = quiz(home, "config", "set", "default_deck", "nosuch")
+    assert result.exit_code == 2 and "no deck 'nosuch' (decks: modern-backbones)" in result.stderr
+    assert not (home / "config.toml").exists()
+    assert quiz(home, "config", "set", "default_deck", "modern-backbones").exit_code == 0
+
+
+def test_list_due_with_nothing_due_says_so(home):
+    result = quiz(home, "list", "--due")
+    assert result.exit_code == 0 and result.stdout.startswith("Nothing due now.")
+    quiz(home, "start", "--limit", "1", input="\n4\n")
+    result = quiz(home, "list", "--due")
+    assert "the next review is due in" in result.stdout
+
+
+def test_export_warns_when_the_name_says_another_format(home, tmp_path):
+    result = quiz(home, "export", "--format", "apkg", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 0 and "warning: writing apkg to" in result.stderr
+    assert "warning" not in quiz(home, "export", "-o", tmp_path / "out.apkg").stderr
+
+
+def test_import_of_a_yaml_bank_points_to_bank(home):
+    result = quiz(home, "import", "questions/modern-backbones.yaml")
+    assert result.exit_code == 2 and "--bank" in result.stderr and "$QUIZ_HOME/banks" in result.stderr
+
+
+def test_deck_help_is_about_decks(home):
+    for command in ("list", "stats", "mock", "start"):
+        assert "bare question number" not in quiz(home, command, "--help").stdout
