@@ -114,7 +114,7 @@ def _check_retention(retention: Optional[float]) -> Optional[float]:
 def start(
     deck: Optional[str] = DeckOpt,
     tag: Optional[str] = TagOpt,
-    new: Optional[int] = typer.Option(None, "--new", min=0, max=100_000, help="At most this many new cards today (default: the new_per_day setting, 10)."),
+    new: Optional[int] = typer.Option(None, "--new", min=0, max=100_000, help="Study this many new cards now, whatever today's limit has used (default: each deck's new_per_day setting)."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, max=100_000, help="At most this many cards in total."),
     shuffle: bool = typer.Option(False, "--shuffle", help="Shuffle the selected cards."),
     cram: bool = typer.Option(False, "--cram", help="Study all selected cards, due or not; answers are logged but do not reschedule."),
@@ -134,13 +134,13 @@ def start(
     from quiz.ui import ConsoleUI
 
     settings = config.load()
-    new = settings["new_per_day"] if new is None else new
     retention = settings["retention"] if retention is None else retention
     questions = bank.select(_banks(bank_paths), deck, tag)
     store = _open(write=True)
     now = _now()
-    items = session.select(questions, store, now, new_per_day=new, reviews_per_day=settings["reviews_per_day"],
-                           limit=limit, shuffle=shuffle, cram=cram)
+    items = session.select(questions, store, now, new_per_day=settings["new_per_day"],
+                           new_by_deck=settings["new_per_day_by_deck"], new_now=new,
+                           reviews_per_day=settings["reviews_per_day"], limit=limit, shuffle=shuffle, cram=cram)
     console = render.console()
     if not items:
         nxt = session.next_due(store, questions)
@@ -150,7 +150,16 @@ def start(
                           markup=False)
             return
         when = "no cards are scheduled" if nxt is None else f"the next card is due {render.relative(nxt, now)}"
-        console.print(f"Nothing due: {when}. To study anyway: quiz start --cram", markup=False)
+        # why no new card: every deck with unstudied cards has used today's new-card limit
+        studied = store.cards()
+        waiting = {q.deck for q in questions if (q.deck, q.id) not in studied}
+        spent = [f"{d}: {started} of {lim} started today"
+                 for d, (lim, started) in session.new_allowance(questions, store, now, settings["new_per_day"],
+                                                                 settings["new_per_day_by_deck"]).items()
+                 if d in waiting]
+        why = (f" New-card limit reached ({'; '.join(spent)}); quiz start --new N studies N more now."
+               if spent and new is None else "")
+        console.print(f"Nothing due: {when}.{why} To study anyway: quiz start --cram", markup=False)
         return
     s = session.Session(store, schedule.scheduler(retention, parameters=store.fsrs_parameters()), items, cram=cram)
     ui = ConsoleUI(console)
@@ -190,6 +199,8 @@ def list_(
     deck: Optional[str] = DeckOpt,
     tag: Optional[str] = TagOpt,
     due: bool = typer.Option(False, "--due", help="Only cards due for review now."),
+    state: Optional[str] = typer.Option(None, "--state", help="Only cards in this state: new, learning, review, relearning, suspended or buried."),
+    flagged: bool = typer.Option(False, "--flagged", help="Only flagged cards."),
     limit: int = typer.Option(200, "--limit", "-n", min=1, max=10_000_000,
                               help="Show at most this many rows in the table (--json shows all)."),
     as_json: bool = JsonOpt,
@@ -202,6 +213,15 @@ def list_(
     now = _now()
     store = _open()
     rows = session.card_rows(questions, store, schedule.scheduler(parameters=store.fsrs_parameters()), now, due_only=due)
+    states = ("new", "learning", "review", "relearning", "suspended", "buried")
+    if state is not None:
+        if state not in states:
+            from quiz.errors import UsageError
+
+            raise UsageError(f"--state must be one of {', '.join(states)}, got {state!r}")
+        rows = [r for r in rows if (r[state] if state in ("suspended", "buried") else r["state"] == state)]
+    if flagged:
+        rows = [r for r in rows if r["flagged"]]
     if as_json:
         _say_json(rows)
         return
@@ -217,7 +237,7 @@ def list_(
     console.print(render.cards_table(rows[:limit], now, console.width))
     counts = {s: sum(r["state"] == s for r in rows) for s in ("new", "learning", "review", "relearning")}
     more = f" ({len(rows) - limit:,} more not shown: --limit N, or --json)" if len(rows) > limit else ""
-    console.print(f"{len(rows):,} cards · " + " · ".join(f"{n:,} {s}" for s, n in counts.items() if n) + more,
+    console.print(f"{len(rows):,} card{'s' * (len(rows) != 1)} · " + " · ".join(f"{n:,} {s}" for s, n in counts.items() if n) + more,
                   style="dim", markup=False)
 
 
@@ -242,6 +262,90 @@ def show(
     console.print(render.card(render.answer_panel(q)))
     if prove:
         _prove_inline(console, q)
+
+
+def _refs(refs: list[str], bank_paths):
+    """The questions named by N or deck/N (each must exist)."""
+    from quiz import bank
+
+    banks = _banks(bank_paths)
+    return [bank.find(banks, r) for r in refs]
+
+
+def _mark(refs, bank_paths, done: str, **values):
+    qs = _refs(refs, bank_paths)
+    store = _open(write=True)
+    store.mark([(q.deck, q.id) for q in qs], **values)
+    _say(f"{done}: " + ", ".join(q.key for q in qs))
+
+
+RefsArg = typer.Argument(..., help="Questions: N (in the default deck) or deck/N, one or more.")
+
+
+@command("suspend")
+def suspend(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
+    """Take cards out of every queue (their history is kept) until unsuspended."""
+    _mark(refs, bank_paths, "Suspended", suspended=1)
+
+
+@command("unsuspend")
+def unsuspend(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
+    """Put suspended cards back in the queues, with the schedule they had."""
+    _mark(refs, bank_paths, "Unsuspended", suspended=0)
+
+
+@command("bury")
+def bury(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
+    """Hide cards until tomorrow (local midnight); their schedule is unchanged."""
+    from datetime import timedelta
+
+    from quiz.session import start_of_day
+    from quiz.store import iso
+
+    _mark(refs, bank_paths, "Buried until tomorrow", buried_until=iso(start_of_day(_now()) + timedelta(days=1)))
+
+
+@command("flag")
+def flag(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
+    """Flag cards to come back to (quiz list --flagged)."""
+    _mark(refs, bank_paths, "Flagged", flagged=1)
+
+
+@command("unflag")
+def unflag(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
+    """Remove the flag from cards."""
+    _mark(refs, bank_paths, "Unflagged", flagged=0)
+
+
+@command("search")
+def search(
+    text: str = typer.Argument(..., help="Words to find (all of them, any case) in questions, answers and tags."),
+    deck: Optional[str] = DeckOpt,
+    as_json: bool = JsonOpt,
+    bank_paths: Optional[list[Path]] = BankOpt,
+):
+    """Find questions whose question, answer or tags contain every word of TEXT."""
+    from quiz import bank, render
+
+    words = text.casefold().split()
+    if not words:
+        from quiz.errors import UsageError
+
+        raise UsageError("give a word to search for")
+    found = [q for q in bank.select(_banks(bank_paths), deck)
+             if all(w in " ".join((q.question, *q.answer, *q.tags)).casefold() for w in words)]
+    if as_json:
+        _say_json([{"deck": q.deck, "id": q.id, "question": q.question, "tags": list(q.tags)} for q in found])
+        return
+    console = render.console()
+    if not found:
+        console.print(f"No question contains {text!r}.", markup=False)
+        return
+    for q in found:
+        line = render.Text(f"{q.key:>22}  ", style="bold")
+        line.append(render.plain(q.question))
+        console.print(line)
+    console.print(f"{len(found)} question{'s' * (len(found) != 1)}", style="dim", markup=False)
 
 
 @command("prove")
@@ -565,9 +669,27 @@ def config_get(key: str = typer.Argument(..., help="A setting: new_per_day, revi
 def config_set(
     key: str = typer.Argument(..., help="A setting: new_per_day, reviews_per_day, retention or default_deck."),
     value: str = typer.Argument(..., help="Its new value (checked before it is saved)."),
+    deck: Optional[str] = typer.Option(None, "--deck", "-d", help="For new_per_day: this deck's own daily limit."),
 ):
-    """Change one setting (e.g. quiz config set retention 0.85)."""
+    """Change one setting (e.g. quiz config set retention 0.85; quiz config set new_per_day 5 --deck day14)."""
     from quiz import config
+
+    if deck is not None:
+        from quiz.errors import UsageError
+
+        if key != "new_per_day":
+            raise UsageError("--deck goes with new_per_day only")
+        decks = sorted({b.deck for b in _banks([])})
+        if deck not in decks:
+            raise UsageError(f"--deck: no deck {deck!r} (decks: {', '.join(decks)})")
+        limits = dict(config.load()["new_per_day_by_deck"])
+        try:
+            limits[deck] = config.SETTINGS["new_per_day"].parse(value)
+        except ValueError as e:
+            raise UsageError(f"new_per_day: {e}") from None
+        config.set_value("new_per_day_by_deck", limits)
+        _say(f"new_per_day = {limits[deck]} for deck {deck}")
+        return
 
     if key == "default_deck":  # a deck that exists: a bare question number must mean something
         from quiz.errors import UsageError

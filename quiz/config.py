@@ -50,6 +50,18 @@ def _deck(text):
     return str(text)
 
 
+def _deck_limits(value):
+    """new_per_day_by_deck: {deck: N}; from a file (a table) or typed as 'deck=N, deck=N'."""
+    if isinstance(value, str):
+        pairs = [p.split("=", 1) for p in value.replace(",", " ").split() if p]
+        if any(len(p) != 2 for p in pairs):
+            raise ValueError("expected deck=N pairs, e.g. day14=5")
+        value = {k.strip(): v.strip() for k, v in pairs}
+    if not isinstance(value, dict):
+        raise ValueError("expected a table of deck = N")
+    return {_deck(k): _int_range(0, 10_000)(v) for k, v in value.items()}
+
+
 SETTINGS = {
     s.key: s
     for s in [
@@ -57,6 +69,8 @@ SETTINGS = {
         Setting("reviews_per_day", 200, "reviews per day (due cards beyond this wait)", _int_range(0, 100_000)),
         Setting("retention", 0.9, "desired retention: the recall probability FSRS schedules for", _retention),
         Setting("default_deck", "modern-backbones", "deck that a bare question number refers to", _deck),
+        Setting("new_per_day_by_deck", {}, "new cards per day for particular decks (quiz config set "
+                "new_per_day N --deck D)", _deck_limits),
     ]
 }
 

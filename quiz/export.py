@@ -264,6 +264,7 @@ def backup(banks: list[Bank], store, deck: str | None = None) -> dict:
         "cards": rows["cards"],
         "reviews": rows["reviews"],
         "parameters": rows["parameters"],
+        "card_marks": rows["card_marks"],
     }
 
 
@@ -310,6 +311,11 @@ REVIEW_FIELDS = {
     "kind": lambda v: v in ("review", "cram", "mock"),
     "state_before": lambda v: v in (None, 1, 2, 3), "state_after": lambda v: v in (None, 1, 2, 3),
     "before_json": lambda v: v is None or isinstance(v, str), "after_json": lambda v: isinstance(v, str),
+}
+MARK_FIELDS = {
+    "deck": lambda v: isinstance(v, str) and DECK_SLUG.match(v) is not None, "qid": _is_id,
+    "suspended": lambda v: v in (0, 1), "buried_until": lambda v: v is None or _is_time(v),
+    "flagged": lambda v: v in (0, 1),
 }
 PARAMETER_FIELDS = {
     "id": _is_id, "created_at": _is_time, "parameters": lambda v: _is_weights(v), "reviews": _is_int,
@@ -414,6 +420,7 @@ def read_backup(path: Path) -> tuple[dict, list[tuple[str, str]]]:
     _check_rows(data.get("cards"), CARD_FIELDS, "cards", where)
     _check_rows(data.get("reviews"), REVIEW_FIELDS, "reviews", where)
     _check_rows(data.setdefault("parameters", []), PARAMETER_FIELDS, "parameters", where)
+    _check_rows(data.setdefault("card_marks", []), MARK_FIELDS, "card_marks", where)  # older backups: none
     return data, texts
 
 
@@ -511,7 +518,7 @@ def restore(path: Path, force: bool = False, extra=()) -> dict:
         written.append(deck)
     store = Store(db_path)
     try:
-        store.load_rows({t: data[t] for t in ("cards", "reviews", "parameters")}, deck=scope)
+        store.load_rows({t: data[t] for t in ("cards", "reviews", "parameters", "card_marks")}, deck=scope)
     finally:
         store.close()
     if scope is None:

@@ -148,7 +148,10 @@ def cards_table(rows: list[dict], now: datetime, width: int = 80):
             cells = [Text(str(r["id"])), Text(plain(r["question"]))]
             if show_tags:
                 cells.append(Text(plain(", ".join(r["tags"]))))
-            cells += [Text(r["state"], style={"new": "cyan", "learning": "yellow", "relearning": "red"}.get(r["state"], "")),
+            shown = "suspended" if r.get("suspended") else "buried" if r.get("buried") else r["state"]
+            cells += [Text(shown + (" ⚑" if r.get("flagged") else ""),
+                           style={"new": "cyan", "learning": "yellow", "relearning": "red", "suspended": "dim",
+                                  "buried": "dim"}.get(shown, "")),
                       Text(relative(due, now) if due else "new")]
             if show_stab:
                 cells.append(Text("" if r["stability"] is None else f"{r['stability']:.1f}d"))
@@ -463,11 +466,12 @@ def settings_table(values: dict, settings: dict) -> Table:
     table.add_column("setting", no_wrap=True)
     table.add_column("value", no_wrap=True)
     table.add_column("meaning", ratio=1)
+    show = lambda v: ", ".join(f"{k}={n}" for k, n in v.items()) or "none" if isinstance(v, dict) else str(v)  # noqa: E731
     for key, setting in settings.items():
-        value = Text(str(values[key]))
+        value = Text(plain(show(values[key])))
         if values[key] != setting.default:
             value.stylize("bold")
-            value.append(f" (default {setting.default})", style="dim")
+            value.append(f" (default {show(setting.default)})", style="dim")
         table.add_row(key, value, Text(setting.help, style="dim"))
     return table
 

@@ -36,15 +36,33 @@ def start_of_day(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
 
 
+def new_allowance(questions: list[Question], store: Store, now: datetime, new_per_day: int,
+                  by_deck: dict | None = None) -> dict[str, tuple[int, int]]:
+    """Per deck: (its daily new-card limit, new cards started today). Each deck has its own allowance,
+    so a deck imported today is not starved by another one studied this morning."""
+    today = start_of_day(now)
+    decks = dict.fromkeys(q.deck for q in questions)
+    return {d: ((by_deck or {}).get(d, new_per_day), store.new_cards_since(today, d)) for d in decks}
+
+
 def select(questions: list[Question], store: Store, now: datetime, *, new_per_day: int = 10,
            reviews_per_day: int | None = None, limit: int | None = None, shuffle: bool = False, cram: bool = False,
-           rng: random.Random | None = None) -> list[Item]:
+           rng: random.Random | None = None, new_by_deck: dict | None = None,
+           new_now: int | None = None) -> list[Item]:
     """Due cards (most overdue first), then new cards, each up to today's allowance.
 
+    New cards: up to each deck's daily limit (`new_by_deck`, else `new_per_day`) minus the new cards
+    of that deck started today; `new_now` instead asks for that many new cards in this session.
     With `cram`, every given card in bank order, due or not. `limit` caps the total.
     """
-    rows = store.cards()
-    items = [Item(q, load_card(rows.get((q.deck, q.id)))) for q in questions]
+    rows, marks = store.cards(), store.marks()
+    now_iso = iso(now)
+
+    def out(q):  # suspended, or buried until later today
+        m = marks.get((q.deck, q.id))
+        return m is not None and (m["suspended"] or (m["buried_until"] or "") > now_iso)
+
+    items = [Item(q, load_card(rows.get((q.deck, q.id)))) for q in questions if not out(q)]
     if cram:
         chosen = items
     else:
@@ -52,8 +70,17 @@ def select(questions: list[Question], store: Store, now: datetime, *, new_per_da
         today = start_of_day(now)
         if reviews_per_day is not None:
             due = due[: max(0, reviews_per_day - store.reviews_since(today))]
-        allowance = max(0, new_per_day - store.new_cards_since(today))
-        new = [i for i in items if i.card is None][:allowance]
+        fresh = [i for i in items if i.card is None]
+        if new_now is not None:
+            new = fresh[:new_now]
+        else:
+            left = {d: max(0, lim - started)
+                    for d, (lim, started) in new_allowance(questions, store, now, new_per_day, new_by_deck).items()}
+            new = []
+            for i in fresh:
+                if left[i.question.deck] > 0:
+                    left[i.question.deck] -= 1
+                    new.append(i)
         chosen = due + new
     chosen = chosen[:limit] if limit is not None else chosen
     if shuffle:
@@ -232,7 +259,7 @@ def _undo(session: Session, ui) -> None:
 
 def card_rows(questions: list[Question], store: Store, scheduler, now: datetime, due_only: bool = False) -> list[dict]:
     """One dict per question with its progress: what `quiz list` shows."""
-    rows, counts = store.cards(), store.counts()
+    rows, counts, marks = store.cards(), store.counts(), store.marks()
     out = []
     now_iso = iso(now)
     for q in questions:
@@ -242,9 +269,13 @@ def card_rows(questions: list[Question], store: Store, scheduler, now: datetime,
         card = load_card(row)
         reps, lapses = counts.get((q.deck, q.id), (0, 0))
         r = schedule.retrievability(scheduler, card, now)
+        mark = marks.get((q.deck, q.id))
         out.append({
             "deck": q.deck, "id": q.id, "question": q.question, "tags": list(q.tags),
             "state": schedule.state_name(card),
+            "suspended": bool(mark and mark["suspended"]),
+            "buried": bool(mark and (mark["buried_until"] or "") > now_iso),
+            "flagged": bool(mark and mark["flagged"]),
             "due": None if card is None else row["due"],
             "reps": reps, "lapses": lapses,
             "stability": None if card is None else card.stability,

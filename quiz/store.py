@@ -60,6 +60,17 @@ MIGRATIONS = [
         loss_after    REAL
     );
     """,
+    # 3: what the user set on a card besides its schedule: suspended, buried until a time, flagged
+    """
+    CREATE TABLE card_marks (
+        deck          TEXT NOT NULL,
+        qid           INTEGER NOT NULL,
+        suspended     INTEGER NOT NULL DEFAULT 0,   -- out of every queue until unsuspended
+        buried_until  TEXT,                         -- ISO-8601 UTC: out of today's queue until then
+        flagged       INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (deck, qid)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -244,13 +255,14 @@ class Store:
     def reviews(self) -> list[Review]:
         return [Review(*r) for r in self.db.execute("SELECT * FROM reviews ORDER BY id")]
 
-    def new_cards_since(self, since: datetime) -> int:
-        """Cards studied for the first time since `since` (counts against the daily new limit)."""
-        return self.db.execute(
-            f"SELECT COUNT(*) FROM reviews WHERE {SCHEDULING_SQL} AND before_json IS NULL"
-            " AND reviewed_at >= ?",
-            (iso(since),),
-        ).fetchone()[0]
+    def new_cards_since(self, since: datetime, deck: str | None = None) -> int:
+        """Cards (of `deck`, or all) studied for the first time since `since`: the daily new limit."""
+        sql = (f"SELECT COUNT(*) FROM reviews WHERE {SCHEDULING_SQL} AND before_json IS NULL"
+               " AND reviewed_at >= ?")
+        args = (iso(since),)
+        if deck is not None:
+            sql, args = sql + " AND deck = ?", args + (deck,)
+        return self.db.execute(sql, args).fetchone()[0]
 
 
 
@@ -365,9 +377,29 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
 
+    # -- card marks: suspend, bury, flag (quiz suspend / bury / flag) ----------------------
+
+    def marks(self) -> dict[tuple[str, int], sqlite3.Row]:
+        return {(r["deck"], r["qid"]): r for r in self.db.execute("SELECT * FROM card_marks")}
+
+    def mark(self, keys, **values) -> None:
+        """Set suspended / buried_until / flagged on these (deck, qid) cards, in one transaction."""
+        cols = ", ".join(values)
+        sets = ", ".join(f"{c} = excluded.{c}" for c in values)
+        self._begin_write()
+        try:
+            self.db.executemany(
+                f"INSERT INTO card_marks (deck, qid, {cols}) VALUES (?, ?, {', '.join('?' * len(values))})"
+                f" ON CONFLICT (deck, qid) DO UPDATE SET {sets}",
+                [(d, q, *values.values()) for d, q in keys])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
     # -- backup and restore (quiz export --format json, quiz restore) ----------------------
 
-    BACKUP_TABLES = ("cards", "reviews", "parameters")
+    BACKUP_TABLES = ("cards", "reviews", "parameters", "card_marks")
 
     def rows(self, deck: str | None = None) -> dict[str, list[dict]]:
         """Every row of the progress tables as plain dicts (cards and reviews of `deck` only, if given)."""

@@ -136,10 +136,29 @@ def test_bad_rating_line_asks_again(home):
 
 
 def test_nothing_due_suggests_cram(home):
-    run("start", "--new", "1", input="\n4\n")
-    result = run("start", "--new", "1")
+    run("config", "set", "new_per_day", "1")
+    run("start", input="\n4\n")
+    result = run("start")
     assert result.exit_code == 0
-    assert "Nothing due: the next card is due in" in result.stdout and "quiz start --cram" in result.stdout
+    text = " ".join(result.stdout.split())
+    assert "Nothing due: the next card is due in" in text and "quiz start --cram" in text
+    assert "New-card limit reached (modern-backbones: 1 of 1 started today); quiz start --new N" in text
+    # --new N studies N new cards now, whatever today's limit has used
+    assert "1/1  modern-backbones #2" in run("start", "--new", "1", input="\n4\n").stdout
+
+
+def test_each_deck_has_its_own_new_card_limit(home, tmp_path):
+    bank = tmp_path / "b.yaml"
+    bank.write_text("deck: mine\ntitle: Mine\nquestions:\n" + "".join(
+        f"  - id: {i}\n    question: Q{i}?\n    answer: [a]\n" for i in range(1, 6)))
+    run("config", "set", "new_per_day", "2")
+    assert run("config", "set", "new_per_day", "3", "--deck", "mine", "--bank", str(bank)).exit_code == 2  # not loaded
+    (home / "banks").mkdir(parents=True)
+    (home / "banks" / "mine.yaml").write_text(bank.read_text())
+    assert run("config", "set", "new_per_day", "3", "--deck", "mine").exit_code == 0
+    run("start", "--deck", "modern-backbones", input="\n4\n\n4\n")  # this morning's two new cards …
+    result = run("start", "--deck", "mine", input="q\n")  # … do not starve the other deck
+    assert "1/3  mine #1" in result.stdout
 
 
 def test_cram_logs_without_rescheduling(home):

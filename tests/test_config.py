@@ -20,7 +20,7 @@ def test_list_shows_every_setting_with_its_default(home):
     assert result.exit_code == 0, result.output
     for key, setting in config.SETTINGS.items():
         line = next(line for line in result.stdout.splitlines() if line.startswith(key))
-        assert line.split()[:2] == [key, str(setting.default)]
+        assert line.split()[:2] == [key, "none" if setting.default == {} else str(setting.default)]
         assert setting.help in " ".join(result.stdout.split())
     assert json.loads(run("config", "list", "--json").stdout) == {k: s.default for k, s in config.SETTINGS.items()}
     run("config", "set", "retention", "0.8")
@@ -44,8 +44,8 @@ def test_set_then_get_and_the_file(home):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["get", "colour"], "Error: unknown setting 'colour' (known: new_per_day, reviews_per_day, retention, default_deck)\n"),
-    (["set", "colour", "red"], "Error: unknown setting 'colour' (known: new_per_day, reviews_per_day, retention, default_deck)\n"),
+    (["get", "colour"], "Error: unknown setting 'colour' (known: new_per_day, reviews_per_day, retention, default_deck, new_per_day_by_deck)\n"),
+    (["set", "colour", "red"], "Error: unknown setting 'colour' (known: new_per_day, reviews_per_day, retention, default_deck, new_per_day_by_deck)\n"),
     (["set", "retention", "1.5"], "Error: retention: expected a number between 0.7 and 0.99, e.g. 0.9\n"),
     (["set", "retention", "high"], "Error: retention: expected a number between 0.7 and 0.99, e.g. 0.9\n"),
     (["set", "new_per_day", "-3"], "Error: new_per_day: expected a whole number from 0 to 10000\n"),

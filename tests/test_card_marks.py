@@ -1,0 +1,67 @@
+"""Managing cards from the app: suspend, unsuspend, bury, flag, search, list --state."""
+
+import json
+
+from typer.testing import CliRunner
+
+from quiz.cli import app
+from quiz.store import Store
+
+runner = CliRunner()
+
+
+def quiz(home, *args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input, env={"QUIZ_HOME": str(home), "COLUMNS": "100"})
+
+
+def listed(home, *args):
+    return {(r["deck"], r["id"]): r for r in json.loads(quiz(home, "list", "--json", *args).stdout)}
+
+
+def test_suspend_takes_a_card_out_of_every_queue_and_keeps_its_history(home):
+    quiz(home, "start", "--limit", "1", input="\n3\n")  # card 1 has a review
+    assert quiz(home, "suspend", "1", "2").stdout == "Suspended: modern-backbones/1, modern-backbones/2\n"
+    out = quiz(home, "start", "--cram", "--limit", "1", input="q\n").stdout
+    assert "modern-backbones #3" in out  # 1 and 2 are skipped, even by cram
+    assert len(Store(home / "quiz.db").reviews()) == 1  # the history stays
+    assert [k[1] for k in listed(home, "--state", "suspended")] == [1, 2]
+    quiz(home, "unsuspend", "1")
+    assert [k[1] for k in listed(home, "--state", "suspended")] == [2]
+    assert listed(home)[("modern-backbones", 1)]["state"] == "learning"  # the schedule it had
+
+
+def test_bury_hides_a_card_until_tomorrow(home):
+    quiz(home, "bury", "1")
+    assert "modern-backbones #2" in quiz(home, "start", "--limit", "1", input="q\n").stdout
+    assert listed(home)[("modern-backbones", 1)]["buried"] is True
+    assert [k[1] for k in listed(home, "--state", "buried")] == [1]
+
+
+def test_flag_and_flagged_filter(home):
+    quiz(home, "flag", "7", "modern-backbones/9")
+    assert sorted(k[1] for k in listed(home, "--flagged")) == [7, 9]
+    quiz(home, "unflag", "7")
+    assert [k[1] for k in listed(home, "--flagged")] == [9]
+    assert "⚑" in quiz(home, "list").stdout
+
+
+def test_marks_survive_a_backup_and_restore(home, tmp_path):
+    quiz(home, "suspend", "4")
+    quiz(home, "export", "-f", "json", "-o", tmp_path / "b.json")
+    assert quiz(home, "restore", tmp_path / "b.json", "--force").exit_code == 0
+    assert [k[1] for k in listed(home, "--state", "suspended")] == [4]
+
+
+def test_unknown_question_or_state_is_a_usage_error(home):
+    assert quiz(home, "suspend", "99").exit_code == 2
+    result = quiz(home, "list", "--state", "sleeping")
+    assert result.exit_code == 2 and "--state must be one of" in result.stderr
+
+
+def test_search_questions_answers_and_tags(home):
+    result = quiz(home, "search", "depthwise", "--json")
+    ids = [q["id"] for q in json.loads(result.stdout)]
+    assert 3 in ids and all(isinstance(i, int) for i in ids)
+    assert [q["id"] for q in json.loads(quiz(home, "search", "SE-NET", "--json").stdout)] == [6]  # a tag, any case
+    assert "No question contains" in quiz(home, "search", "quaternion").stdout
+    assert "question" in quiz(home, "search", "linear bottleneck").stdout
