@@ -520,8 +520,7 @@ def test_fuzzed_restore_is_all_or_nothing(tmp_path_factory, data):
     home = tmp_path_factory.mktemp("home")
     path = home.parent / f"{home.name}.json"
     path.write_text(json.dumps(backup))
-    import os
-
+    before = os.environ["QUIZ_HOME"]
     os.environ["QUIZ_HOME"] = str(home)
     try:
         restore(path)
@@ -532,7 +531,7 @@ def test_fuzzed_restore_is_all_or_nothing(tmp_path_factory, data):
 
             assert Store(home / "quiz.db").count_rows() == 0
     finally:
-        del os.environ["QUIZ_HOME"]
+        os.environ["QUIZ_HOME"] = before  # never unset: the next example must not fall back to the user's home
 
 
 def test_a_read_only_home_reads_and_refuses_to_rate(home):
