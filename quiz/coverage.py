@@ -7,11 +7,14 @@ Transparent key-term matching, nothing learned:
   or more letters that are not common English, numbers like `256` or `3x3`,
   acronyms like `SE`), in the order they appear.
 - A term may list alternatives, `skip|shortcut`; it matches when every word of
-  one alternative occurs in the typed answer, in any order. Two words match when
-  they share their first six letters or one starts with the other (four letters
-  at least), ignoring case and a plural `s`: `gradients` = `gradient`,
-  `efficient` = `efficiency`, `learn` = `learning`, `conv` = `convolution`;
+  one alternative occurs in the typed answer, in any order. Words are compared
+  by their Snowball (Porter 2) stem, ignoring case: `scales` = `scaling`,
+  `gradients` = `gradient`, `efficient` = `efficiency`; and a stem of four
+  letters or more matches a longer one it starts: `conv` = `convolution`.
   `3 × 3`, `3x3` and `3*3` are the same word.
+- A bold phrase matches when its main words do: the part outside parentheses,
+  or the part inside them: `**Two-Stage (Faster R-CNN)**` is matched by
+  "two-stage" or by "faster r-cnn".
 - A bullet is covered when at least half of its terms matched, partly covered
   when some did, missed when none did. A bullet without key terms (a bare
   formula) is left out of the score.
@@ -26,7 +29,6 @@ import re
 from dataclasses import dataclass
 
 MAX_DERIVED = 4  # salient words taken from a bullet (besides its bold terms)
-PREFIX = 6       # words match on their first six letters
 
 STOPWORDS = frozenset("""
 a about above across after again against all allow allows almost along also although always am among an and
@@ -59,12 +61,18 @@ def _normal(text: str) -> str:
     return TIMES.sub(r"\1x\2", text)
 
 
+_stemmer = None
+
+
 def word_key(word: str) -> str:
-    """What a word is compared by: lowercase, no plural s, first six letters."""
+    """What a word is compared by: its Snowball English stem, lowercase (`scaling` → `scale`)."""
+    global _stemmer
+    if _stemmer is None:
+        import snowballstemmer
+
+        _stemmer = snowballstemmer.stemmer("english")
     w = word.lower().rstrip("+")
-    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-        w = w[:-1]
-    return w[:PREFIX]
+    return _stemmer.stemWord(w) if w.isalpha() else w
 
 
 def words(text: str) -> set[str]:
@@ -152,8 +160,21 @@ def suggest(score: float) -> int:
     return 1
 
 
+PARENS = re.compile(r"\(([^()]*)\)")
+
+
 def _term(text: str) -> Term | None:
-    alternatives = tuple(a for a in (tuple(word_key(w) for w in TOKEN.findall(_normal(alt))) for alt in text.split("|")) if a)
+    """A key term: its alternatives (`a|b`), and for a phrase with a parenthesis, its main part and the
+    part in parentheses as alternatives of their own."""
+    options = []
+    for alt in text.split("|"):
+        options.append(alt)
+        inner = PARENS.findall(alt)
+        if inner:
+            options.append(PARENS.sub(" ", alt))
+            options.extend(inner)
+    keys = (tuple(word_key(w) for w in TOKEN.findall(_normal(o)) if w.lower() not in STOPWORDS) for o in options)
+    alternatives = tuple(dict.fromkeys(a for a in keys if a))
     return Term(" ".join(text.split()), alternatives) if alternatives else None
 
 
