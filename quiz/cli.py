@@ -32,8 +32,38 @@ JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
 BankOpt = typer.Option(None, "--bank", "-b", help="Also load this bank file or folder (repeatable).")
 
 
+# one line each in `quiz --help` (Click would cut the docstrings' first sentences at 45 characters)
+SHORT_HELP = {
+    "start": "Study: due cards, then new ones.",
+    "list": "Questions with their state and schedule.",
+    "show": "One question and its answer.",
+    "suspend": "Take cards out of every queue.",
+    "unsuspend": "Put suspended cards back.",
+    "bury": "Hide cards until tomorrow.",
+    "flag": "Flag cards to come back to.",
+    "unflag": "Remove flags.",
+    "search": "Find questions by words.",
+    "prove": "Run the experiment behind an answer.",
+    "trust": "Let a bank's own proof files run.",
+    "new-proof": "Start a proof for your own deck.",
+    "import": "Markdown questions into a bank.",
+    "export": "To Anki, FSRS tools, JSON or Markdown.",
+    "restore": "Bring back a JSON backup.",
+    "validate": "Check banks and their proof files.",
+    "stats": "Heatmap, streaks, retention, forecast.",
+    "mock": "A timed mock interview.",
+    "optimize": "Fit FSRS to your review log.",
+    "config list": "Every setting: value, default, meaning.",
+    "config get": "Print one setting's value.",
+    "config set": "Change one setting.",
+}
+
+
 def command(*args, group=None, **kwargs):
     """app.command (or `group`.command, for a sub-app), plus: QuizError → one line on stderr and its exit code."""
+    name = args[0] if group is None or not args else f"config {args[0]}"
+    if args and name in SHORT_HELP:
+        kwargs.setdefault("short_help", SHORT_HELP[name])
 
     def decorate(f):
         @functools.wraps(f)

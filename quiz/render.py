@@ -112,12 +112,16 @@ def relative(when: datetime | None, now: datetime) -> str:
 def rating_prompt(intervals: dict[int, str], extra: str) -> Text:
     styles = {1: "red", 2: "yellow", 3: "green", 4: "blue"}
     names = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+    cram = all(v == "cram" for v in intervals.values())  # cramming: no interval to show, say it once
     t = Text()
     for r in (1, 2, 3, 4):
         if r > 1:
             t.append(" · ", style="dim")
-        t.append(f"{r} {names[r]} ", style=f"bold {styles[r]}")
-        t.append(intervals[r])
+        t.append(f"{r} {names[r]}" + ("" if cram else " "), style=f"bold {styles[r]}")
+        if not cram:
+            t.append(intervals[r])
+    if cram:
+        t.append("  (cram: not rescheduled)", style="dim")
     t.append(f"   {extra}", style="dim")
     return t
 

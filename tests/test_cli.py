@@ -167,7 +167,7 @@ def test_cram_logs_without_rescheduling(home):
     before = store.cards()[("modern-backbones", 1)]["card_json"]
     result = run("start", "--cram", "--limit", "1", "--tag", "residual", input="\n1\n")
     assert result.exit_code == 0
-    assert "1 Again cram" in result.stdout
+    assert "1 Again · 2 Hard · 3 Good · 4 Easy  (cram: not rescheduled)" in result.stdout  # said once
     assert [r.kind for r in store.reviews()] == ["review", "cram"]
     assert store.cards()[("modern-backbones", 1)]["card_json"] == before
 

@@ -40,3 +40,8 @@ def test_import_of_a_yaml_bank_points_to_bank(home):
 def test_deck_help_is_about_decks(home):
     for command in ("list", "stats", "mock", "start"):
         assert "bare question number" not in quiz(home, command, "--help").stdout
+
+
+def test_help_summaries_are_whole(home):
+    out = quiz(home, "--help").stdout + quiz(home, "config", "--help").stdout
+    assert "..." not in out and "(e.g." not in out
