@@ -43,6 +43,8 @@ SHORT_HELP = {
     "flag": "Flag cards to come back to.",
     "unflag": "Remove flags.",
     "search": "Find questions by words.",
+    "reset": "Make cards new again.",
+    "edit": "Edit a question in $EDITOR.",
     "prove": "Run the experiment behind an answer.",
     "trust": "Let a bank's own proof files run.",
     "new-proof": "Start a proof for your own deck.",
@@ -345,6 +347,47 @@ def flag(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
 def unflag(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
     """Remove the flag from cards."""
     _mark(refs, bank_paths, "Unflagged", flagged=0)
+
+
+@command("reset")
+def reset(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
+    """Make cards new again: their reviews stay in the log, marked as reset, and no longer count."""
+    qs = _refs(refs, bank_paths)
+    marked = _open(write=True).reset([(q.deck, q.id) for q in qs])
+    _say(f"Reset to new: {', '.join(q.key for q in qs)} ({marked} review{'s' * (marked != 1)} kept, marked as reset)")
+
+
+@command("edit")
+def edit(
+    ref: str = typer.Argument(..., help="The question to edit: N (in the default deck) or deck/N."),
+    bank_paths: Optional[list[Path]] = BankOpt,
+):
+    """Open the question in $EDITOR at its line; check the bank when you save (progress is kept)."""
+    import os
+    import shlex
+    import subprocess
+
+    from quiz.bank import builtin_dir
+    from quiz.importer import lint_file
+
+    (q,) = _refs([ref], bank_paths)
+    path, line = q.source.rsplit(":", 1)
+    if Path(path).resolve().parent == builtin_dir().resolve():
+        raise QuizError(f"{q.key} is in a built-in bank; copy {Path(path).name} to $QUIZ_HOME/banks/ to edit it")
+    editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+    try:
+        subprocess.run([*editor, f"+{line}", path], check=False)
+    except OSError as e:
+        raise QuizError(f"cannot start the editor {editor[0]!r}: {e.strerror} (set $EDITOR)") from None
+    _, problems, warnings = lint_file(Path(path))
+    for w in warnings:
+        _say(f"warning: {w}", file=sys.stderr)
+    for problem in problems:
+        _say(problem, file=sys.stderr)
+    if problems:
+        raise QuizError(f"{path} has {len(problems)} problem{'s' * (len(problems) != 1)}: fix them with quiz edit "
+                        f"{q.key} (your edit is saved; progress is keyed by deck and number)")
+    _say(f"{path}: OK (progress of {q.deck} is keyed by question number, so it is kept)")
 
 
 @command("search")

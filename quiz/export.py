@@ -308,7 +308,7 @@ REVIEW_FIELDS = {
     "id": _is_id, "card_id": _is_id, "deck": lambda v: isinstance(v, str) and DECK_SLUG.match(v) is not None,
     "qid": _is_id, "rating": lambda v: v in (1, 2, 3, 4), "reviewed_at": _is_time,
     "duration_ms": lambda v: v is None or (_is_int(v) and 0 <= v <= 7 * 86_400_000),  # at most a week
-    "kind": lambda v: v in ("review", "cram", "mock"),
+    "kind": lambda v: v in ("review", "cram", "mock", "reset-review", "reset-mock"),
     "state_before": lambda v: v in (None, 1, 2, 3), "state_after": lambda v: v in (None, 1, 2, 3),
     "before_json": lambda v: v is None or isinstance(v, str), "after_json": lambda v: isinstance(v, str),
 }

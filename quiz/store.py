@@ -377,6 +377,27 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
 
+    # -- reset: a card back to new; its reviews stay in the log, marked 'reset-…' ---------
+
+    def reset(self, keys) -> int:
+        """Make these (deck, qid) cards new again, in one transaction. Their scheduling reviews stay in
+        the log with kind 'reset-review' / 'reset-mock' (they no longer count for the schedule, the
+        daily limits or the optimizer), so the card state is still the fold of its log: none → new.
+        Returns how many reviews were marked."""
+        self._begin_write()
+        try:
+            marked = 0
+            for deck, qid in keys:
+                marked += self.db.execute(
+                    f"UPDATE reviews SET kind = 'reset-' || kind WHERE deck = ? AND qid = ? AND {SCHEDULING_SQL}",
+                    (deck, qid)).rowcount
+                self.db.execute("DELETE FROM cards WHERE deck = ? AND qid = ?", (deck, qid))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return marked
+
     # -- card marks: suspend, bury, flag (quiz suspend / bury / flag) ----------------------
 
     def marks(self) -> dict[tuple[str, int], sqlite3.Row]:

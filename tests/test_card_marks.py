@@ -1,6 +1,7 @@
 """Managing cards from the app: suspend, unsuspend, bury, flag, search, list --state."""
 
 import json
+from datetime import datetime, timezone
 
 from typer.testing import CliRunner
 
@@ -65,3 +66,35 @@ def test_search_questions_answers_and_tags(home):
     assert [q["id"] for q in json.loads(quiz(home, "search", "SE-NET", "--json").stdout)] == [6]  # a tag, any case
     assert "No question contains" in quiz(home, "search", "quaternion").stdout
     assert "question" in quiz(home, "search", "linear bottleneck").stdout
+
+
+def test_reset_makes_a_card_new_and_keeps_its_reviews_marked(home):
+    quiz(home, "start", "--limit", "1", input="\n3\n")
+    result = quiz(home, "reset", "1")
+    assert result.stdout == "Reset to new: modern-backbones/1 (1 review kept, marked as reset)\n"
+    assert listed(home)[("modern-backbones", 1)]["state"] == "new"
+    store = Store(home / "quiz.db")
+    assert [r.kind for r in store.reviews()] == ["reset-review"]
+    assert store.new_cards_since(datetime(2000, 1, 1, tzinfo=timezone.utc)) == 0  # no longer counts
+    quiz(home, "start", "--limit", "1", input="\n4\n")  # studied again as a new card
+    assert [r.kind for r in store.reviews()] == ["reset-review", "review"]
+    assert [r.before_json is None for r in store.reviews()] == [True, True]
+
+
+def test_edit_opens_the_editor_at_the_line_and_checks_the_bank(home, tmp_path):
+    (home / "banks").mkdir(parents=True)
+    bank = home / "banks" / "mine.yaml"
+    bank.write_text("deck: mine\ntitle: T\nquestions:\n  - id: 1\n    question: Old?\n    answer: [a]\n"
+                    "  - id: 2\n    question: Two?\n    answer: [b]\n")
+    log = tmp_path / "editor.log"
+    editor = tmp_path / "ed.sh"
+    editor.write_text(f'#!/bin/sh\necho "$@" > {log}\nsed -i "s/Two?/Two, edited?/" "$2"\n')
+    editor.chmod(0o755)
+    result = runner.invoke(app, ["edit", "mine/2"], env={"QUIZ_HOME": str(home), "EDITOR": str(editor)})
+    assert result.exit_code == 0, result.output
+    assert log.read_text().split() == ["+7", str(bank)]  # at the question's line
+    assert "Two, edited?" in quiz(home, "show", "mine/2").stdout
+    editor.write_text('#!/bin/sh\nsed -i "s/id: 2/id: two/" "$2"\n')  # a broken edit: reported with its line
+    result = runner.invoke(app, ["edit", "mine/2"], env={"QUIZ_HOME": str(home), "EDITOR": str(editor)})
+    assert result.exit_code == 1 and f"{bank}:7: id must be an integer" in result.stderr
+    assert quiz(home, "edit", "modern-backbones/1").exit_code == 1  # built-in: copy it first
