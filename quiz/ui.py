@@ -4,9 +4,11 @@ On a terminal, single keys (no Enter): Space/Enter reveal, 1–4 rate, u undo,
 p prove, q quit; Ctrl-C is q. From a pipe, one line per prompt: any line
 reveals, then a line holding 1–4, u, p or q. End of input quits.
 
-Typed answers (`t` on a terminal, `quiz start --type`, `quiz mock`) are read
-as whole lines, with the terminal's own line editing; an empty line or Ctrl-D
-ends the answer (end of input, from a pipe).
+Typed answers (`t` on a terminal, `quiz start --type`, `quiz mock`) are edited
+with prompt_toolkit on a terminal: arrow keys, Home/End, word motions, ↑/↓ for
+earlier answers of the session, and pasted text (several lines included) goes in
+as text. Enter starts a new line; Enter on an empty line, or Ctrl-D, ends the
+answer. From a pipe: lines until an empty one (or end of input).
 """
 
 from __future__ import annotations
@@ -132,6 +134,8 @@ class ConsoleUI:
         started = time.monotonic()
         self.console.print(Text("Type your answer; an empty line" + (" or Ctrl-D" if self.tty else "") + " ends it.",
                                 style="dim"))
+        if self.tty:
+            return self._edit_answer(started)
         lines = []
         while True:
             secs = int(time.monotonic() - started)
@@ -152,6 +156,46 @@ class ConsoleUI:
                 break
             lines.append(line)
         return "\n".join(lines)
+
+    def _edit_answer(self, started: float) -> str | None:
+        """The answer, edited with prompt_toolkit: see the module docstring. None: Ctrl-C."""
+        import time
+
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.formatted_text import FormattedText
+        from prompt_toolkit.history import InMemoryHistory
+        from prompt_toolkit.key_binding import KeyBindings
+
+        keys = KeyBindings()
+
+        @keys.add("enter")
+        def _(event):
+            buffer = event.current_buffer
+            if not buffer.document.current_line.strip():  # Enter on an empty line: the answer is done
+                buffer.validate_and_handle()
+            else:
+                buffer.insert_text("\n")
+
+        @keys.add("c-d")
+        def _(event):
+            event.current_buffer.validate_and_handle()
+
+        if getattr(self, "_answers", None) is None:
+            self._answers = InMemoryHistory()  # ↑ recalls this session's earlier answers
+
+        def clock():
+            secs = int(time.monotonic() - started)
+            return FormattedText([("ansicyan", f"{secs // 60}:{secs % 60:02d} › ")])
+
+        session = PromptSession(history=self._answers, key_bindings=keys, multiline=True)
+        try:
+            text = session.prompt(clock, prompt_continuation=lambda width, n, soft: " " * (width - 2) + "› ",
+                                  refresh_interval=1.0)
+        except KeyboardInterrupt:
+            return None
+        except EOFError:
+            return ""
+        return text.strip("\n")
 
     def redraw(self, q, progress: str, coverage=None) -> None:
         """The card again, under a proof that pushed it off screen."""

@@ -1,5 +1,6 @@
 """`quiz start` in a real pseudo-terminal: single keys, undo, Ctrl-C."""
 
+import re
 import sqlite3
 import sys
 
@@ -114,3 +115,23 @@ def test_the_last_rating_can_be_undone_too(home):
     child.expect("Session summary")
     child.expect(pexpect.EOF)
     assert ratings(home) == [(1, 4)]
+
+
+def test_typed_answer_edits_with_arrows_and_takes_a_pasted_block(home):
+    child = spawn(home, "--type", "--limit", "1")
+    child.expect("ends it")
+    child.expect("› ")
+    child.send("gradent" + "\x1b[D" * 3 + "i" + "\x1b[F" + " flow\r")  # ← ← ← i End: "gradient flow"
+    child.send("\x1b[200~skip connection\r\nidentity mapping\r\nsmoother loss\x1b[201~")  # a pasted block
+    child.send("\r")  # a new line …
+    child.send("\r")  # … left empty: the answer is done
+    child.expect("Answer")
+    child.expect(RATE)
+    seen = re.sub(r"\x1b\[[0-9;]*m", "", child.before)
+    assert "key terms ✓ Gradient Flow, identity, skip, connection" in seen  # the edited word counts
+    assert "Answer" not in seen  # one answer panel, drawn once
+    child.send("3")
+    child.expect("last card")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    assert ratings(home) == [(1, 3)]
