@@ -468,15 +468,13 @@ def settings_table(values: dict, settings: dict) -> Table:
     """`quiz config list`: each setting, its value (bold with the default when changed), its meaning."""
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("setting", no_wrap=True)
-    table.add_column("value", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_column("default", overflow="fold", style="dim")
     table.add_column("meaning", ratio=1)
     show = lambda v: ", ".join(f"{k}={n}" for k, n in v.items()) or "none" if isinstance(v, dict) else str(v)  # noqa: E731
     for key, setting in settings.items():
-        value = Text(plain(show(values[key])))
-        if values[key] != setting.default:
-            value.stylize("bold")
-            value.append(f" (default {show(setting.default)})", style="dim")
-        table.add_row(key, value, Text(setting.help, style="dim"))
+        value = Text(plain(show(values[key])), style="bold" if values[key] != setting.default else "")
+        table.add_row(key, value, show(setting.default), Text(setting.help, style="dim"))
     return table
 
 

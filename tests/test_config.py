@@ -20,12 +20,13 @@ def test_list_shows_every_setting_with_its_default(home):
     assert result.exit_code == 0, result.output
     for key, setting in config.SETTINGS.items():
         line = next(line for line in result.stdout.splitlines() if line.startswith(key))
-        assert line.split()[:2] == [key, "none" if setting.default == {} else str(setting.default)]
+        default = "none" if setting.default == {} else str(setting.default)
+        assert line.split()[:3] == [key, default, default]
         assert setting.help in " ".join(result.stdout.split())
     assert json.loads(run("config", "list", "--json").stdout) == {k: s.default for k, s in config.SETTINGS.items()}
     run("config", "set", "retention", "0.8")
     line = next(line for line in run("config", "list").stdout.splitlines() if line.startswith("retention"))
-    assert line.split()[:4] == ["retention", "0.8", "(default", "0.9)"]
+    assert line.split()[:3] == ["retention", "0.8", "0.9"]  # value, then the default column
     assert f"file: {home / 'config.toml'}" in result.stdout
 
 
