@@ -52,12 +52,30 @@ def test_prove_after_reading_costs_only_the_proofs_own_time(home):
     own = float(child.match.group(1))
     assert latency - own < 1.0, f"{latency:.2f}s to show a proof that computed for {own:.2f}s"
     child.expect("4 Easy")  # the card is drawn again under the proof, then rated
+    assert workers_of(home)  # the worker is there while the session runs …
     child.send("4")
     child.expect("last card")
     child.send("q")
     child.expect("Session summary")
     child.expect(pexpect.EOF)
     assert ratings(home) == [(15, 4)]
+    assert not workers_of(home), "the proof worker outlived its session"  # … and gone with it
+
+
+def workers_of(home):
+    """Proof worker processes started for this home (their environment names it)."""
+    import os
+
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read()
+            env = open(f"/proc/{pid}/environ", "rb").read()
+        except OSError:
+            continue
+        if b"quiz.proofs.worker" in cmd and f"QUIZ_HOME={home}".encode() in env:
+            found.append(int(pid))
+    return found
 
 
 def test_ctrl_c_during_a_proof_cancels_it_and_the_session_goes_on(home, tmp_path):
