@@ -867,6 +867,22 @@ def _say_json(data):
     print(dumps(data))
 
 
+def _help_with_settings():
+    """`quiz start --help` shows the new-card limit in force now (read only when help is asked for)."""
+    import inspect
+
+    from quiz import config
+
+    try:
+        settings = config.load()
+    except QuizError:
+        return
+    option = inspect.signature(start).parameters["new"].default
+    by_deck = ", ".join(f"{d}: {n}" for d, n in settings["new_per_day_by_deck"].items())
+    option.help = (f"Study this many new cards now, whatever today's limit has used (default: new_per_day, "
+                   f"now {settings['new_per_day']} a day" + (f"; {by_deck}" if by_deck else "") + ").")
+
+
 def main():
     import errno
     import os
@@ -880,6 +896,8 @@ def main():
         print(f"Error: TZ={os.environ.get('TZ', '')!r} is not a usable time zone (offsets are within ±24 h); "
               "unset TZ or give a name such as TZ=Europe/Paris", file=sys.stderr)
         sys.exit(1)
+    if {"--help", "-h"} & set(sys.argv) and "start" in sys.argv:
+        _help_with_settings()
     try:
         try:
             app(prog_name="quiz")

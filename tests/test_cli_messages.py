@@ -46,3 +46,13 @@ def test_help_summaries_are_whole(home):
     out = quiz(home, "--help").stdout + quiz(home, "config", "--help").stdout
     summaries = [line for line in out.splitlines() if line.startswith("  ") and not line.lstrip().startswith("-")]
     assert summaries and not any(line.rstrip().endswith("...") or "(e.g." in line for line in summaries)
+
+
+def test_start_help_shows_the_limit_in_force(home):
+    import subprocess
+    import sys
+
+    quiz(home, "config", "set", "new_per_day", "3")
+    out = subprocess.run([sys.executable, "-m", "quiz", "start", "--help"], capture_output=True, text=True,
+                         env={"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin", "COLUMNS": "200"}).stdout
+    assert "now 3 a day" in out
