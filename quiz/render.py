@@ -158,7 +158,9 @@ def cards_table(rows: list[dict], now: datetime, width: int = 80):
                                   "buried": "dim"}.get(shown, "")),
                       Text(relative(due, now) if due else "new")]
             if show_stab:
-                cells.append(Text("" if r["stability"] is None else f"{r['stability']:.1f}d"))
+                from quiz.schedule import human_delta  # one style for every interval: 5h, 8d, 2.1mo
+
+                cells.append(Text("" if r["stability"] is None else human_delta(timedelta(days=r["stability"]))))
             cells.append(Text("" if r["retrievability"] is None else f"{r['retrievability']:.0%}"))
             table.add_row(*cells)
         parts += [Text()] * bool(parts) + [table]
