@@ -483,6 +483,7 @@ def prove(
     from rich.progress import Progress
 
     worker = None  # one worker process for the deck's own proof files
+    failed = []
     try:
         with Progress(console=render.console(stderr=True), transient=True) as progress:
             task = progress.add_task("proofs", total=len(todo))
@@ -492,20 +493,27 @@ def prove(
                     from quiz.proofs.worker import Worker
 
                     worker = Worker()
-                results.append((q, _run_proof(q, options, worker if q.proof_path else None, timeout)))
+                try:
+                    results.append((q, _run_proof(q, options, worker if q.proof_path else None, timeout)))
+                except QuizError as e:  # one proof cannot run (untrusted, broken, timed out): say so, go on
+                    failed.append((q, str(e)))
                 progress.advance(task)
     finally:
         if worker is not None:
             worker.close()
+    for q, message in failed:
+        _say(f"Error: {q.key}: {message}", file=sys.stderr)
     if as_json:
         _say_json([r.to_json(q.deck, q.id, q.question) for q, r in results])
-        return
-    console.print(render.proofs_summary(results))
-    totals = {v: sum(r.counts()[v] for _, r in results) for v in proofs.VERDICTS}
-    foot = render.verdict_counts(totals)
-    foot.append(f" · {len(results)} proofs in {sum(r.seconds for _, r in results):.1f}s · one in full: quiz prove N",
-                style="dim")
-    console.print(foot)
+    elif results:
+        console.print(render.proofs_summary(results))
+        totals = {v: sum(r.counts()[v] for _, r in results) for v in proofs.VERDICTS}
+        foot = render.verdict_counts(totals)
+        foot.append(f" · {len(results)} proofs in {sum(r.seconds for _, r in results):.1f}s · one in full: "
+                    "quiz prove N", style="dim")
+        console.print(foot)
+    if failed:
+        raise typer.Exit(1)
 
 
 @command("trust")

@@ -145,3 +145,12 @@ def test_the_docs_example_runs_as_written(home, tmp_path):
     data = json.loads(result.stdout)
     verdicts = [c["verdict"] for c in data["claims"]]
     assert verdicts == ["by definition", "holds", "fails"]
+
+
+def test_all_goes_on_past_an_untrusted_proof(home, deck):
+    result = quiz(home, "prove", "--all", "--deck", "object-detection", "--json")
+    assert result.exit_code == 1  # something could not run …
+    assert "Error: object-detection/2: " in result.stderr and "quiz trust" in result.stderr
+    assert quiz(home, "trust", deck).exit_code == 0
+    result = quiz(home, "prove", "--all", "--deck", "object-detection", "--json")
+    assert result.exit_code == 0 and [r["id"] for r in __import__("json").loads(result.stdout)] == [2]
