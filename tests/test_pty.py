@@ -135,3 +135,46 @@ def test_typed_answer_edits_with_arrows_and_takes_a_pasted_block(home):
     child.send("q")
     child.expect(pexpect.EOF)
     assert ratings(home) == [(1, 3)]
+
+
+def run_in_pty(home, *args, **env):
+    child = pexpect.spawn(sys.executable, ["-m", "quiz", *args], encoding="utf-8", timeout=30, dimensions=(40, 100),
+                          env={"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin", "TERM": "xterm", "COLUMNS": "100",
+                               "LINES": "40", **env})
+    return child
+
+
+def test_card_management_round_trips_in_a_terminal(home, tmp_path):
+    child = run_in_pty(home, "suspend", "1")
+    child.expect("Suspended: modern-backbones/1")
+    child.expect(pexpect.EOF)
+    child = run_in_pty(home, "bury", "2")
+    child.expect("Buried until tomorrow: modern-backbones/2")
+    child.expect(pexpect.EOF)
+    child = spawn(home, "--limit", "1")  # 1 suspended, 2 buried: the session starts at 3
+    child.expect("1/1")
+    child.expect("modern-backbones #3")
+    child.send(" ")
+    child.expect(RATE)
+    child.send("3")
+    child.expect("last card")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child = run_in_pty(home, "reset", "3")
+    child.expect(r"Reset to new: modern-backbones/3 \(1 review kept")
+    child.expect(pexpect.EOF)
+    child = run_in_pty(home, "search", "stochastic depth")
+    child.expect("modern-backbones/9")
+    child.expect("1 question")
+    child.expect(pexpect.EOF)
+    (home / "banks").mkdir(parents=True, exist_ok=True)
+    bank = home / "banks" / "mine.yaml"
+    bank.write_text("deck: mine\ntitle: T\nquestions:\n  - id: 1\n    question: Old?\n    answer: [a]\n")
+    editor = tmp_path / "ed.sh"
+    editor.write_text('#!/bin/sh\nsed -i "s/Old?/New?/" "$2"\n')
+    editor.chmod(0o755)
+    child = run_in_pty(home, "edit", "mine/1", EDITOR=str(editor))
+    child.expect("OK")
+    child.expect(pexpect.EOF)
+    assert "New?" in bank.read_text()
+    assert ratings(home) == [(3, 3)]  # the reset review stays in the log
