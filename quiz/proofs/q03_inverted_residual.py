@@ -179,7 +179,7 @@ def run(p):
     p.bars(f"where the block's multiply-adds go (InvertedResidual 24→{hi}→24, {HW}×{HW})",
            {"1×1 expand": macs(convs(ir)[0], x_ir), f"3×3 depthwise ({hi} ch)": m_dw,
             "1×1 project": macs(convs(ir)[2], torch.zeros(1, hi, HW, HW))},
-           unit=" MACs")
+           unit="MACs")
     p.takeaway(f"depthwise: {p_dense // p_dw}× fewer params but only {share_macs:.0%} of the MACs; the expanded "
                f"tensors are {share:.0%} of peak memory, so the win is the narrow skip, not the depthwise conv")
 
