@@ -91,11 +91,26 @@ def test_focal_loss():
 
 def test_roi_align():
     p = run("q07_roi_align")
-    assert verdicts(p) == ["holds", "by definition", "holds"]
+    assert verdicts(p) == ["holds", "by definition", "holds", "holds"]
     m = load("q07_roi_align")
-    # negative control: the legacy aligned=False shifts every sample by half a pixel
-    aligned_false, _ = m.errors(0.0, aligned=False)
-    assert aligned_false > 0.3
+    from torchvision.ops import roi_align, roi_pool
+
+    # our quantised max-pool == torchvision.ops.roi_pool on a box whose edges are fractional
+    fmap = torch.randn(16, 16, generator=torch.Generator().manual_seed(1))
+    box = [1.4, 2.6, 11.5, 9.49]
+    assert torch.equal(m.my_roi_pool(fmap, box), roi_pool(fmap[None, None], [torch.tensor([box])], 7)[0, 0])
+    # closed form on the ramp (value = x): RoI Align's bin means are exact; at offset 0.5 the box
+    # [5.5, 19.8) rounds to cells 6…20 (15 cells), so roi_pool's first bin is cells 6..8 → max 8.5, true max 7.54
+    assert m.errors(0.25)[0] < 1e-4
+    po = roi_pool(m.ramp(), torch.tensor([[0, 5.5, 4.0, 19.8, 18.0]]), 7)[0, 0, 0, 0].item()
+    assert po == pytest.approx(8.5) and m.errors(0.5)[1] > 0.3
+    al = roi_align(m.ramp(), torch.tensor([[0, 5.5, 4.0, 19.8, 18.0]]), 7, 1.0, 2, True)[0, 0, 0, 0].item()
+    assert al == pytest.approx(5.5 + 14.3 / 14, abs=1e-4)  # the first bin's centre
+    rows, align, pool, holds = m.compare()
+    assert holds and p.claims[3].data["errors"] == {str(o): list(r) for o, r in rows.items()}
+    # negative control: the legacy aligned=False samples half a pixel off — the same check then fails
+    rows, align, pool, holds = m.compare(aligned=False)
+    assert not holds and align == pytest.approx(0.5, abs=1e-3)
 
 
 @pytest.mark.parametrize("name", ["q02_iou", "q03_nms", "q04_anchors", "q05_focal_loss", "q07_roi_align"])
