@@ -68,12 +68,19 @@ def test_nms():
 
 def test_anchors():
     p = run("q04_anchors")
-    assert verdicts(p) == ["by definition", "holds"]
+    assert verdicts(p) == ["by definition", "holds", "holds"] and len(p.takeaways) == 1
     d = p.claims[0].data
-    # closed form: H·W·3 per level for a 256² image at strides 4…64
+    # closed form: H·W·3 per level for a 256² image at strides 4…64, counted from the generator's output
     assert d["per_level"] == [(256 // s) ** 2 * 3 for s in (4, 8, 16, 32, 64)] and d["total"] == sum(d["per_level"])
-    e = p.claims[1].data
-    assert e["error_offsets"] < e["error_absolute"] / 2
+    m = load("q04_anchors")
+    # our encoding by hand: anchor 0,0,10,20; box 5,0,25,40 → centre moves (10, 10), size ×2 → (1, 0.5, ln2, ln2)
+    t = m.encode(torch.tensor([[5.0, 0, 25, 40]]), torch.tensor([[0.0, 0, 10, 20]]))[0]
+    assert t.tolist() == pytest.approx([1.0, 0.5, math.log(2), math.log(2)])
+    e = p.claims[2].data
+    assert e["iou_offsets"] - e["iou_absolute"] >= 0.1
+    # negative control: one fixed anchor for every box — nothing left to normalise, the check reports no gain
+    off, ab, holds = m.compare(torch.Generator().manual_seed(0), vary=False)
+    assert not holds and abs(off - ab) < 0.1
 
 
 def test_focal_loss():
