@@ -41,13 +41,22 @@ def verdicts(p):
 
 def test_iou():
     p = run("q02_iou")
-    assert verdicts(p) == ["by definition", "published", "holds"] and len(p.takeaways) == 1
-    iou = load("q02_iou").iou
+    assert verdicts(p) == ["by definition", "published", "by definition"] and len(p.takeaways) == 1
+    m = load("q02_iou")
     a = torch.tensor([[0.0, 0.0, 10.0, 10.0]])
-    assert iou(a, torch.tensor([[5.0, 0.0, 15.0, 10.0]])).item() == pytest.approx(50 / 150)  # closed form
-    assert p.claims[2].data["curve"][5] == pytest.approx(1 / 3)
-    # negative control: a box only 1 px off keeps IoU above 0.5, so the check would report ✗ there
-    assert not p.claims[2].data["curve"][1] < 0.5
+    assert m.iou(a, torch.tensor([[5.0, 0.0, 15.0, 10.0]])).item() == pytest.approx(50 / 150)  # closed form
+    assert m.iou(a, torch.tensor([[20.0, 20.0, 30.0, 30.0]])).item() == 0  # disjoint
+    from torchvision.ops import box_iou
+
+    g = torch.Generator().manual_seed(5)
+    b1, b2 = m.random_boxes(g, 30), m.random_boxes(g, 20)
+    assert torch.allclose(m.iou(b1, b2), box_iou(b1, b2))
+    d = p.claims[2].data
+    assert d["curve"] == pytest.approx([(10 - s) / (10 + s) for s in d["shifts"]], abs=1e-6)
+    assert d["oversized"] == pytest.approx(0.25)
+    # negative control: overlap / ground-truth area (no union) gives the 2× oversized box a perfect 1.0 —
+    # it no longer tells a good match from a sloppy one
+    assert m.iou(a * 2, a, union=False).item() == 1.0
 
 
 def test_nms():

@@ -7,12 +7,15 @@ from torchvision.ops import box_iou
 from quiz.proofs._tools import seed
 
 
-def iou(a, b):
-    """IoU of boxes a (N, 4) and b (M, 4), (x1, y1, x2, y2), written out: overlap area / union area."""
+def iou(a, b, union=True):
+    """IoU of boxes a (N, 4) and b (M, 4), (x1, y1, x2, y2), written out: overlap area / union area.
+    union=False divides by b's area only (the negative control: an oversized box a is not penalised)."""
     lt = torch.max(a[:, None, :2], b[None, :, :2])  # (N, M, 2) top-left of the overlap
     rb = torch.min(a[:, None, 2:], b[None, :, 2:])  # (N, M, 2) bottom-right
     inter = (rb - lt).clamp(min=0).prod(-1)  # (N, M)
     area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])  # noqa: E731
+    if not union:
+        return inter / area(b)[None, :]
     return inter / (area(a)[:, None] + area(b)[None, :] - inter)
 
 
@@ -37,12 +40,12 @@ def run(p):
     p.published("Standard metric for how well a box matches the truth",
                 "PASCAL VOC (Everingham et al. 2010) counts a detection as correct at IoU ≥ 0.5; COCO averages "
                 "AP over IoU thresholds 0.5:0.95", "VOC: IoU ≥ 0.5; COCO: 0.5…0.95")
-    p.claim("half a box width off scores below 0.5",
-            "IoU of a 10×10 box with itself slid right by s px, s = 0…10: " + ", ".join(
-                f"{s}: {v:.2f}" for s, v in zip(shifts, curve)),
-            f"IoU {half:.2f} at a 5-px shift", holds=half < 0.5, added=True,
-            note="Overlap 50, union 150: a third. IoU is strict about offsets: a box half a width off is a miss "
-            "at VOC's threshold.", data={"shifts": shifts, "curve": curve})
+    big = iou(gt * 2, gt)[0, 0].item()  # a 20×20 prediction containing the 10×10 truth
+    p.by_definition("Half a box width off scores below 0.5", "arithmetic of the definition: a 10×10 box slid "
+                    "right by s px overlaps 10(10 − s) of a union 10(10 + s); s = 0…10: " + ", ".join(
+                        f"{s}: {v:.2f}" for s, v in zip(shifts, curve)) + f"; a 2× too large box scores {big:.2f}",
+                    f"IoU {half:.2f} at a 5-px shift", added=True,
+                    data={"shifts": shifts, "curve": curve, "oversized": big})
     p.lines("IoU of a 10×10 box slid right by s px", {"IoU": (shifts, curve)}, x="shift (px)", y="IoU")
-    p.takeaway(f"IoU = overlap / union, 1 to 0; half a width off already gives {half:.2f} — below the 0.5 "
-               "match threshold")
+    p.takeaway(f"IoU = overlap / union, 1 to 0; half a width off gives {half:.2f} and a box twice too large "
+               f"{big:.2f} — both misses at the 0.5 match threshold")
