@@ -56,7 +56,7 @@ def run(p):
             "10 hard positives with 10…100,000 easy negatives (1:1 … 10000:1): share of the summed loss from the "
             f"easy background, CE vs focal; per ratio CE {[f'{v:.2f}' for v in sweep[0.0]]}, focal "
             f"{[f'{v:.2f}' for v in sweep[GAMMA]]}",
-            f"background at 10⁴:1: {worst_ce:.0%} (CE), {worst_fl:.0%} (focal)",
+            f"background at 10⁴:1: {worst_ce:.0%} CE, {worst_fl:.0%} focal",
             holds=worst_ce > 0.5 > worst_fl, partly=sweep[GAMMA][-2] < 0.5 < sweep[0.0][-2],
             note="Even focal loss is not imbalance-proof: its background share grows with the ratio too, only from "
             "a far lower start (RetinaNet adds an α weight and a low-prior initialisation as well).",
