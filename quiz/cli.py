@@ -552,7 +552,8 @@ def new_proof_(
 ):
     """Start a proof for a question of your own deck: a skeleton file beside its bank, with
     its answer's claims as to-dos, named in the bank (proof: proofs/qNN_name.py)."""
-    from quiz import authoring, bank, trust
+    from quiz import bank, trust
+    from quiz.proofs import authoring
 
     q = bank.find(_banks(bank_paths), question)
     path, rel = authoring.new_proof(q)

@@ -540,7 +540,7 @@ def lint_file(path: Path) -> tuple[Bank | None, list[str], list[str]]:
         bank = load_bank(path)
     except BankError as e:
         return None, _bank_problems(path, str(e)), []
-    from quiz.authoring import check_proof_file
+    from quiz.proofs.authoring import check_proof_file
 
     known = set(proofs.available())
     problems = [f"{q.source}: no proof module named {q.proof!r} in quiz/proofs (question {q.id})"

@@ -1,5 +1,6 @@
-"""Writing proofs for one's own deck: `quiz new-proof deck/N` and the checks `quiz validate`
-makes of a bank's proof files (without executing anything)."""
+"""Writing proofs for one's own deck: `quiz new-proof deck/N` and the checks `quiz validate` makes
+of a bank's proof files, without executing anything. It lives with the proofs because its skeleton is
+proof code; the module itself imports nothing heavy."""
 
 from __future__ import annotations
 
