@@ -21,10 +21,20 @@ def test_depthwise_share_of_macs_is_small(result):
 
 
 def test_negative_control_a_dense_3x3_would_be_the_heavy_part():
-    # put the mechanism's opposite in: a dense 3×3 at 144 channels dominates the block, so the check flips
+    # put the mechanism's opposite in: torchvision's block with its depthwise 3×3 made dense, MACs counted
+    # by FlopCounterMode — then the 3×3 dominates and the proof's check (share > 0.5) would report ✓
+    import torch
+    from torch import nn
+    from torchvision.models.mobilenetv2 import InvertedResidual
+
+    from quiz.proofs._tools import macs
+
     hi = C * T
-    dense_share = 9 * hi * hi / (C * hi + 9 * hi * hi + hi * C)
-    assert dense_share > 0.5  # the proof's check (share > 0.5) would report ✓
+    block = InvertedResidual(C, C, stride=1, expand_ratio=T).eval()
+    block.conv[1][0] = nn.Conv2d(hi, hi, 3, padding=1, bias=False)  # dense in place of depthwise
+    x = torch.zeros(1, C, HW, HW)
+    share = macs(block.conv[1][0], torch.zeros(1, hi, HW, HW)) / macs(block, x)
+    assert share > 0.5
 
 
 def test_used_in_mobilenet_and_efficientnet(result):
