@@ -129,6 +129,24 @@ class Review:
     after_json: str
 
 
+def _set_wal(db: sqlite3.Connection, wait: float = 10.0) -> None:
+    """Switch to WAL. The switch takes an exclusive lock without SQLite's busy handler, so two
+    quiz processes opening a fresh home at once would see "database is locked": retry."""
+    import time
+
+    deadline = time.monotonic() + wait
+    delay = 0.005
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+
 class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -171,11 +189,17 @@ class Store:
                     f"database schema version {version} is newer than this quiz understands "
                     f"({SCHEMA_VERSION}); upgrade quiz, or move the file away to start afresh"
                 )
-            db.execute("PRAGMA journal_mode = WAL")
+            _set_wal(db)
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
             if version < SCHEMA_VERSION:
                 self._migrate(db, version)
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                raise self._fail("another quiz kept it locked for 10 s; try again when it is done") from None
+            raise self._fail(
+                f"not a usable quiz database ({e}); move it away (or restore a backup) and run again"
+            ) from None
         except sqlite3.DatabaseError as e:
             raise self._fail(
                 f"not a usable quiz database ({e}); move it away (or restore a backup) and run again"

@@ -130,3 +130,27 @@ def test_undo_restores_the_fold_of_the_remaining_log(tmp_path, now):
     replay_holds(path)
     assert s.items[1].card.to_json() == a.reviews()[0].after_json
     assert s.undo_message().startswith("Undone: Good on ")
+
+
+def test_quiz_processes_opening_a_fresh_home_at_once_all_start(tmp_path):
+    """Two sessions started together on a new home (CI caught it): switching the fresh file to
+    WAL takes an exclusive lock without SQLite's busy handler, so one of them used to exit with
+    "not a usable quiz database (database is locked)"."""
+    errors = []
+    for round_ in range(150):
+        path = tmp_path / f"home{round_}" / "quiz.db"
+        start = threading.Barrier(4)
+
+        def open_it():
+            start.wait()
+            try:
+                Store(path).close()
+            except QuizError as e:
+                errors.append(str(e))
+
+        threads = [threading.Thread(target=open_it) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []

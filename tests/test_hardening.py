@@ -81,8 +81,11 @@ def test_two_sessions_at_once_record_every_rating(home):
                          env=env_for(home), text=True)
     for i in range(15):  # interleave the two sessions' answers
         for proc, rating in ((a, 3), (b, 2)):
-            proc.stdin.write(f"\n{rating}\n")
-            proc.stdin.flush()
+            try:
+                proc.stdin.write(f"\n{rating}\n")
+                proc.stdin.flush()
+            except BrokenPipeError:  # that session ended early: say why
+                pytest.fail(f"session ended after {i} ratings, exit {proc.wait()}: {proc.stderr.read()}")
         time.sleep(0.01)
     _, err_a = a.communicate(timeout=60)
     _, err_b = b.communicate(timeout=60)
