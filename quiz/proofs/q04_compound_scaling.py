@@ -28,6 +28,18 @@ def count(depth, width, res):
         return macs(without_bn(net), x)
 
 
+def efficientnet_stats(b):
+    """torchvision EfficientNet-<b>: MBConv blocks, last-conv channels, params, MACs at its weights' crop size."""
+    with torch.device("meta"):
+        net = getattr(models, f"efficientnet_{b}")(weights=None).eval()
+    weights = getattr(models, f"EfficientNet_{b.upper()}_Weights").DEFAULT  # metadata only, no download
+    res = weights.transforms().crop_size[0]  # the input size the weights were evaluated at
+    return {"res": res, "params": params(net),
+            "blocks": sum(type(m).__name__ == "MBConv" for m in net.modules()),
+            "width": net.features[-1][0].out_channels,  # channels of the last 1×1 conv
+            "macs": macs(without_bn(net), torch.empty(1, 3, res, res, device="meta"))}  # (1, 3, res, res)
+
+
 def run(p):
     seed()
     base = count(D0, W0, R0)
@@ -76,30 +88,33 @@ def run(p):
         data={"compound": comp, "max_rel_err_predicted": err, "growth_per_phi": per_step},
     )
 
-    # torchvision EfficientNet-B0…B3, weights=None on meta: shapes, params, MACs; resolution from the weights
-    effs = {}
-    for b in MODELS:
-        with torch.device("meta"):
-            net = getattr(models, f"efficientnet_{b}")(weights=None).eval()
-        weights = getattr(models, f"EfficientNet_{b.upper()}_Weights").IMAGENET1K_V1  # metadata, no download
-        res = weights.transforms().crop_size[0]  # the input size torchvision's weights were evaluated at
-        effs[b] = {"res": res, "params": params(net),
-                   "blocks": sum(type(m).__name__ == "MBConv" for m in net.modules()),
-                   "width": net.features[-1][0].out_channels}  # channels of the last 1×1 conv
-        effs[b]["macs"] = macs(without_bn(net), torch.empty(1, 3, res, res, device="meta"))
+    # torchvision EfficientNet-B0…B3: input resolution from the weights' metadata (published, no download);
+    # depth, width, params and MACs measured on the builders, weights=None, on the meta device
+    effs = {b: efficientnet_stats(b) for b in MODELS}
     seq = list(effs.values())
-    grows = all(a[k] <= b[k] for a, b in zip(seq, seq[1:]) for k in ("res", "blocks", "width", "params", "macs"))
+    px = "→".join(str(e["res"]) for e in seq)
+    p.published(
+        "EfficientNet-B0…B3 inputs grow with φ",
+        "torchvision EfficientNet_B0…B3_Weights.DEFAULT.transforms().crop_size",
+        f"{px} px",
+        holds=all(a["res"] < b["res"] for a, b in zip(seq, seq[1:])),
+        note="The resolution each set of weights is evaluated at; torchvision's B0…B3 weights are "
+        "ported from the paper's.",
+        data={"res": {b: e["res"] for b, e in effs.items()}},
+    )
+    grows = all(a[k] <= b[k] for a, b in zip(seq, seq[1:]) for k in ("blocks", "width", "params", "macs"))
     p.claim(
-        "EfficientNet-B0…B3 scale all three together",
-        "MBConv blocks and last-conv channels of torchvision's builders (meta device); input resolution from "
-        "torchvision's EfficientNet_Bn_Weights.IMAGENET1K_V1.transforms() (published): " + " · ".join(
+        "…and B0…B3 deepen and widen with them",
+        "MBConv blocks, last-conv channels, params and MACs (FlopCounterMode at each model's crop) of "
+        "torchvision's efficientnet_b0…b3 built on the meta device: " + " · ".join(
             f"{b}: {e['blocks']} blocks, {e['width']} ch, {e['res']}px, {fmt(e['params'])} params, "
             f"{fmt(e['macs'])} MACs" for b, e in effs.items()),
-        "blocks " + "→".join(str(e["blocks"]) for e in seq) + ", px " + "→".join(str(e["res"]) for e in seq),
-        holds=grows and all(seq[-1][k] > seq[0][k] for k in ("res", "blocks", "width")),
+        "blocks " + "→".join(str(e["blocks"]) for e in seq) + ", ch " + "→".join(str(e["width"]) for e in seq),
+        holds=grows and all(seq[-1][k] > seq[0][k] for k in ("blocks", "width")),
         note="B1…B3 use rounded per-model multipliers, not exact α^φ, β^φ, γ^φ (same last-conv width: "
         + ", ".join(f"{a}={b}" for a, b in zip(effs, list(effs)[1:]) if effs[a]["width"] == effs[b]["width"])
-        + "): each dimension grows or stays, none shrinks.",
+        + "): each dimension grows or stays, none shrinks. MACs B0→B3: "
+        + " → ".join(fmt(e["macs"]) for e in seq) + ".",
         data={"efficientnet": effs},
     )
 

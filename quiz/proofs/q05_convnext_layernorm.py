@@ -12,6 +12,14 @@ from quiz.proofs._tools import seed
 N, C, HW = 16, 32, 7
 
 
+def vs_token_layernorm(norm, x):
+    """max |norm(x) − a Transformer's nn.LayerNorm applied to each pixel's C channels as a token|."""
+    token_ln = nn.LayerNorm(x.shape[1])  # what a ViT / Swin applies to each token (…, C)
+    with torch.no_grad():
+        as_tokens = token_ln(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)  # (N, H, W, C) tokens → (N, C, H, W)
+        return (norm(x) - as_tokens).abs().max().item()
+
+
 def run(p):
     g = seed()
     bn = nn.BatchNorm2d(C).train()  # normalises each channel over (N, H, W): batch statistics
@@ -36,10 +44,8 @@ def run(p):
 
     # a Transformer's LayerNorm normalises each token over its channels; ConvNeXt's LayerNorm2d does the same
     # to each pixel: the same numbers?
-    token_ln = nn.LayerNorm(C)  # what a ViT / Swin applies to each token (…, C)
-    with torch.no_grad():
-        as_tokens = token_ln(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)  # (N, H, W, C) tokens → back to (N, C, H, W)
-        same_as_tokens = (ln(x) - as_tokens).abs().max().item()
+    same_as_tokens = vs_token_layernorm(ln, x)
+    bn_vs_tokens = vs_token_layernorm(bn, x)  # control: BatchNorm is not the token LayerNorm
     with torch.device("meta"):
         tf = {"swin_t": models.swin_t(weights=None), "vit_b_16": models.vit_b_16(weights=None)}
     tf_norms = {n: {"batchnorm": sum(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in net.modules()),
@@ -52,9 +58,10 @@ def run(p):
         f"= token LayerNorm (Δ {same_as_tokens:.1g}); ViT, Swin: 0 BN",
         holds=same_as_tokens < 1e-5 and all(v["batchnorm"] == 0 < v["layernorm"] for v in tf_norms.values()),
         note="Shown: ConvNeXt's norm is exactly the per-token LayerNorm of torchvision's Transformers, which "
-        "use no BatchNorm. A motive cannot be measured; that the authors copied it from Transformers is their "
+        f"use no BatchNorm (BatchNorm2d on the same x: Δ {bn_vs_tokens:.2g}). A motive cannot be measured; that the authors copied it from Transformers is their "
         "own account (Liu et al. 2022, §2.6).",
-        data={"max_diff_vs_token_layernorm": same_as_tokens, "transformers": tf_norms},
+        data={"max_diff_vs_token_layernorm": same_as_tokens, "bn_max_diff_vs_token_layernorm": bn_vs_tokens,
+              "transformers": tf_norms},
     )
 
     # perturb sample 0 only; watch samples 1..N-1

@@ -1,8 +1,13 @@
-"""q03_inverted_residual: claims hold; widths, params, MACs and memory match our own arithmetic."""
+"""q03_inverted_residual: the depthwise conv is light (✗ heavy), expanded tensors dominate memory (◐); widths,
+params, MACs and memory match our own arithmetic; dense-3×3 and no-expansion negative controls."""
 
 import pytest
+import torch
+from torch import nn
+from torchvision.models.mobilenetv2 import InvertedResidual
 
 from quiz.proofs import run_proof
+from quiz.proofs.q03_inverted_residual import expanded_share, spatial_share
 
 NAME = "q03_inverted_residual"
 HW, T, C = 56, 6, 24  # MobileNetV2 paper: 24-channel stage at 56×56, expansion 6
@@ -12,6 +17,7 @@ FLOAT = 4  # bytes per float32
 def test_verdicts(result):
     assert [c.verdict for c in result.claims] == ["holds", "by definition", "by definition", "holds", "fails",
                                                   "by definition", "overstated"]
+    assert [c.added for c in result.claims] == [False] * 5 + [True, False]  # the answer says nothing of the skip
     assert len(result.takeaways) == 1
 
 
@@ -20,21 +26,29 @@ def test_depthwise_share_of_macs_is_small(result):
     assert result.claim("heavy part").data["dw_share_of_macs"] == pytest.approx(9 / (2 * C + 9))
 
 
-def test_negative_control_a_dense_3x3_would_be_the_heavy_part():
-    # put the mechanism's opposite in: torchvision's block with its depthwise 3×3 made dense, MACs counted
-    # by FlopCounterMode — then the 3×3 dominates and the proof's check (share > 0.5) would report ✓
-    import torch
-    from torch import nn
-    from torchvision.models.mobilenetv2 import InvertedResidual
+def block_and_input(expand_ratio=T):
+    torch.manual_seed(0)
+    x = torch.randn(1, C, HW, HW)  # (N, C, H, W) = (1, 24, 56, 56)
+    return InvertedResidual(C, C, stride=1, expand_ratio=expand_ratio), x
 
-    from quiz.proofs._tools import macs
 
+def test_negative_control_a_dense_3x3_is_the_heavy_part():
+    # swap the mechanism: the depthwise 3×3 (groups=144) for a dense 3×3 — the same count now flips the verdict
+    block, x = block_and_input()
     hi = C * T
-    block = InvertedResidual(C, C, stride=1, expand_ratio=T).eval()
-    block.conv[1][0] = nn.Conv2d(hi, hi, 3, padding=1, bias=False)  # dense in place of depthwise
-    x = torch.zeros(1, C, HW, HW)
-    share = macs(block.conv[1][0], torch.zeros(1, hi, HW, HW)) / macs(block, x)
-    assert share > 0.5
+    assert spatial_share(block, x) < 0.5  # depthwise: the proof's "heavy part" check reports ✗
+    block.conv[1][0] = nn.Conv2d(hi, hi, 3, padding=1, bias=False)  # dense, groups=1
+    dense_share = spatial_share(block, x)
+    assert dense_share > 0.5  # the check would report ✓
+    assert dense_share == pytest.approx(9 * hi / (2 * C + 9 * hi))  # closed form: 9·hi² / (C·hi + 9·hi² + hi·C)
+
+
+def test_negative_control_no_expansion_no_wide_peak():
+    # remove the mechanism: expand_ratio=1 (no 1×1 expansion) — no tensor wider than the input, share 0
+    block, x = block_and_input(expand_ratio=1)
+    assert expanded_share(block, x) == 0  # the "Memory efficient" check (share < 0.5) would report ✓
+    wide, x = block_and_input()
+    assert expanded_share(wide, x) > 0.5
 
 
 def test_used_in_mobilenet_and_efficientnet(result):

@@ -1,8 +1,12 @@
-"""q05_convnext_layernorm: claims hold (the design-history one is not shown); norm counts match the papers."""
+"""q05_convnext_layernorm: all claims hold; norm counts match the papers; BatchNorm2d / GroupNorm(1) are not a
+token LayerNorm (negative control through the proof's own measuring function)."""
 
 import pytest
 
+from torchvision.models.convnext import LayerNorm2d
+
 from quiz.proofs import run_proof
+from quiz.proofs.q05_convnext_layernorm import vs_token_layernorm
 
 NAME = "q05_convnext_layernorm"
 
@@ -20,14 +24,17 @@ def test_layernorm2d_is_a_transformers_token_layernorm(result):
     assert d["transformers"]["swin_t"]["batchnorm"] == 0
 
 
-def test_negative_control_batchnorm_is_not_a_token_layernorm():
-    # swap the mechanism: BatchNorm2d in place of LayerNorm2d differs from the token LayerNorm
+def test_negative_control_other_norms_are_not_a_token_layernorm(result):
+    # swap the mechanism, same measuring function: BatchNorm2d (batch statistics) and GroupNorm(1, C) (one
+    # sample's statistics, but over C·H·W, not per pixel) both differ from a Transformer's token LayerNorm
     import torch
     from torch import nn
 
-    x = torch.randn(4, 8, 3, 3, generator=torch.Generator().manual_seed(0))
-    tokens = nn.LayerNorm(8)(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
-    assert (nn.BatchNorm2d(8).train()(x) - tokens).abs().max().item() > 1e-2
+    x = torch.randn(4, 8, 3, 3, generator=torch.Generator().manual_seed(0))  # (N, C, H, W)
+    assert vs_token_layernorm(LayerNorm2d(8), x) < 1e-5  # the mechanism: ✓
+    assert vs_token_layernorm(nn.BatchNorm2d(8).train(), x) > 1e-2  # the proof's check would report ✗
+    assert vs_token_layernorm(nn.GroupNorm(1, 8), x) > 1e-2
+    assert result.claim("mimic Transformers").data["bn_max_diff_vs_token_layernorm"] > 1e-2
 
 
 def test_norm_layer_counts_match_architectures(result):

@@ -1,8 +1,11 @@
 """q06: Squeeze-and-Excitation — checked against torchvision's docs and our own SE formula; the toy's gate
-singles out the signal channel only when the label depends on it (negative control)."""
+singles out the signal channel only when the label depends on it and only when the gate can learn (negative
+controls); the gate flips with an input cue, which a static per-channel scale cannot (closed-form optimum)."""
+
+import pytest
 
 from quiz.proofs import run_proof
-from quiz.proofs.q06_squeeze_excitation import train_toy
+from quiz.proofs.q06_squeeze_excitation import train_switch, train_toy
 
 NAME = "q06_squeeze_excitation"
 
@@ -30,7 +33,39 @@ def test_trained_gate_singles_out_the_signal(result):
 def test_negative_control_without_an_informative_channel_no_gate_stands_out():
     gate, _, loss = train_toy(informative=False)
     assert not gate[0] > 0.9  # the proof's check reports ✗
+    assert gate[0] < 2 * gate[1:].max()  # channel 0 is not singled out
     assert loss > 0.5  # nothing to learn: the label is noise
+
+
+def test_negative_control_a_fixed_gate_cannot_ignore_the_background(result):
+    # remove the excitation: gate fixed at 1 — every channel passes, the noise stays in the prediction
+    gate, _, loss = train_toy(informative=True, gate=False)
+    assert gate.tolist() == [1.0] * 8  # nothing singled out
+    # loss ≈ the noise channels' variance: 7 channels × Var(mean of 16 pixels of 3·N(0,1)) = 7 · 9/16 ≈ 3.9
+    assert abs(loss - 7 * 9 / 16) < 1.5
+    d = result.claim("dog").data
+    assert d["loss_gate_fixed"] == loss and d["loss"] < loss / 10
+
+
+def test_adaptive_gate_flips_with_the_cue(result):
+    d = result.claim("adaptively").data["se"]
+    (on0, on1), (off0, off1) = d["gate_cue_ch0"], d["gate_cue_ch1"]
+    assert on0 > 0.9 and off0 < 0.1 and off1 > 0.9 and on1 < 0.1
+    assert d["loss"] < 0.01
+
+
+def test_negative_control_a_static_scale_cannot_adapt(result):
+    # remove the mechanism: one learned gate vector for every input. Closed form of its best choice: gate a on
+    # ch 0 and ch 1 (0 elsewhere), each case half the time: loss = (a−1)² + a²·9/16 (the other channel's noise,
+    # Var of a 4×4 mean of 3·N(0,1)) → a* = 16/25 = 0.64, loss* = 0.36
+    d = result.claim("adaptively").data["static"]
+    assert d["gate_cue_ch0"] == pytest.approx(d["gate_cue_ch1"], abs=1e-6)  # the same gate whatever the cue
+    assert d["gate_cue_ch0"] == pytest.approx([0.64, 0.64], abs=0.05)
+    assert d["loss"] == pytest.approx(0.36, abs=0.05)
+    # the proof's check, on the static gate, reports ✗
+    (on0, _), (off0, _) = d["gate_cue_ch0"], d["gate_cue_ch1"]
+    assert not (on0 > 0.9 > 0.1 > off0)
+    assert train_switch(adaptive=False) == d  # the importable function is what the proof ran
 
 
 def test_output_is_input_times_weights(result):
