@@ -20,13 +20,13 @@ SUPERSCRIPT = str.maketrans("0123456789+-()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺�
 SUBSCRIPT = str.maketrans("0123456789+-()", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎")
 
 _latex = None
+MATH_VERSION = 1  # bump when _convert's output changes: the disk memo is keyed by it
 
 
-@functools.lru_cache(maxsize=4096)  # the same spans ($3 \times 3$) recur across a bank
-def _math(latex: str) -> str:
+def _convert(latex: str) -> str:
     global _latex
     if _latex is None:
-        from pylatexenc.latex2text import LatexNodes2Text
+        from pylatexenc.latex2text import LatexNodes2Text  # ~4 ms to import: only on a memo miss
 
         _latex = LatexNodes2Text(math_mode="text")
     text = _latex.latex_to_text(latex)
@@ -38,15 +38,78 @@ def _math(latex: str) -> str:
     return text
 
 
+_memo: dict | None = None
+
+
+def _memo_file():
+    from quiz.store import home
+
+    return home() / "cache" / "math.json"
+
+
+def _math(latex: str) -> str:
+    """One `$…$` span as Unicode. Spans recur across banks and runs, so conversions are kept in
+    $QUIZ_HOME/cache/math.json: `quiz list` then never imports pylatexenc (a miss adds the span)."""
+    global _memo
+    import json
+
+    if _memo is None:
+        try:
+            data = json.loads(_memo_file().read_text(encoding="utf-8"))
+            _memo = data["spans"] if data.get("version") == [MATH_VERSION, _pylatexenc_version()] else {}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            _memo = {}
+    text = _memo.get(latex)
+    if not isinstance(text, str):
+        text = _memo[latex] = _convert(latex)
+        _save_memo(json)
+    return text
+
+
+def _pylatexenc_version() -> str:
+    import pylatexenc  # its version only (0.2 ms), not the converter
+
+    return pylatexenc.__version__
+
+
+def _save_memo(json) -> None:
+    import os
+
+    target = _memo_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"version": [MATH_VERSION, _pylatexenc_version()], "spans": _memo},
+                                  ensure_ascii=False), encoding="utf-8")
+        tmp.replace(target)
+    except OSError:
+        pass  # a memo we cannot write only costs speed
+
+
 def math_to_unicode(text: str) -> str:
     """Convert only the `$…$` spans (never code spans) from LaTeX to Unicode."""
     return CODE_OR_MATH.sub(lambda m: m[0] if m[1] else _math(m[2]), text)
 
 
-def markdown(text: str):
-    from rich.markdown import Markdown  # 30 ms: only where Markdown is drawn
+# what could make Markdown draw a text differently from the text itself (emphasis, code, links,
+# entities, escapes, headings, lists, quotes, tables, line breaks)
+MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>&#|~!=]|\n|\s\s|^\s*(?:[-+>]|\d+[.)])(?:\s|$)")
 
-    return Markdown(math_to_unicode(clean(text)))
+
+def markdown(text: str):
+    """Bank text drawn as Markdown. A text with nothing Markdown would change is drawn as that text:
+    the same on screen, without rich.markdown's 20 ms import (most questions: the first card's wait)."""
+    text = math_to_unicode(clean(text))
+    if not MARKDOWN_SYNTAX.search(text):
+        return Text(text.strip())
+    from rich.markdown import Markdown
+
+    return Markdown(text)
+
+
+def warm_markdown() -> None:
+    """Import rich.markdown now (for the answer), e.g. in a thread while the user reads the question."""
+    import rich.markdown  # noqa: F401
 
 
 def plain(text: str) -> str:
@@ -72,7 +135,8 @@ class SafeConsole(Console):
 
 
 def console(stderr: bool = False) -> Console:
-    return SafeConsole(stderr=stderr, highlight=False)
+    # emoji=False: ":fire:" in a bank or file name stays as typed (and rich's 1.6 ms emoji table is never loaded)
+    return SafeConsole(stderr=stderr, highlight=False, emoji=False)
 
 
 MEASURE = 90  # a card keeps a readable line length on wide terminals

@@ -79,8 +79,22 @@ class ConsoleUI:
         stdin = stdin or sys.stdin
         self.tty = stdin.isatty()
         self.keys = Keys(stdin) if self.tty else Lines(stdin)
+        # work for while the user reads the first card (it is drawn first: the wait to see it stays
+        # short): the proof worker's start, and rich.markdown's import for the answer (a thread)
+        self.idle: list = [self._warm_markdown] if self.tty else []
+
+    @staticmethod
+    def _warm_markdown() -> None:
+        import threading
+
+        threading.Thread(target=render.warm_markdown, name="warm-markdown").start()
+
+    def _run_idle(self) -> None:
+        while self.idle:
+            self.idle.pop(0)()
 
     def _read(self) -> str:
+        self._run_idle()
         try:
             return self.keys.read()
         except KeyboardInterrupt:
@@ -131,6 +145,7 @@ class ConsoleUI:
         (Ctrl-C, or input ended before any line)."""
         import time
 
+        self._run_idle()
         started = time.monotonic()
         self.console.print(Text("Type your answer; an empty line" + (" or Ctrl-D" if self.tty else "") + " ends it.",
                                 style="dim"))

@@ -53,3 +53,36 @@ def test_question_panel_shows_progress_deck_and_tags():
     out = text_of(render.question_panel(q, "3/12"))
     assert "3/12" in out and "modern-backbones #7" in out and "bottleneck · efficiency" in out
     assert "Why use 1×1 convolutions in bottlenecks?" in out
+
+
+TRICKY = ["plain words (and parens), 'quotes' \"too\": 50% / 3.5", "a *star*", "an _under_score", "`code`",
+          "[link](x)", "<b>html</b>", "a &amp; b", "# heading", "- item", "1. item", "> quote", "a | b",
+          "two  spaces", "line\nbreak", "back\\slash", "~strike~", "bang!", "=== rule", "A. first"]
+
+
+def test_plain_text_is_drawn_as_markdown_would_draw_it():
+    """markdown() skips rich.markdown for text Markdown would not change (the first card's wait):
+    on screen it must be the same, for every built-in bullet and question and the tricky cases."""
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+
+    def lines(renderable, width):
+        return [line.rstrip() for line in text_of(Panel(renderable), width).splitlines()]
+
+    texts = [t for b in load_banks() for q in b.questions for t in (q.question, *q.answer)] + TRICKY
+    plain = 0
+    for text in texts:
+        drawn = render.markdown(text)
+        plain += not isinstance(drawn, Markdown)
+        for width in (40, 80, 160):
+            assert lines(drawn, width) == lines(Markdown(render.math_to_unicode(text)), width), (text, width)
+    assert plain >= 60  # most questions take the fast path
+
+
+def test_emoji_codes_in_bank_text_stay_as_typed():
+    from io import StringIO
+
+    console = render.console()
+    console.file = StringIO()
+    console.print(":fire: :warning:", markup=False)
+    assert console.file.getvalue().strip() == ":fire: :warning:"
