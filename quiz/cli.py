@@ -198,12 +198,16 @@ def start(
     worker = None
     proof_names = list(dict.fromkeys(i.question.proof for i in items if i.question.proof))
     builtin = [n for n in proof_names if not n.endswith(".py")]  # a bank's own files load only when asked
-    if proof_names and ui.tty:  # `p` is possible: import torch in the background while the user reads
+    def start_worker():
+        nonlocal worker
         from quiz.proofs.worker import Worker
 
         worker = Worker()
         for name in builtin[:50]:
             worker.prepare(name)
+
+    if proof_names and ui.tty:  # `p` is possible: import torch in the background while the user reads
+        ui.idle.insert(0, start_worker)  # once the first card is on screen
 
     def prove_card(q):
         try:
@@ -892,6 +896,24 @@ def _help_with_settings():
                    f"now {settings['new_per_day']} a day" + (f"; {by_deck}" if by_deck else "") + ").")
 
 
+def _only_the_command_asked_for(args: list[str]) -> None:
+    """Typer turns every registered command into a Click command on each run (~8 ms for the 24
+    here, a tenth of `quiz list`); when the first word names a command, build that one only
+    (Click's "lazily loading subcommands" idea). `quiz --help`, unknown words and shell
+    completion keep the full set."""
+    import os
+
+    words = [a for a in args if not a.startswith("-")]
+    if not words or any(k.startswith("_QUIZ_COMPLETE") or k == "_TYPER_COMPLETE_ARGS" for k in os.environ):
+        return
+    first = words[0]
+    commands = [c for c in app.registered_commands if c.name == first]
+    groups = [g for g in app.registered_groups if g.name == first]
+    if commands or groups:
+        app.registered_commands[:] = commands
+        app.registered_groups[:] = groups
+
+
 def main():
     import errno
     import os
@@ -907,11 +929,14 @@ def main():
         sys.exit(1)
     if {"--help", "-h"} & set(sys.argv) and "start" in sys.argv:
         _help_with_settings()
+    everything = list(app.registered_commands), list(app.registered_groups)
+    _only_the_command_asked_for(sys.argv[1:])
     try:
         try:
             app(prog_name="quiz")
         finally:
             sys.stdout.flush()
+            app.registered_commands[:], app.registered_groups[:] = everything
     except OSError as e:  # stdout is gone (a closed pipe) or full (/dev/full): one line, exit 1
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
         if e.errno != errno.EPIPE:

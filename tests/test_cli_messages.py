@@ -1,5 +1,8 @@
 """Small things that tell the user what happened or what to do (issue 13 §4)."""
 
+import os
+
+import pytest
 from typer.testing import CliRunner
 
 from quiz.cli import app
@@ -56,3 +59,28 @@ def test_start_help_shows_the_limit_in_force(home):
     out = subprocess.run([sys.executable, "-m", "quiz", "start", "--help"], capture_output=True, text=True,
                          env={"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin", "COLUMNS": "200"}).stdout
     assert "now 3 a day" in out
+
+
+@pytest.mark.parametrize("args", [["list", "--help"], ["export", "-h"], ["config", "--help"], ["config", "set", "--help"],
+                                  ["--debug", "show", "--help"], ["--help"]])
+def test_building_only_the_command_asked_for_changes_no_output(args, home):
+    """main() builds just the named command (startup); what a user sees is what the full app gives."""
+    import subprocess
+    import sys
+
+    def run(*command):
+        return subprocess.run([sys.executable, *command, *args], capture_output=True, text=True,
+                              env={**os.environ, "COLUMNS": "80"}, timeout=60)
+
+    real = run("-m", "quiz")
+    full = run("-c", "import sys; from quiz.cli import app; app(sys.argv[1:], prog_name='quiz')")  # every command built
+    assert real.returncode == full.returncode == 0
+    assert real.stdout == full.stdout and "Usage: quiz" in real.stdout
+
+
+def test_an_unknown_command_still_gets_clicks_error(home):
+    import subprocess
+    import sys
+
+    real = subprocess.run([sys.executable, "-m", "quiz", "lst"], capture_output=True, text=True, timeout=60)
+    assert real.returncode == 2 and "No such command 'lst'" in real.stderr
