@@ -295,11 +295,11 @@ def load_bank(path: Path | str, cache: bool = True) -> Bank:
 
 
 def _cache_file(path: Path) -> Path:
-    import hashlib
+    import zlib  # a name, not a security hash: crc32 (hashlib loads OpenSSL, 2 ms); the file names its bank
 
     from quiz.store import home
 
-    return home() / "cache" / f"bank-{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]}.json"
+    return home() / "cache" / f"bank-{zlib.crc32(str(path.resolve()).encode()):08x}.json"
 
 
 def _cache_key(st) -> list:

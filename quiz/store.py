@@ -8,7 +8,6 @@ up first).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -101,6 +100,8 @@ def parse_iso(text: str) -> datetime:
 
 def card_id(deck: str, qid: int) -> int:
     """A stable id for a card (deck + question id): the same on every machine and export."""
+    import hashlib  # 2 ms to import: only where a card id is made
+
     return int(hashlib.sha1(f"{deck}/{qid}".encode()).hexdigest()[:13], 16)
 
 
