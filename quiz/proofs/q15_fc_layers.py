@@ -67,14 +67,16 @@ def run(p):
 
     p.claim(
         "FC layers require a fixed input size",
-        measured=f"VGG-16 conv features → Flatten → its FC layers, on 1×3×S×S inputs; at 256: {err256}",
-        value=f"only S = {', '.join(map(str, fc_ok))} of {', '.join(map(str, SIZES))}",
-        holds=fc_ok == [224] and err256 is not None,
+        measured=f"1×3×S×S inputs into VGG-16's conv features → Flatten → its FC layers (the original VGG head; at "
+        f"256: {err256}) and into torchvision's vgg16 as shipped, which pools to 7×7 before the same FC layers",
+        value=f"flatten→FC: only S = {', '.join(map(str, fc_ok))}; torchvision's: {len(tv_ok)} of {len(SIZES)} sizes",
+        holds=fc_ok == [224] and tv_ok == [224],
+        partly=fc_ok == [224],
         note=(
-            "The FC head here is features + Flatten + Linear, without torchvision's AdaptiveAvgPool2d((7, 7)). "
-            f"torchvision's vgg16 itself accepts S ∈ {tv_ok}: its adaptive pool resamples any map to 7×7 so the "
-            "FC layers still see a fixed 25088-vector — the FC layers need a fixed size, the model adapts to it. "
-            "Shapes are checked on the meta device (no weights allocated); the error is the one torch raised."
+            "True of a flatten→FC head: the first Linear takes exactly 512·7·7 = 25088 inputs. But torchvision's "
+            f"vgg16 accepts S ∈ {tv_ok}: its AdaptiveAvgPool2d((7, 7)) resamples any map to 7×7 for the same FC "
+            "layers (and VGG itself was evaluated densely on any size by turning its FC layers into convolutions, "
+            "Simonyan & Zisserman 2015 §3.2). Shapes are checked on the meta device; the error is torch's own."
         ),
         data={"fc_ok": fc_ok, "gap_ok": gap_ok, "torchvision_ok": tv_ok, "error_256": err256},
     )
@@ -97,5 +99,5 @@ def run(p):
     p.bars("VGG-16 parameters: the 13 convolutions together vs each FC layer (millions)",
            {"13 convs": conv / 1e6, **{f"fc {m.in_features}→{m.out_features}": params(m) / 1e6 for m in fcs}},
            unit="M")
-    p.takeaway(f"VGG-16's FC layers hold {fc / total:.0%} of its {fmt(total)} params and pin the input to 224 px; "
-               f"GAP + one Linear is {head_fc / head_gap:.0f}× smaller and takes any size")
+    p.takeaway(f"VGG-16's FC layers hold {fc / total:.0%} of its {fmt(total)} params and pin a flatten head to 224 px "
+               f"(an adaptive pool lifts that); GAP + one Linear is {head_fc / head_gap:.0f}× smaller, any size")
