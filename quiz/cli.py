@@ -109,8 +109,20 @@ def main_options(
     state["debug"] = debug
 
 
+def _finish_restore() -> None:
+    """Before the home is read: a restore cut off by a crash is finished first (quiz/export.py)."""
+    from quiz.store import RESTORE_JOURNAL, home
+
+    if (home() / RESTORE_JOURNAL).exists():
+        from quiz.export import finish_interrupted_restore
+
+        _say(finish_interrupted_restore(), file=sys.stderr)
+
+
 def _banks(extra=None):
     from quiz.bank import load_banks
+
+    _finish_restore()
 
     return load_banks(extra=extra or [])
 
@@ -118,6 +130,7 @@ def _banks(extra=None):
 def _open(write: bool = False):
     from quiz.store import Store
 
+    _finish_restore()
     store = Store.open_home()
     if write and store.read_only:  # say so before the session, not at the first rating
         raise QuizError(f"{store.path}: its folder is read-only, so ratings cannot be saved; "

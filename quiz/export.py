@@ -28,6 +28,7 @@ from pathlib import Path
 from quiz.bank import DECK_SLUG, Bank, BankError, parse_bank, read_capped
 from quiz.errors import QuizError, UsageError
 from quiz.importer import META_KEYS, _escape, bank_dicts, bank_yaml, write_atomic
+from quiz.store import RESTORE_JOURNAL as JOURNAL
 from quiz.store import SCHEDULING, card_id
 
 FORMATS = ("apkg", "csv", "json", "md")
@@ -470,9 +471,9 @@ def restore(path: Path, force: bool = False, extra=()) -> dict:
 
     A one-deck backup (`export -f json --deck D`) replaces that deck's progress only: the other
     decks' progress, the FSRS parameters and the settings stay. Banks whose deck a loaded bank
-    outside $QUIZ_HOME/banks already defines (the built-in ones) are not written. Bank files
-    are written before the progress is committed, so a crash midway leaves banks without
-    their new progress, never progress without its bank. Returns what was restored.
+    outside $QUIZ_HOME/banks already defines (the built-in ones) are not written. All or
+    nothing: the steps are journaled first, and a restore cut off by a crash is finished by the
+    next quiz command (finish_interrupted_restore). Returns what was restored.
     """
     from quiz import config
     from quiz.importer import existing_decks
@@ -513,22 +514,61 @@ def restore(path: Path, force: bool = False, extra=()) -> dict:
             raise QuizError(f"{target} holds deck {holder!r}, not {deck!r}: move it away, then restore again")
         targets.append((target, deck, text))
     saved = snapshot_home(root) if (held or bank_files or config.path().exists()) else None
-    for target, deck, text in targets:
-        write_atomic(target, text)
-        written.append(deck)
-    store = Store(db_path)
-    try:
-        store.load_rows({t: data[t] for t in ("cards", "reviews", "parameters", "card_marks")}, deck=scope)
-    finally:
-        store.close()
+    settings = None
     if scope is None:
         settings = {k: v for k, v in data["settings"].items() if v != config.SETTINGS[k].default}
-        if settings or config.path().exists():
-            import tomli_w
+        if not settings and not config.path().exists():
+            settings = None  # nothing to write: no settings file appears
+    # all or nothing: first a journal of every step (written whole, then renamed), then the steps,
+    # then the journal goes. A crash in between leaves the journal, and the next quiz command
+    # finishes the restore from it (finish_interrupted_restore): each step can run twice.
+    journal = {"banks": [[str(t), text] for t, _, text in targets], "deck": scope, "settings": settings,
+               "rows": {t: data[t] for t in ("cards", "reviews", "parameters", "card_marks")}}
+    write_atomic(root / JOURNAL, json.dumps(journal, ensure_ascii=False))
+    _apply_restore(root, journal)
+    return {"banks": [d for _, d, _ in targets], "skipped": skipped, "cards": len(data["cards"]),
+            "reviews": len(data["reviews"]), "deck": scope, "saved": saved}
 
-            write_atomic(config.path(), tomli_w.dumps(settings))
-    return {"banks": written, "skipped": skipped, "cards": len(data["cards"]), "reviews": len(data["reviews"]),
-            "deck": scope, "saved": saved}
+
+def _apply_restore(root: Path, journal: dict) -> None:
+    """The steps of a restore, each idempotent: banks, then progress (one transaction), then
+    settings; the journal is removed last."""
+    from quiz import config
+    from quiz.store import Store
+
+    for target, text in journal["banks"]:
+        write_atomic(Path(target), text)
+    store = Store(root / "quiz.db")
+    try:
+        store.load_rows(journal["rows"], deck=journal["deck"])
+    finally:
+        store.close()
+    if journal["settings"] is not None:
+        import tomli_w
+
+        write_atomic(config.path(), tomli_w.dumps(journal["settings"]))
+    (root / JOURNAL).unlink(missing_ok=True)
+
+
+def finish_interrupted_restore() -> str | None:
+    """If a restore was cut off (crash, kill, power loss), finish it now; a line saying so, or None."""
+    from quiz.store import home
+
+    root = home()
+    path = root / JOURNAL
+    if not path.exists():
+        return None
+    try:
+        journal = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise QuizError(f"{path}: an interrupted restore's journal cannot be read ({e}); "
+                        "run the restore again with --force, or move the file away") from None
+    try:
+        _apply_restore(root, journal)
+    except QuizError as e:
+        raise QuizError(f"finishing an interrupted restore ({path}): {e}; run the restore again with "
+                        "--force, or move that file away") from None
+    return f"Finished a restore that was interrupted ({len(journal['rows']['cards'])} cards)"
 
 
 # -- quiz export -------------------------------------------------------------------------

@@ -105,6 +105,9 @@ def card_id(deck: str, qid: int) -> int:
     return int(hashlib.sha1(f"{deck}/{qid}".encode()).hexdigest()[:13], 16)
 
 
+RESTORE_JOURNAL = "restore-pending.json"  # in the home while a restore is under way (quiz/export.py)
+
+
 def home() -> Path:
     """QUIZ_HOME, else the platform's user data folder for quiz."""
     if os.environ.get("QUIZ_HOME"):

@@ -128,6 +128,46 @@ def make_history(home):
     db.close()
 
 
+CRASH_IN_RESTORE = """
+import os, sys
+from quiz import export, store
+point = sys.argv[2]
+if point == "progress":  # killed after the bank files, before the progress commits
+    store.Store.load_rows = lambda *a, **k: os._exit(9)
+else:  # killed after the progress commits, before the settings file
+    import tomli_w
+    tomli_w.dumps = lambda *a, **k: os._exit(9)
+export.restore(sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("point", ["progress", "settings"])
+def test_a_restore_killed_midway_is_finished_by_the_next_command(home, tmp_path, point):
+    # a home with its own bank, progress and a setting, backed up
+    (home / "banks").mkdir(parents=True)
+    (home / "banks" / "mine.yaml").write_text("deck: mine\ntitle: Mine\nquestions:\n  - id: 1\n"
+                                              "    question: Q?\n    answer: [a]\n")
+    make_history(home)
+    assert _quiz(home, "config", "set", "retention", "0.85").returncode == 0
+    backup = tmp_path / "b.json"
+    assert _quiz(home, "export", "-f", "json", "-o", str(backup)).returncode == 0
+    fresh = tmp_path / "fresh"
+    killed = subprocess.run([sys.executable, "-c", CRASH_IN_RESTORE, str(backup), point], env=env_for(fresh),
+                            capture_output=True, text=True, timeout=60)
+    assert killed.returncode == 9
+    assert (fresh / "restore-pending.json").exists()  # the journal is left: the restore is unfinished
+    listed = _quiz(fresh, "list", "--json")  # the next command, whatever it is, finishes it
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stderr.startswith("Finished a restore that was interrupted (3 cards)")
+    assert not (fresh / "restore-pending.json").exists()
+    assert json.loads(listed.stdout) == json.loads(_quiz(home, "list", "--json").stdout)  # the same cards and states
+    assert (fresh / "banks" / "mine.yaml").exists()
+    assert _quiz(fresh, "config", "get", "retention").stdout.strip() == "0.85"
+    assert reviews(fresh) == reviews(home)
+    again = _quiz(fresh, "list", "--json")
+    assert again.returncode == 0 and again.stderr == ""  # finished once
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty-pages"])
 def test_damaged_database_is_one_line_and_untouched(home, damage):
     make_history(home)
