@@ -116,14 +116,18 @@ class Session:
         q = item.question
         after = item.card if self.cram and item.card else outcome
 
+        recorded = [after]  # the state the store commits: `after`, or the rescheduled one
+
         def reschedule(card):  # another session rated this card meanwhile: rate the card as committed
-            return schedule.review(self.scheduler, card or schedule.new_card(card_id(q.deck, q.id), now), rating, now)
+            recorded[0] = schedule.review(self.scheduler, card or schedule.new_card(card_id(q.deck, q.id), now),
+                                          rating, now)
+            return recorded[0]
 
         review_id = self.store.record(q.deck, q.id, rating, now, duration_ms, item.card, after,
                                       kind="cram" if self.cram else "review", reschedule=reschedule)
         self.done.append((review_id, rating, (q.deck, q.id, iso(now))))
         if not self.cram:
-            item.card = self.store.last_after
+            item.card = recorded[0]
         self.pos += 1
 
     def learning(self, now: datetime, ahead: timedelta = timedelta(minutes=20)) -> list[Item]:

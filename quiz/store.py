@@ -171,8 +171,6 @@ class Store:
         if created:
             os.chmod(self.path, 0o600)  # your study history is yours alone
 
-    last_before = last_after = None  # the card states the last record() used (see record)
-
     @classmethod
     def open_home(cls) -> "Store":
         return cls(home() / "quiz.db")
@@ -313,7 +311,7 @@ class Store:
         `reschedule(card)` → the card after this rating, from `card` (None: new). If the card as
         committed is not `before` (another session rated it meanwhile), the rating applies to the
         committed card instead (compare-and-swap inside the transaction), so a card's state is
-        always the fold of its log; the Card it was given is kept in `self.last_before/last_after`.
+        always the fold of its log (the caller learns the state through its `reschedule`).
         Returns the review's id.
         """
         from fsrs import Card
@@ -326,7 +324,6 @@ class Store:
                 if committed != (None if before is None else before.to_json()):
                     before = None if committed is None else Card.from_json(committed)
                     after = reschedule(before)
-            self.last_before, self.last_after = before, after
             cur = self.db.execute(
                 "INSERT INTO reviews (card_id, deck, qid, rating, reviewed_at, duration_ms, kind,"
                 " state_before, state_after, before_json, after_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
