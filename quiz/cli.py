@@ -643,6 +643,7 @@ def restore_(
     """
     from quiz import export
 
+    _finish_restore()  # one cut off earlier is finished first: the home is whole before it is judged empty
     done = export.restore(file, force, extra=bank_paths or [])
     if done["saved"]:
         _say(f"Saved the home as it was to {done['saved']}", file=sys.stderr)
