@@ -283,11 +283,11 @@ def list_(
             nxt := session.next_due(store, questions)) else ""
         console.print(f"{what}{hint}." + (" To study anyway: quiz start --cram" if due else ""), markup=False)
         return
-    console.print(render.cards_table(rows[:limit], now, console.width))
     counts = {s: sum(r["state"] == s for r in rows) for s in ("new", "learning", "review", "relearning")}
     more = f" ({len(rows) - limit:,} more not shown: --limit N, or --json)" if len(rows) > limit else ""
-    console.print(f"{len(rows):,} card{'s' * (len(rows) != 1)} · " + " · ".join(f"{n:,} {s}" for s, n in counts.items() if n) + more,
-                  style="dim", markup=False)
+    foot = render.Text(f"{len(rows):,} card{'s' * (len(rows) != 1)} · " + " · ".join(
+        f"{n:,} {s}" for s, n in counts.items() if n) + more, style="dim")
+    render.page(console, render.cards_table(rows[:limit], now, console.width), foot)
 
 
 @command("show")
@@ -431,11 +431,12 @@ def search(
     if not found:
         console.print(f"No question contains {text!r}.", markup=False)
         return
+    lines = []
     for q in found:
         line = render.Text(f"{q.key:>22}  ", style="bold")
         line.append(render.plain(q.question))
-        console.print(line)
-    console.print(f"{len(found)} question{'s' * (len(found) != 1)}", style="dim", markup=False)
+        lines.append(line)
+    render.page(console, *lines, render.Text(f"{len(found)} question{'s' * (len(found) != 1)}", style="dim"))
 
 
 @command("prove")
@@ -523,12 +524,11 @@ def prove(
     if as_json:
         _say_json([r.to_json(q.deck, q.id, q.question) for q, r in results])
     elif results:
-        console.print(render.proofs_summary(results))
         totals = {v: sum(r.counts()[v] for _, r in results) for v in proofs.VERDICTS}
         foot = render.verdict_counts(totals)
         foot.append(f" · {len(results)} proofs in {sum(r.seconds for _, r in results):.1f}s · one in full: "
                     "quiz prove N", style="dim")
-        console.print(foot)
+        render.page(console, render.proofs_summary(results), foot)
     if failed:
         raise typer.Exit(1)
 
@@ -695,7 +695,7 @@ def stats_(
         _say_json(data)
         return
     console = render.console()
-    console.print(render.stats_view(data, now))
+    render.page(console, render.stats_view(data, now))
     if not data["reviews_total"]:
         console.print("No answers yet" + (" for this selection" if keys is not None else "") + ": study with quiz start.",
                       markup=False)

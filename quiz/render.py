@@ -544,12 +544,17 @@ def settings_table(values: dict, settings: dict) -> Table:
     return table
 
 
-def page(console: Console, renderable) -> None:
-    """Show long output through the user's pager ($PAGER, else less) on a terminal, with its
-    colours: less gets -R (and -F: no pager when it fits one screen, -X: it stays on screen)."""
+def page(console: Console, *renderables) -> None:
+    """Print; on a terminal, output taller than the screen goes through the user's pager ($PAGER,
+    else less) with its colours. less gets -R (and -F: no pager when it fits, -X: it stays on
+    screen) unless $LESS says otherwise, as git does. Pipes and short output are printed as is."""
     import os
 
-    if not (os.environ.get("PAGER") or os.environ.get("MANPAGER")):
-        os.environ.setdefault("LESS", "-FRX")
+    if not console.is_terminal or sum(len(console.render_lines(r, pad=False)) for r in renderables) < console.height:
+        for r in renderables:
+            console.print(r)
+        return
+    os.environ.setdefault("LESS", "-FRX")
     with console.pager(styles=True):
-        console.print(renderable)
+        for r in renderables:
+            console.print(r)
