@@ -180,7 +180,7 @@ def test_card_management_round_trips_in_a_terminal(home, tmp_path):
     assert ratings(home) == [(3, 3)]  # the reset review stays in the log
 
 
-def run_in_pty(home, args, rows, pager_file):
+def output_in_pty(home, args, rows, pager_file):
     env = {"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin", "TERM": "xterm", "COLUMNS": "80", "LINES": str(rows),
            "PAGER": f"cat > {pager_file}"}
     child = pexpect.spawn(sys.executable, ["-m", "quiz", *args], env=env, encoding="utf-8", timeout=30,
@@ -194,9 +194,9 @@ def run_in_pty(home, args, rows, pager_file):
 @pytest.mark.parametrize("args", [["list"], ["search", "the"], ["stats"]])
 def test_long_output_goes_through_the_pager_short_output_does_not(home, tmp_path, args):
     paged = tmp_path / "paged.txt"
-    run_in_pty(home, args, 12, paged)  # taller than a 12-row terminal: the pager gets it, with colours
+    output_in_pty(home, args, 12, paged)  # taller than a 12-row terminal: the pager gets it, with colours
     text = paged.read_text()
     assert "\x1b[" in text and len(text.splitlines()) > 12
     paged.unlink()
-    out = run_in_pty(home, args, 200, paged)  # fits a 200-row terminal: printed as is, no pager
+    out = output_in_pty(home, args, 200, paged)  # fits a 200-row terminal: printed as is, no pager
     assert not paged.exists() and len(out.splitlines()) > 12
