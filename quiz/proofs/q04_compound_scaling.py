@@ -98,8 +98,8 @@ def run(p):
         "torchvision EfficientNet_B0…B3_Weights.DEFAULT.transforms().crop_size",
         f"{px} px",
         holds=all(a["res"] < b["res"] for a, b in zip(seq, seq[1:])),
-        note="The resolution each set of weights is evaluated at; torchvision's B0…B3 weights are "
-        "ported from the paper's.",
+        note="The crop each set of torchvision's weights is evaluated at: torchvision's evaluation sizes, "
+        "which need not be the paper's own for every model.",
         data={"res": {b: e["res"] for b, e in effs.items()}},
     )
     grows = all(a[k] <= b[k] for a, b in zip(seq, seq[1:]) for k in ("blocks", "width", "params", "macs"))
