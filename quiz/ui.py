@@ -48,13 +48,6 @@ class Keys:
             return "q"
         return ch[0] if not ch.startswith("\x1b") else ""
 
-    def line(self) -> str | None:
-        """One typed line (the terminal's line editing, echo on); "" at Ctrl-D."""
-        data = os.read(self.fd, 4096).decode("utf-8", "replace")
-        if data and not data.endswith("\n"):  # Ctrl-D after some text: that text ends the answer
-            return data + "\x04"
-        return data.rstrip("\r\n") if data else ""
-
 
 class Lines:
     """One line per prompt, for pipes and scripts."""
@@ -82,6 +75,7 @@ class ConsoleUI:
         # work for while the user reads the first card (it is drawn first: the wait to see it stays
         # short): the proof worker's start, and rich.markdown's import for the answer (a thread)
         self.idle: list = [self._warm_markdown] if self.tty else []
+        self._answers = None  # this session's typed answers, for ↑ (prompt_toolkit history)
 
     @staticmethod
     def _warm_markdown() -> None:
@@ -139,10 +133,9 @@ class ConsoleUI:
         return {"u": "undo", "r": "again"}.get(key, "done")
 
     def read_answer(self) -> str | None:
-        """A typed answer, line by line, each prompt showing the time taken so far.
-
-        Ends at an empty line or Ctrl-D (end of input from a pipe); None: quit
-        (Ctrl-C, or input ended before any line)."""
+        """A typed answer: on a terminal edited with prompt_toolkit (its prompt shows the time taken
+        so far), from a pipe line by line. Ends at an empty line or Ctrl-D (end of input from a
+        pipe); None: quit (Ctrl-C, or input ended before any line)."""
         import time
 
         self._run_idle()
@@ -153,9 +146,6 @@ class ConsoleUI:
             return self._edit_answer(started)
         lines = []
         while True:
-            secs = int(time.monotonic() - started)
-            if self.tty:
-                self.console.print(Text(f"{secs // 60}:{secs % 60:02d} › ", style="cyan"), end="")
             try:
                 line = self.keys.line()
             except KeyboardInterrupt:
@@ -163,10 +153,6 @@ class ConsoleUI:
                 return None
             if line is None:  # end of input
                 return "\n".join(lines) if lines else None
-            if line.endswith("\x04"):  # Ctrl-D after some text
-                lines.append(line[:-1])
-                self.console.print()
-                break
             if not line.strip():
                 break
             lines.append(line)
@@ -195,12 +181,11 @@ class ConsoleUI:
         def _(event):
             event.current_buffer.validate_and_handle()
 
-        if getattr(self, "_answers", None) is None:
+        if self._answers is None:
             self._answers = InMemoryHistory()  # ↑ recalls this session's earlier answers
 
         def clock():
-            secs = int(time.monotonic() - started)
-            return FormattedText([("ansicyan", f"{secs // 60}:{secs % 60:02d} › ")])
+            return FormattedText([("ansicyan", f"{render.clock(time.monotonic() - started)} › ")])
 
         session = PromptSession(history=self._answers, key_bindings=keys, multiline=True)
         try:
