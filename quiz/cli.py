@@ -123,7 +123,6 @@ def _banks(extra=None):
     from quiz.bank import load_banks
 
     _finish_restore()
-
     return load_banks(extra=extra or [])
 
 
@@ -211,6 +210,7 @@ def start(
     worker = None
     proof_names = list(dict.fromkeys(i.question.proof for i in items if i.question.proof))
     builtin = [n for n in proof_names if not n.endswith(".py")]  # a bank's own files load only when asked
+
     def start_worker():
         nonlocal worker
         from quiz.proofs.worker import Worker

@@ -28,8 +28,7 @@ from pathlib import Path
 from quiz.bank import DECK_SLUG, Bank, BankError, parse_bank, read_capped
 from quiz.errors import QuizError, UsageError
 from quiz.importer import META_KEYS, _escape, bank_dicts, bank_yaml, write_atomic
-from quiz.store import RESTORE_JOURNAL as JOURNAL
-from quiz.store import SCHEDULING, card_id
+from quiz.store import RESTORE_JOURNAL as JOURNAL, SCHEDULING, card_id
 
 FORMATS = ("apkg", "csv", "json", "md")
 BACKUP_FORMAT = "quiz-backup"
@@ -514,11 +513,11 @@ def restore(path: Path, force: bool = False, extra=()) -> dict:
             raise QuizError(f"{target} holds deck {holder!r}, not {deck!r}: move it away, then restore again")
         targets.append((target, deck, text))
     saved = snapshot_home(root) if (held or bank_files or config.path().exists()) else None
-    settings = None
+    settings = None  # a one-deck backup, or nothing to write: the settings file is left as it is
     if scope is None:
-        settings = {k: v for k, v in data["settings"].items() if v != config.SETTINGS[k].default}
-        if not settings and not config.path().exists():
-            settings = None  # nothing to write: no settings file appears
+        changed = {k: v for k, v in data["settings"].items() if v != config.SETTINGS[k].default}
+        if changed or config.path().exists():
+            settings = changed
     # all or nothing: first a journal of every step (written whole, then renamed), then the steps,
     # then the journal goes. A crash in between leaves the journal, and the next quiz command
     # finishes the restore from it (finish_interrupted_restore): each step can run twice.

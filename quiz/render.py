@@ -4,7 +4,6 @@ math turned into Unicode."""
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import datetime, timedelta
 
@@ -174,8 +173,7 @@ def relative(when: datetime | None, now: datetime) -> str:
 
 
 def rating_prompt(intervals: dict[int, str], extra: str) -> Text:
-    styles = {1: "red", 2: "yellow", 3: "green", 4: "blue"}
-    names = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+    styles, names = RATING_STYLES, RATING_NAMES
     cram = all(v == "cram" for v in intervals.values())  # cramming: no interval to show, say it once
     t = Text()
     for r in (1, 2, 3, 4):
@@ -537,7 +535,12 @@ def settings_table(values: dict, settings: dict) -> Table:
     table.add_column("value", overflow="fold")
     table.add_column("default", overflow="fold", style="dim")
     table.add_column("meaning", ratio=1)
-    show = lambda v: ", ".join(f"{k}={n}" for k, n in v.items()) or "none" if isinstance(v, dict) else str(v)  # noqa: E731
+
+    def show(v) -> str:  # a per-deck table as deck=N, …
+        if isinstance(v, dict):
+            return ", ".join(f"{k}={n}" for k, n in v.items()) or "none"
+        return str(v)
+
     for key, setting in settings.items():
         value = Text(plain(show(values[key])), style="bold" if values[key] != setting.default else "")
         table.add_row(key, value, show(setting.default), Text(setting.help, style="dim"))

@@ -36,6 +36,13 @@ def start_of_day(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
 
 
+def hidden(mark, now_iso: str) -> tuple[bool, bool]:
+    """(suspended, buried now) for a card_marks row (or None)."""
+    if mark is None:
+        return False, False
+    return bool(mark["suspended"]), (mark["buried_until"] or "") > now_iso
+
+
 def new_allowance(questions: list[Question], store: Store, now: datetime, new_per_day: int,
                   by_deck: dict | None = None) -> dict[str, tuple[int, int]]:
     """Per deck: (its daily new-card limit, new cards started today). Each deck has its own allowance,
@@ -58,11 +65,8 @@ def select(questions: list[Question], store: Store, now: datetime, *, new_per_da
     rows, marks = store.cards(), store.marks()
     now_iso = iso(now)
 
-    def out(q):  # suspended, or buried until later today
-        m = marks.get((q.deck, q.id))
-        return m is not None and (m["suspended"] or (m["buried_until"] or "") > now_iso)
-
-    items = [Item(q, load_card(rows.get((q.deck, q.id)))) for q in questions if not out(q)]
+    items = [Item(q, load_card(rows.get((q.deck, q.id)))) for q in questions
+             if not any(hidden(marks.get((q.deck, q.id)), now_iso))]  # suspended, or buried until later
     if cram:
         chosen = items
     else:
@@ -274,11 +278,11 @@ def card_rows(questions: list[Question], store: Store, scheduler, now: datetime,
         reps, lapses = counts.get((q.deck, q.id), (0, 0))
         r = schedule.retrievability(scheduler, card, now)
         mark = marks.get((q.deck, q.id))
+        suspended, buried = hidden(mark, now_iso)
         out.append({
             "deck": q.deck, "id": q.id, "question": q.question, "tags": list(q.tags),
             "state": schedule.state_name(card),
-            "suspended": bool(mark and mark["suspended"]),
-            "buried": bool(mark and (mark["buried_until"] or "") > now_iso),
+            "suspended": suspended, "buried": buried,
             "flagged": bool(mark and mark["flagged"]),
             "due": None if card is None else row["due"],
             "reps": reps, "lapses": lapses,

@@ -196,13 +196,9 @@ class Store:
             db.execute("PRAGMA foreign_keys = ON")
             if version < SCHEMA_VERSION:
                 self._migrate(db, version)
-        except sqlite3.OperationalError as e:
-            if "locked" in str(e) or "busy" in str(e):
-                raise self._fail("another quiz kept it locked for 10 s; try again when it is done") from None
-            raise self._fail(
-                f"not a usable quiz database ({e}); move it away (or restore a backup) and run again"
-            ) from None
         except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError) and ("locked" in str(e) or "busy" in str(e)):
+                raise self._fail("another quiz kept it locked for 10 s; try again when it is done") from None
             raise self._fail(
                 f"not a usable quiz database ({e}); move it away (or restore a backup) and run again"
             ) from None
