@@ -25,14 +25,18 @@ def prefix_key(word):
     return w[:6]
 
 
+def whole_phrase_term(text):
+    """The previous matcher's key term: its `a|b` alternatives only (a bold phrase matched whole)."""
+    keys = (tuple(prefix_key(w) for w in coverage.TOKEN.findall(coverage._normal(alt))) for alt in text.split("|"))
+    alternatives = tuple(a for a in keys if a)
+    return coverage.Term(" ".join(text.split()), alternatives) if alternatives else None
+
+
 def main():
     banks = load_banks()
     now = evaluate(DATA, banks)
     stem_key, term = coverage.word_key, coverage._term
-    coverage.word_key = prefix_key
-    coverage._term = lambda text: (lambda alts: coverage.Term(" ".join(text.split()), alts) if alts else None)(
-        tuple(a for a in (tuple(prefix_key(w) for w in coverage.TOKEN.findall(coverage._normal(alt)))
-                          for alt in text.split("|")) if a))
+    coverage.word_key, coverage._term = prefix_key, whole_phrase_term
     try:
         before = evaluate(DATA, banks)
     finally:

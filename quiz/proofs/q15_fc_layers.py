@@ -73,7 +73,7 @@ def run(p):
         holds=fc_ok == [224] and tv_ok == [224],
         partly=fc_ok == [224],
         note=(
-            "True of a flatten→FC head: the first Linear takes exactly 512·7·7 = 25088 inputs. But torchvision's "
+            f"True of a flatten→FC head: the first Linear takes exactly {fcs[0].in_features} inputs. But torchvision's "
             f"vgg16 accepts S ∈ {tv_ok}: its AdaptiveAvgPool2d((7, 7)) resamples any map to 7×7 for the same FC "
             "layers (and VGG itself was evaluated densely on any size by turning its FC layers into convolutions, "
             "Simonyan & Zisserman 2015 §3.2). Shapes are checked on the meta device; the error is torch's own."
