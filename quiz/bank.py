@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from quiz.errors import QuizError
+from quiz.files import read_capped
 
 # yaml is imported only when a bank is parsed: a cached bank (see load_bank) needs none of it.
 
@@ -256,12 +257,13 @@ def _keywords(b: _Builder, node, qid: int, bullets: int) -> tuple[tuple[str, ...
     return tuple(out)
 
 
-def read_capped(path: Path, limit: int) -> bytes | None:
-    """The file's bytes, or None if it holds more than `limit`: counted as read, so a device
-    or FIFO (st_size 0, e.g. /dev/zero) cannot make us read until memory runs out."""
-    with open(path, "rb") as f:
-        raw = f.read(limit + 1)
-    return None if len(raw) > limit else raw
+def write_bank(path: Path, text: str) -> Bank:
+    """Validate a bank's YAML with parse_bank, then write it atomically."""
+    from quiz.files import write_atomic
+
+    bank = parse_bank(text, str(path))
+    write_atomic(path, text)
+    return bank
 
 
 def load_bank(path: Path | str, cache: bool = True) -> Bank:
@@ -297,7 +299,7 @@ def load_bank(path: Path | str, cache: bool = True) -> Bank:
 def _cache_file(path: Path) -> Path:
     import zlib  # a name, not a security hash: crc32 (hashlib loads OpenSSL, 2 ms); the file names its bank
 
-    from quiz.store import home
+    from quiz.files import home
 
     return home() / "cache" / f"bank-{zlib.crc32(str(path.resolve()).encode()):08x}.json"
 
@@ -356,7 +358,7 @@ def bank_paths() -> list[tuple[Path, bool]]:
     of files or folders)."""
     import os
 
-    from quiz.store import home
+    from quiz.files import home
 
     paths = [(builtin_dir(), False), (home() / "banks", False)]
     paths += [(Path(p).expanduser(), True) for p in os.environ.get("QUIZ_BANKS", "").split(os.pathsep) if p]

@@ -80,7 +80,7 @@ def command(*args, group=None, **kwargs):
             except sqlite3.DatabaseError as e:  # a damaged or unwritable database, found mid-command
                 if state["debug"]:
                     raise
-                from quiz.store import home
+                from quiz.files import home
 
                 _say(f"Error: {home() / 'quiz.db'}: database error ({e}); move the file away or restore "
                       "a backup (quiz.db.v*.bak) and run again", file=sys.stderr)
@@ -111,7 +111,7 @@ def main_options(
 
 def _finish_restore() -> None:
     """Before the home is read: a restore cut off by a crash is finished first (quiz/export.py)."""
-    from quiz.store import RESTORE_JOURNAL, home
+    from quiz.files import RESTORE_JOURNAL, home
 
     if (home() / RESTORE_JOURNAL).exists():
         from quiz.export import finish_interrupted_restore

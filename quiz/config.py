@@ -76,7 +76,7 @@ SETTINGS = {
 
 
 def path() -> Path:
-    from quiz.store import home
+    from quiz.files import home
 
     return home() / "config.toml"
 
@@ -119,7 +119,7 @@ def set_value(key: str, text: str):
         raise UsageError(f"{key}: {e}") from None
     import fcntl
 
-    from quiz.importer import write_atomic
+    from quiz.files import write_atomic
 
     p = path()
     try:

@@ -54,7 +54,7 @@ BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__", re.S)
 
 def _normal(text: str) -> str:
     """Bank Markdown or typed text as plain words: math to Unicode, `3 × 3` → `3x3`."""
-    from quiz.render import plain
+    from quiz.text import plain
 
     text = plain(text).replace("`", " ")
     text = "".join(f" {GREEK[c]} " if c in GREEK else c for c in text)

@@ -25,10 +25,11 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from quiz.bank import DECK_SLUG, Bank, BankError, parse_bank, read_capped
+from quiz.bank import DECK_SLUG, Bank, BankError, parse_bank
 from quiz.errors import QuizError, UsageError
-from quiz.importer import META_KEYS, _escape, bank_dicts, bank_yaml, write_atomic
-from quiz.store import RESTORE_JOURNAL as JOURNAL, SCHEDULING, card_id
+from quiz.files import RESTORE_JOURNAL as JOURNAL, read_capped, write_atomic
+from quiz.importer import META_KEYS, _escape, bank_dicts, bank_yaml
+from quiz.store import SCHEDULING, card_id
 
 FORMATS = ("apkg", "csv", "json", "md")
 BACKUP_FORMAT = "quiz-backup"
@@ -476,7 +477,8 @@ def restore(path: Path, force: bool = False, extra=()) -> dict:
     """
     from quiz import config
     from quiz.importer import existing_decks
-    from quiz.store import Store, home
+    from quiz.files import home
+    from quiz.store import Store
 
     data, texts = read_backup(path)
     scope = data.get("deck")
@@ -551,7 +553,7 @@ def _apply_restore(root: Path, journal: dict) -> None:
 
 def finish_interrupted_restore() -> str | None:
     """If a restore was cut off (crash, kill, power loss), finish it now; a line saying so, or None."""
-    from quiz.store import home
+    from quiz.files import home
 
     root = home()
     path = root / JOURNAL

@@ -26,17 +26,17 @@ format is an error naming `file:line`, and nothing is written.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from quiz.bank import DECK_SLUG, MAX_BANK_BYTES, MAX_TEXT, PROOF_FILE, PROOF_NAME, TAG, Bank, BankError, parse_bank, read_capped
+from quiz.bank import (DECK_SLUG, MAX_BANK_BYTES, MAX_TEXT, PROOF_FILE, PROOF_NAME, TAG, Bank, BankError, parse_bank,
+                       write_bank)
 from quiz.errors import QuizError, UsageError
+from quiz.files import read_capped
 
 META_KEYS = ("day", "phase", "week", "topic", "description")
 FORMAT_HINT = "'# Day N: Title - Interview Questions'"
@@ -410,34 +410,6 @@ def bank_dicts(bank: Bank) -> list[dict]:
             for q in bank.questions]
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file whole or not at all: a temporary file beside it, then rename."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as e:
-        raise QuizError(f"{path}: cannot write: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise QuizError(f"{path}: cannot write: {e.strerror}") from None
-        raise
-
-
-def write_bank(path: Path, text: str) -> Bank:
-    """Validate a bank's YAML with parse_bank, then write it atomically."""
-    bank = parse_bank(text, str(path))
-    write_atomic(path, text)
-    return bank
-
-
 # -- quiz import -----------------------------------------------------------------------
 
 
@@ -473,7 +445,7 @@ def import_markdown(source: Path | str, deck: str | None = None, force: bool = F
     tags and proofs of questions whose markdown has none.
     """
     from quiz.bank import load_bank
-    from quiz.store import home
+    from quiz.files import home
 
     source = Path(source)
     if source.suffix.lower() in (".yaml", ".yml"):

@@ -64,3 +64,12 @@ def human_delta(delta: timedelta) -> str:
     if days < 365:
         return f"{days / 30:.1f}mo"
     return f"{days / 365:.1f}y"
+
+
+def relative(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "now"
+    delta = when - now
+    if delta.total_seconds() <= 0:
+        return "now" if -delta < timedelta(minutes=1) else f"{human_delta(-delta)} ago"
+    return f"in {human_delta(delta)}"

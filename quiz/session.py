@@ -172,7 +172,7 @@ class Session:
     def summary(self, next_due: datetime | None, now: datetime) -> dict:
         counts = Counter(r for _, r, _ in self.done)
         secs = int(time.monotonic() - self.started)
-        from quiz.render import relative
+        from quiz.schedule import relative
 
         return {
             "reviewed": len(self.done),

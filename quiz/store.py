@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from quiz.errors import QuizError
+from quiz.files import home
 
 MIGRATIONS = [
     # 1: cards and the review log
@@ -103,18 +104,6 @@ def card_id(deck: str, qid: int) -> int:
     import hashlib  # 2 ms to import: only where a card id is made
 
     return int(hashlib.sha1(f"{deck}/{qid}".encode()).hexdigest()[:13], 16)
-
-
-RESTORE_JOURNAL = "restore-pending.json"  # in the home while a restore is under way (quiz/export.py)
-
-
-def home() -> Path:
-    """QUIZ_HOME, else the platform's user data folder for quiz."""
-    if os.environ.get("QUIZ_HOME"):
-        return Path(os.environ["QUIZ_HOME"]).expanduser()
-    from platformdirs import user_data_path
-
-    return user_data_path("quiz", appauthor=False)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Cleaning text from outside (banks, files, backups) for the terminal. No Rich here: the plain
-and --json paths use this without paying for Rich's import."""
+"""Text from outside (banks, files, backups) made safe and readable for the terminal: control
+characters removed, `$…$` math turned into Unicode. No Rich here: the plain and --json paths use
+this without paying for Rich's import."""
 
 from __future__ import annotations
 
@@ -20,3 +21,86 @@ def dumps(data) -> str:
     """JSON for --json: readable Unicode, but control and bidi characters escaped (\\u202e), so
     a terminal showing it cannot be steered by them; the data round-trips unchanged."""
     return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False, indent=2))
+
+
+# -- $…$ math as Unicode, and bank text as one plain line ----------------------------------
+
+CODE_OR_MATH = re.compile(r"(`+)(?:.+?)\1|\$(?!\s)([^$\n]+?)(?<!\s)\$")
+SUPERSCRIPT = str.maketrans("0123456789+-()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿ")
+SUBSCRIPT = str.maketrans("0123456789+-()", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎")
+
+_latex = None
+MATH_VERSION = 1  # bump when _convert's output changes: the disk memo is keyed by it
+
+
+def _convert(latex: str) -> str:
+    global _latex
+    if _latex is None:
+        from pylatexenc.latex2text import LatexNodes2Text  # ~4 ms to import: only on a memo miss
+
+        _latex = LatexNodes2Text(math_mode="text")
+    text = _latex.latex_to_text(latex)
+    text = re.sub(r"\s*([×·])\s*", r"\1", text)  # 3 ×3 → 3×3, x ·σ → x·σ
+    text = re.sub(r"\s*([→≈≤≥≠⇒])\s*", r" \1 ", text).strip()  # →3 → " → 3"
+    text = text.replace("ϕ", "φ")
+    text = re.sub(r"\^\{?([0-9+\-()n]+)\}?", lambda m: m[1].translate(SUPERSCRIPT), text)
+    text = re.sub(r"_\{?([0-9+\-()]+)\}?", lambda m: m[1].translate(SUBSCRIPT), text)
+    return text
+
+
+_memo: dict | None = None
+
+
+def _memo_file():
+    from quiz.files import home
+
+    return home() / "cache" / "math.json"
+
+
+def _math(latex: str) -> str:
+    """One `$…$` span as Unicode. Spans recur across banks and runs, so conversions are kept in
+    $QUIZ_HOME/cache/math.json: `quiz list` then never imports pylatexenc (a miss adds the span)."""
+    global _memo
+    import json
+
+    if _memo is None:
+        try:
+            data = json.loads(_memo_file().read_text(encoding="utf-8"))
+            _memo = data["spans"] if data.get("version") == [MATH_VERSION, _pylatexenc_version()] else {}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            _memo = {}
+    text = _memo.get(latex)
+    if not isinstance(text, str):
+        text = _memo[latex] = _convert(latex)
+        _save_memo(json)
+    return text
+
+
+def _pylatexenc_version() -> str:
+    import pylatexenc  # its version only (0.2 ms), not the converter
+
+    return pylatexenc.__version__
+
+
+def _save_memo(json) -> None:
+    import os
+
+    target = _memo_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"version": [MATH_VERSION, _pylatexenc_version()], "spans": _memo},
+                                  ensure_ascii=False), encoding="utf-8")
+        tmp.replace(target)
+    except OSError:
+        pass  # a memo we cannot write only costs speed
+
+
+def math_to_unicode(text: str) -> str:
+    """Convert only the `$…$` spans (never code spans) from LaTeX to Unicode."""
+    return CODE_OR_MATH.sub(lambda m: m[0] if m[1] else _math(m[2]), text)
+
+
+def plain(text: str) -> str:
+    """Bank text as one plain line: cleaned, math converted (for tables)."""
+    return " ".join(math_to_unicode(clean(text)).split())

@@ -15,13 +15,14 @@ from quiz.errors import QuizError
 
 
 def _file() -> Path:
-    from quiz.store import home
+    from quiz.files import home
 
     return home() / "trust.json"
 
 
 def sha256(path: Path) -> str:
-    from quiz.bank import MAX_BANK_BYTES, read_capped
+    from quiz.bank import MAX_BANK_BYTES
+    from quiz.files import read_capped
 
     try:
         raw = read_capped(Path(path), MAX_BANK_BYTES)
@@ -45,7 +46,7 @@ def _load() -> dict[str, str]:
 
 def trust(path: Path) -> str:
     """Record the file's current sha256 as trusted; returns it."""
-    from quiz.importer import write_atomic
+    from quiz.files import write_atomic
 
     path = Path(path).resolve()
     digest = sha256(path)

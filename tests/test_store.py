@@ -5,7 +5,8 @@ import pytest
 from fsrs import Card, Rating, Scheduler
 
 from quiz.errors import QuizError
-from quiz.store import SCHEMA_VERSION, Store, card_id, home
+from quiz.files import home
+from quiz.store import SCHEMA_VERSION, Store, card_id
 
 
 def test_migrations_on_a_blank_database(tmp_path):

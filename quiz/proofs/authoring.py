@@ -37,7 +37,7 @@ def slug(text: str, words: int = 3) -> str:
 
 
 def skeleton(q: Question, relpath: str) -> str:
-    from quiz.render import plain
+    from quiz.text import plain
 
     lines = []
     for bullet in q.answer:
@@ -51,7 +51,8 @@ def new_proof(q: Question) -> tuple[Path, str]:
     """Write a skeleton proof beside q's bank and name it in the bank (`proof: proofs/qNN_x.py`).
     Returns (the file, its path relative to the bank)."""
     from quiz.bank import builtin_dir
-    from quiz.importer import write_atomic, write_bank
+    from quiz.bank import write_bank
+    from quiz.files import write_atomic
 
     bank_file = Path(q.source.rsplit(":", 1)[0])
     if bank_file.resolve().parent == builtin_dir().resolve():

@@ -1,0 +1,50 @@
+"""The ground floor for files: where quiz keeps its data, and reading and writing files safely.
+Every module may import this one; it imports nothing of quiz but errors."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from quiz.errors import QuizError
+
+RESTORE_JOURNAL = "restore-pending.json"  # in the home while a restore is under way (quiz/export.py)
+
+
+def home() -> Path:
+    """QUIZ_HOME, else the platform's user data folder for quiz."""
+    if os.environ.get("QUIZ_HOME"):
+        return Path(os.environ["QUIZ_HOME"]).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("quiz", appauthor=False)
+
+
+def read_capped(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None if it holds more than `limit`: counted as read, so a device
+    or FIFO (st_size 0, e.g. /dev/zero) cannot make us read until memory runs out."""
+    with open(path, "rb") as f:
+        raw = f.read(limit + 1)
+    return None if len(raw) > limit else raw
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a file whole or not at all: a temporary file beside it, then rename."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise QuizError(f"{path}: cannot write: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise QuizError(f"{path}: cannot write: {e.strerror}") from None
+        raise
