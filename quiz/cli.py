@@ -187,58 +187,19 @@ def start(
                            reviews_per_day=settings["reviews_per_day"], limit=limit, shuffle=shuffle, cram=cram)
     console = render.console()
     if not items:
-        nxt = session.next_due(store, questions)
-        if nxt is not None and nxt <= now:  # cards are due, but today's review allowance is spent
-            console.print(f"Daily review limit reached ({settings['reviews_per_day']} reviews today). More tomorrow; "
-                          "or raise it: quiz config set reviews_per_day N, or study anyway: quiz start --cram",
-                          markup=False)
-            return
-        when = "no cards are scheduled" if nxt is None else f"the next card is due {render.relative(nxt, now)}"
-        # why no new card: every deck with unstudied cards has used today's new-card limit
-        studied = store.cards()
-        waiting = {q.deck for q in questions if (q.deck, q.id) not in studied}
-        spent = [f"{d}: {started} of {lim} started today"
-                 for d, (lim, started) in session.new_allowance(questions, store, now, settings["new_per_day"],
-                                                                 settings["new_per_day_by_deck"]).items()
-                 if d in waiting]
-        why = (f" New-card limit reached ({'; '.join(spent)}); quiz start --new N studies N more now."
-               if spent and new is None else "")
-        console.print(f"Nothing due: {when}.{why} To study anyway: quiz start --cram", markup=False)
+        console.print(session.nothing_to_study(questions, store, now, settings, new_now=new), markup=False)
         return
     s = session.Session(store, schedule.scheduler(retention, parameters=store.fsrs_parameters()), items, cram=cram)
     ui = ConsoleUI(console)
-    worker = None
-    proof_names = list(dict.fromkeys(i.question.proof for i in items if i.question.proof))
-    builtin = [n for n in proof_names if not n.endswith(".py")]  # a bank's own files load only when asked
-
-    def start_worker():
-        nonlocal worker
-        from quiz.proofs.worker import Worker
-
-        worker = Worker()
-        for name in builtin[:50]:
-            worker.prepare(name)
-
-    if proof_names and ui.tty:  # `p` is possible: import torch in the background while the user reads
-        ui.idle.insert(0, start_worker)  # once the first card is on screen
-
-    def prove_card(q):
-        try:
-            _prove_inline(console, q, runner=worker, timeout=timeout)
-        except KeyboardInterrupt:  # Ctrl-C during a proof: cancel it, back to the card
-            if worker is not None:
-                worker.cancel()
-            console.print("Proof cancelled.", style="yellow", markup=False)
-        except QuizError as e:  # a broken proof: one line, the session goes on
-            console.print(f"Error: {e}", style="red", markup=False, highlight=False)
-
+    prover = session.Prover([i.question for i in items], timeout)
+    if prover.names and ui.tty:  # `p` is possible: import torch in the background while the user reads
+        ui.idle.insert(0, prover.warm)  # once the first card is on screen
     try:
-        session.study(s, ui, prove=prove_card, prove_each=prove, type_each=type_)
+        session.study(s, ui, prove=lambda q: ui.prove(q, prover), prove_each=prove, type_each=type_)
     except KeyboardInterrupt:  # Ctrl-C outside a prompt: like q; every rating is already committed
         pass
     finally:
-        if worker is not None:
-            worker.close()
+        prover.close()
     console.print()
     console.print(render.summary_panel(s.summary(session.next_due(store, questions), _now())))
 
@@ -310,7 +271,10 @@ def show(
     console.print(render.card(render.question_panel(q)))
     console.print(render.card(render.answer_panel(q)))
     if prove:
-        _prove_inline(console, q)
+        from quiz.proofs.runner import run_for
+        from quiz.ui import show_proof
+
+        show_proof(console, q, run_for)
 
 
 def _refs(refs: list[str], bank_paths):
@@ -459,6 +423,8 @@ def prove(
     """
     from quiz import bank, proofs, render
     from quiz.errors import UsageError
+    from quiz.proofs.runner import run_deck, run_for
+    from quiz.ui import show_proof
 
     options = {"weights": str(weights) if weights else None}
     banks = _banks(bank_paths)
@@ -483,10 +449,10 @@ def prove(
                 _say(source, end="")
             return
         if as_json:
-            result = _run_proof(q, options, timeout=timeout)
+            result = run_for(q, options, timeout=timeout)
             _say_json(result.to_json(q.deck, q.id, q.question))
         else:
-            result = _prove_inline(console, q, options, explain=explain, timeout=timeout)
+            result = show_proof(console, q, lambda q: run_for(q, options, timeout=timeout), explain=explain)
         if plot:
             from quiz.proofs import plot as plotting
 
@@ -497,28 +463,15 @@ def prove(
     todo = [q for q in bank.select(banks, deck_name) if q.proof]
     if not todo:
         raise QuizError(f"no proofs in deck {deck_name}")
-    results = []
     from rich.progress import Progress
 
-    worker = None  # one worker process for the deck's own proof files
-    failed = []
-    try:
-        with Progress(console=render.console(stderr=True), transient=True) as progress:
-            task = progress.add_task("proofs", total=len(todo))
-            for q in todo:
-                progress.update(task, description=f"{q.key} {q.proof}")
-                if q.proof_path is not None and worker is None:
-                    from quiz.proofs.worker import Worker
+    with Progress(console=render.console(stderr=True), transient=True) as progress:
+        task = progress.add_task("proofs", total=len(todo))
 
-                    worker = Worker()
-                try:
-                    results.append((q, _run_proof(q, options, worker if q.proof_path else None, timeout)))
-                except QuizError as e:  # one proof cannot run (untrusted, broken, timed out): say so, go on
-                    failed.append((q, str(e)))
-                progress.advance(task)
-    finally:
-        if worker is not None:
-            worker.close()
+        def next_proof(q):
+            progress.update(task, description=f"{q.key} {q.proof}", completed=todo.index(q))
+
+        results, failed = run_deck(todo, options, timeout, on_next=next_proof)
     for q, message in failed:
         _say(f"Error: {q.key}: {message}", file=sys.stderr)
     if as_json:
@@ -839,46 +792,6 @@ def optimize_(
         else:
             _say(f"optimal desired retention  {fit.optimal_retention:.2f} (yours: {config.load()['retention']:g});"
                   f" to use it: quiz config set retention {fit.optimal_retention:g}")
-
-
-def _run_proof(q, options=None, runner=None, timeout: float = 60.0):
-    """q's proof result. A built-in proof runs here (or in `runner`, the session's worker); a
-    bank's own proof file only once trusted (quiz trust), always in a worker process, with the
-    same one-thread seeded setup, and killed after `timeout` seconds."""
-    from quiz import proofs
-
-    path = q.proof_path
-    if path is None:
-        return runner.run(q.proof, options) if runner else proofs.run_proof(q.proof, options)
-    from quiz import trust
-
-    trust.check(path)  # untrusted or changed: nothing is imported, nothing runs
-    if runner is not None:
-        return runner.run(str(path), options, timeout=timeout)
-    from quiz.proofs.worker import Worker
-
-    worker = Worker()
-    try:
-        return worker.run(str(path), options, timeout=timeout)
-    finally:
-        worker.close()
-
-
-def _prove_inline(console, q, options=None, explain=False, runner=None, timeout: float = 60.0):
-    """Run q's proof (in `runner`, a background worker, if given) and show it; returns the result."""
-    from quiz import render
-
-    if q.proof is None:
-        console.print(f"No proof for {q.key} yet.", style="yellow", markup=False)
-        return None
-    with console.status(f"running proof {q.proof} …"):
-        result = _run_proof(q, options, runner, timeout)
-    view = render.proof_view(f"{q.key} · {q.question}", result, explain=explain, width=console.width)
-    if explain and console.is_terminal:
-        render.page(console, view)
-    else:
-        console.print(view)
-    return result
 
 
 def _say(*parts, file=None, end="\n"):

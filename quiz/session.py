@@ -182,6 +182,60 @@ class Session:
         }
 
 
+def nothing_to_study(questions: list[Question], store: Store, now: datetime, settings: dict,
+                     new_now: int | None = None) -> str:
+    """Why `select` found no card, and how to go on: one line."""
+    from quiz.schedule import relative
+
+    nxt = next_due(store, questions)
+    if nxt is not None and nxt <= now:  # cards are due, but today's review allowance is spent
+        return (f"Daily review limit reached ({settings['reviews_per_day']} reviews today). More tomorrow; "
+                "or raise it: quiz config set reviews_per_day N, or study anyway: quiz start --cram")
+    when = "no cards are scheduled" if nxt is None else f"the next card is due {relative(nxt, now)}"
+    # why no new card: every deck with unstudied cards has used today's new-card limit
+    studied = store.cards()
+    waiting = {q.deck for q in questions if (q.deck, q.id) not in studied}
+    spent = [f"{d}: {started} of {lim} started today"
+             for d, (lim, started) in new_allowance(questions, store, now, settings["new_per_day"],
+                                                     settings["new_per_day_by_deck"]).items()
+             if d in waiting]
+    why = (f" New-card limit reached ({'; '.join(spent)}); quiz start --new N studies N more now."
+           if spent and new_now is None else "")
+    return f"Nothing due: {when}.{why} To study anyway: quiz start --cram"
+
+
+class Prover:
+    """A study session's proofs: a background worker, started once the first card is on screen, imports
+    torch and the session's built-in proofs while the user reads, so `p` costs the proof's own time.
+    (Here, not in quiz.proofs: the first card is drawn without importing the proofs package.)"""
+
+    def __init__(self, questions, timeout: float = 60.0):
+        self.names = list(dict.fromkeys(q.proof for q in questions if q.proof))
+        self.timeout = timeout
+        self.worker = None
+
+    def warm(self) -> None:
+        from quiz.proofs.worker import Worker
+
+        self.worker = Worker()
+        for name in [n for n in self.names if not n.endswith(".py")][:50]:  # a bank's own files load only when asked
+            self.worker.prepare(name)
+
+    def run(self, q, options: dict | None = None):
+        from quiz.proofs.runner import run_for
+
+        return run_for(q, options, self.worker, self.timeout)
+
+    def cancel(self) -> None:
+        """Stop a proof under way (Ctrl-C): its worker is replaced by a fresh one."""
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+
+
 def next_due(store: Store, questions: list[Question]) -> datetime | None:
     keys = {(q.deck, q.id) for q in questions}
     dues = [parse_iso(r["due"]) for k, r in store.cards().items() if k in keys]

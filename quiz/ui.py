@@ -23,6 +23,21 @@ from rich.text import Text
 from quiz import render
 
 
+def show_proof(console: Console, q, run, explain: bool = False):
+    """Run q's proof (`run(q)` gives its result) under a spinner and show it; returns the result."""
+    if q.proof is None:
+        console.print(f"No proof for {q.key} yet.", style="yellow", markup=False)
+        return None
+    with console.status(f"running proof {q.proof} …"):
+        result = run(q)
+    view = render.proof_view(f"{q.key} · {q.question}", result, explain=explain, width=console.width)
+    if explain and console.is_terminal:
+        render.page(console, view)
+    else:
+        console.print(view)
+    return result
+
+
 class Keys:
     """Single keypresses from a terminal, without echo or Enter."""
 
@@ -196,6 +211,19 @@ class ConsoleUI:
         except EOFError:
             return ""
         return text.strip("\n")
+
+    def prove(self, q, prover) -> None:
+        """`p` in a session: the card's proof, run by `prover` (quiz.proofs.runner.Prover). Ctrl-C
+        cancels it and a broken proof is one line: either way the session goes on."""
+        from quiz.errors import QuizError
+
+        try:
+            show_proof(self.console, q, prover.run)
+        except KeyboardInterrupt:
+            prover.cancel()
+            self.console.print("Proof cancelled.", style="yellow", markup=False)
+        except QuizError as e:
+            self.console.print(f"Error: {e}", style="red", markup=False, highlight=False)
 
     def redraw(self, q, progress: str, coverage=None) -> None:
         """The card again, under a proof that pushed it off screen."""

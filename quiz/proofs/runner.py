@@ -1,0 +1,56 @@
+"""Running a question's proof: where it runs (here, or a worker process), what must hold first
+(a bank's own proof file runs only once trusted), and a study session's background worker.
+
+Nothing heavy is imported here: torch comes in with the proof module (or in the worker)."""
+
+from __future__ import annotations
+
+from quiz.errors import QuizError
+
+
+def run_for(q, options: dict | None = None, worker=None, timeout: float = 60.0):
+    """q's proof result. A built-in proof runs in this process (or in `worker`, a study session's
+    background Worker); a bank's own proof file only once trusted (quiz trust), always in a worker
+    process, with the same one-thread seeded setup, and stopped after `timeout` seconds."""
+    from quiz import proofs
+
+    if q.proof is None:
+        raise QuizError(f"no proof for {q.key} yet")
+    path = q.proof_path
+    if path is None:
+        return worker.run(q.proof, options) if worker else proofs.run_proof(q.proof, options)
+    from quiz import trust
+
+    trust.check(path)  # untrusted or changed: nothing is imported, nothing runs
+    if worker is not None:
+        return worker.run(str(path), options, timeout=timeout)
+    from quiz.proofs.worker import Worker
+
+    own = Worker()
+    try:
+        return own.run(str(path), options, timeout=timeout)
+    finally:
+        own.close()
+
+
+def run_deck(questions, options: dict | None = None, timeout: float = 60.0, on_next=None):
+    """Every proof of `questions` (those that have one): ([(q, result)], [(q, error message)]). A proof
+    that cannot run (untrusted, broken, timed out) is reported and the others go on. `on_next(q)` is
+    called before each proof (a progress bar)."""
+    results, failed, worker = [], [], None  # one worker process for the deck's own proof files
+    try:
+        for q in questions:
+            if on_next is not None:
+                on_next(q)
+            if q.proof_path is not None and worker is None:
+                from quiz.proofs.worker import Worker
+
+                worker = Worker()
+            try:
+                results.append((q, run_for(q, options, worker if q.proof_path else None, timeout)))
+            except QuizError as e:
+                failed.append((q, str(e)))
+    finally:
+        if worker is not None:
+            worker.close()
+    return results, failed
