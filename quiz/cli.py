@@ -412,6 +412,8 @@ def prove(
     plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the proof's figures as an image: FILE.png or FILE.svg.", dir_okay=False),
     code: bool = typer.Option(False, "--code", help="Show the proof's source (through a pager on a terminal) instead of running it."),
     as_json: bool = JsonOpt,
+    control: bool = typer.Option(False, "--control", help="Also run each measured claim's control (the same experiment with its mechanism removed) and show both verdicts."),
+    settings: Optional[list[str]] = typer.Option(None, "--set", metavar="KNOB=VALUE", help="A what-if: run with one of the proof's knobs changed (repeatable); a wrong knob lists them."),
     weights: Optional[Path] = typer.Option(None, "--weights", help="A local state dict for proofs that use pretrained weights (e.g. VGG-16 for 11)."),
     timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Stop a bank's own proof file after this many seconds."),
     bank_paths: Optional[list[Path]] = BankOpt,
@@ -432,8 +434,9 @@ def prove(
         raise UsageError("give a question id (quiz prove 7), or --all for every proof of a deck")
     if all_ and question is not None:
         raise UsageError("give a question id (quiz prove 7) or --all, not both")
-    if all_ and (plot or code):
-        raise UsageError(f"{'--plot' if plot else '--code'} takes one question, not --all")
+    if all_ and (plot or code or settings):
+        raise UsageError(f"{'--plot' if plot else '--code' if code else '--set'} takes one question, not --all")
+    how = {"controls": control, "settings": settings or []}
     console = render.console()
     if not all_:
         q = bank.find(banks, question, deck)
@@ -449,10 +452,10 @@ def prove(
                 _say(source, end="")
             return
         if as_json:
-            result = run_for(q, options, timeout=timeout)
+            result = run_for(q, options, timeout=timeout, **how)
             _say_json(result.to_json(q.deck, q.id, q.question))
         else:
-            result = show_proof(console, q, lambda q: run_for(q, options, timeout=timeout), explain=explain)
+            result = show_proof(console, q, lambda q: run_for(q, options, timeout=timeout, **how), explain=explain)
         if plot:
             from quiz.proofs import plot as plotting
 
@@ -471,17 +474,17 @@ def prove(
         def next_proof(q):
             progress.update(task, description=f"{q.key} {q.proof}", completed=todo.index(q))
 
-        results, failed = run_deck(todo, options, timeout, on_next=next_proof)
+        results, failed = run_deck(todo, options, timeout, on_next=next_proof, controls=control)
     for q, message in failed:
         _say(f"Error: {q.key}: {message}", file=sys.stderr)
     if as_json:
         _say_json([r.to_json(q.deck, q.id, q.question) for q, r in results])
     elif results:
         totals = {v: sum(r.counts()[v] for _, r in results) for v in proofs.VERDICTS}
-        foot = render.verdict_counts(totals)
-        foot.append(f" · {len(results)} proofs in {sum(r.seconds for _, r in results):.1f}s · one in full: "
-                    "quiz prove N", style="dim")
-        render.page(console, render.proofs_summary(results), foot)
+        seconds = sum(r.seconds + sum(c.seconds for c in r.controls) for _, r in results)
+        foot = render.verdict_counts(totals) + [render.Text(f"{len(results)} proofs in {seconds:.1f}s", style="dim"),
+                                                render.Text("one in full: quiz prove N", style="dim")]
+        render.page(console, render.proofs_summary(results), render.joined(foot, console.width))
     if failed:
         raise typer.Exit(1)
 

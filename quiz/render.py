@@ -153,16 +153,26 @@ VERDICT_STYLE = {"holds": "bold green", "fails": "bold red", "overstated": "bold
                  "by definition": "bold blue", "published": "bold magenta", "not shown": "dim"}
 
 
-def verdict_counts(counts: dict[str, int]) -> Text:
-    """'3 ✓ holds · 1 ◐ overstated · 1 ≡ by definition': the verdict kinds present, with their marks."""
+def verdict_counts(counts: dict[str, int]) -> list[Text]:
+    """'3 ✓ holds', '1 ◐ overstated', …: the verdict kinds present, with their marks (for `joined`)."""
     from quiz.proofs import VERDICTS
 
-    t = Text()
-    for v, n in counts.items():
-        if n:
-            if t:
-                t.append(" · ", style="dim")
-            t.append(f"{n} {VERDICTS[v][0]} {v}", style=VERDICT_STYLE[v])
+    return [Text(f"{n} {VERDICTS[v][0]} {v}", style=VERDICT_STYLE[v]) for v, n in counts.items() if n]
+
+
+def joined(parts: list[Text], width: int, sep: str = " · ") -> Text:
+    """Parts joined by `sep`, a line broken only between parts (never inside "how: --explain" or a
+    command), each line at most `width` wide where a part fits."""
+    t, line = Text(), 0
+    for part in parts:
+        if t and line + len(sep) + part.cell_len > width:
+            t.append("\n")
+            line = 0
+        elif t:
+            t.append(sep, style="dim")
+            line += len(sep)
+        t.append_text(part)
+        line += part.cell_len
     return t
 
 
@@ -174,13 +184,22 @@ def _figure(f, width: int, tall: bool) -> Group:
     return Group(title, body)
 
 
-def proof_view(title: str, result, explain: bool = False, width: int = 80) -> Group:
-    """One proof run. Compact: a line per claim (verdict mark, claim, measured value), the
-    takeaway, the first figure, the counts. With `explain`: every figure, then each claim's
-    verdict, how it was measured and its note, numbered."""
+def proof_view(title: str, result, explain: bool = False, width: int = 80):
+    """One proof run, at most MEASURE columns wide (one reading width on a wide terminal). Compact:
+    a line per claim (verdict mark, claim, measured value), under it each control's mark and value
+    (with --control), the takeaway, the first figure, the counts. With `explain`: every figure, then
+    each claim's verdict, how it was measured and its note, numbered."""
+    from rich.constrain import Constrain
+
     from quiz.proofs import VERDICTS
 
+    width = min(width, MEASURE)
     head = Text(plain(title), style="bold")
+    changed = {k: v for k, v in result.options.items() if k in result.knobs and v != result.knobs[k].default}
+    if changed:  # a what-if (--set): say what differs from the proof as shipped
+        head.append("\nwhat-if: " + ", ".join(
+            f"{k}={_setting(v)} (default {_setting(result.knobs[k].default)})" for k, v in changed.items()),
+            style="yellow")
     table = Table.grid(padding=(0, 1), expand=True)
     table.add_column(no_wrap=True, width=2 if explain else 1)
     table.add_column(ratio=3, overflow="fold")
@@ -194,6 +213,14 @@ def proof_view(title: str, result, explain: bool = False, width: int = 80) -> Gr
             claim.append("(added) ", style="dim italic")
         claim.append(plain(c.claim))
         table.add_row(mark, claim, Text(plain(c.value), style="cyan"))
+        for run, found in result.against(c):
+            label = Text(f"  ↳ {plain(run.label)}", style="dim")
+            if found is None:
+                table.add_row(Text(""), label, Text("not made in this run", style="dim"))
+                continue
+            value = Text(f"{found.mark} ", style=VERDICT_STYLE[found.verdict])
+            value.append(plain(found.value), style="cyan")
+            table.add_row(Text(""), label, value)
     parts = [head, table]
     if result.takeaways:
         t = Text("→ ", style="bold")
@@ -222,6 +249,13 @@ def proof_view(title: str, result, explain: bool = False, width: int = 80) -> Gr
             if c.value and c.value != "—":
                 body.append("value: ", style="dim")
                 body.append(plain(c.value) + "\n", style="cyan")
+            for run, found in result.against(c):
+                body.append(f"control, {plain(run.label)}: ", style="dim")
+                if found is None:
+                    body.append("not made in that run\n", style="dim")
+                else:
+                    body.append(f"{found.mark} {found.verdict} ", style=VERDICT_STYLE[found.verdict])
+                    body.append(plain(found.value) + "\n", style="cyan")
             if c.note:
                 body.append("note: ", style="dim")
                 body.append(plain(c.note) + "\n", style="italic")
@@ -229,12 +263,22 @@ def proof_view(title: str, result, explain: bool = False, width: int = 80) -> Gr
         parts.append(Text("How each claim was judged", style="bold"))
         parts.append(notes)
     foot = verdict_counts(result.counts())
-    foot.append(f" · {result.seconds:.2f}s", style="dim")
+    seconds = result.seconds + sum(run.seconds for run in result.controls)
+    foot.append(Text(f"{seconds:.2f}s", style="dim"))
+    if result.controls:
+        flipped = sum(1 for c in result.claims for _, f in result.against(c) if f is not None and f.verdict != c.verdict)
+        judged = sum(1 for c in result.claims for _ in result.against(c))
+        foot.append(Text(f"controls flip {flipped} of {judged}", style="dim"))
     more = len(result.figures) - len(figures)
-    hint = f" · +{more} figure{'s' * (more != 1)}: --explain" if more else (" · how: --explain" if not explain else "")
-    foot.append(hint, style="dim")
-    parts.append(foot)
-    return Group(*parts)
+    hint = f"+{more} figure{'s' * (more != 1)}: --explain" if more else ("how: --explain" if not explain else "")
+    if hint:
+        foot.append(Text(hint, style="dim"))
+    parts.append(joined(foot, width))
+    return Constrain(Group(*parts), MEASURE)
+
+
+def _setting(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def proofs_summary(results) -> Table:

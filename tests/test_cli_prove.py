@@ -177,3 +177,35 @@ def test_a_claim_is_found_by_its_wording_and_must_be_unique():
         r.claim("3×3")
     with pytest.raises(LookupError, match="0 claims"):
         r.claim("nothing")
+
+
+def test_control_shows_each_measured_claim_with_its_control_under_it(home):
+    result = run("prove", "1", "--control")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80  # CliRunner's terminal: 80 columns
+    starts = [i for i, line in enumerate(lines) if line[:1] in "✓✗◐≡§–"] + [len(lines)]
+    rows = {lines[a][2:20]: "\n".join(lines[a:b]) for a, b in zip(starts, starts[1:])}  # a claim and its controls
+    for claim in ("Gradient flow", "easier to learn"):
+        (row,) = [r for k, r in rows.items() if k.startswith(claim)]
+        assert row.startswith("✓") and "↳ without skip" in row and "✗" in row.split("↳")[1]
+    assert "↳ branch ×1/√32" in result.stdout and "controls flip 4 of 4" in result.stdout
+    data = json.loads(run("prove", "1", "--control", "--json").stdout)
+    landscape = [c for c in data["claims"] if c["claim"].startswith("Loss landscape")][0]
+    assert [(k["knob"], k["verdict"]) for k in landscape["controls"]] == [("skip", "fails"), ("branch_scale", "holds")]
+    assert landscape["controls"][0]["data"]["roughness_residual"] == landscape["controls"][0]["data"]["roughness_plain"]
+
+
+def test_set_runs_a_what_if_and_a_wrong_knob_lists_the_knobs(home):
+    result = run("prove", "1", "--set", "skip=false")
+    assert result.exit_code == 0, result.output
+    assert "what-if: skip=false (default true)" in result.stdout
+    assert "✗ Gradient flow" in result.stdout  # the same code, the learner's value: the verdict follows it
+    for bad, why in (("skip=maybe", "expected true or false"), ("depth=3", "has no knob 'depth'"),
+                     ("branch_scale=7", "expected 0.01–1"), ("branch_scale=nan", "expected a finite number"),
+                     ("skip", "expected knob=value")):
+        result = run("prove", "1", "--set", bad)
+        assert result.exit_code == 2, (bad, result.output)
+        assert why in result.stderr and "knobs: skip (true|false, default true), branch_scale (0.01–1, default 1)" \
+            in result.stderr, (bad, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1

@@ -145,6 +145,13 @@ def test_the_docs_example_runs_as_written(home, tmp_path):
     data = json.loads(result.stdout)
     verdicts = [c["verdict"] for c in data["claims"]]
     assert verdicts == ["by definition", "holds", "fails"]
+    # its controls run in the worker too, the same file with one knob changed: each measured verdict flips
+    result = quiz(home, "prove", "my-deck/1", "--control", "--json")
+    assert result.exit_code == 0, result.output
+    flipped = [(c["verdict"], [k["verdict"] for k in c["controls"]]) for c in json.loads(result.stdout)["claims"]]
+    assert flipped == [("by definition", []), ("holds", ["fails"]), ("fails", ["holds"])]
+    bad = quiz(home, "prove", "my-deck/1", "--set", "divide_by=volume")
+    assert bad.exit_code == 2 and "divide_by (union|area|one, default union)" in bad.stderr
 
 
 def test_all_goes_on_past_an_untrusted_proof(home, deck):

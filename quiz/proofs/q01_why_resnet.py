@@ -6,15 +6,22 @@ h + relu(W·h) explodes, shown too), same nn.Linear weights, 8 seeds. Landscape:
 F(x) = W2·relu(W1·LayerNorm(x)) wired x ← F(x) vs x ← x + F(x), same weights.
 """
 
+import functools
 import math
 
 import torch
 from torch import nn
-from torchvision.models.resnet import BasicBlock  # torchvision's ResNet-18/34 block
 
+from quiz.proofs import Knob
 from quiz.proofs._tools import seed
 
 DEPTH, WIDTH, N, CLASSES = 32, 64, 128, 10
+KNOBS = {
+    "skip": Knob(True, "the identity path x + F(x) of every residual stack (off: F(x) alone)", control=False,
+                 says="without skip"),
+    "branch_scale": Knob(1.0, "the landscape stack's residual branch scale s in x + s·F(x)",
+                         control=round(1 / math.sqrt(DEPTH), 4), says=f"branch ×1/√{DEPTH}", low=0.01, high=1.0),
+}
 SEEDS = 8  # independent inits for the gradient experiment
 STEPS, DIRECTIONS = 41, 2  # points on each loss curve (t in [-1, 1]); random directions
 LEARN_DEPTH, LEARN_STEPS = 16, 150  # learning the identity: a 16-layer MLP, 150 Adam steps
@@ -25,9 +32,9 @@ def block():
     return nn.Sequential(nn.LayerNorm(WIDTH), nn.Linear(WIDTH, WIDTH), nn.ReLU(), nn.Linear(WIDTH, WIDTH))
 
 
-def forward(blocks, head, x, skip):
+def forward(blocks, head, x, skip, scale=1.0):
     for f in blocks:
-        x = x + f(x) if skip else f(x)  # residual: identity + branch; plain: branch only
+        x = x + scale * f(x) if skip else f(x)  # residual: identity + branch; plain: branch only
     return head(x)  # (N, CLASSES)
 
 
@@ -43,10 +50,34 @@ def backward_signal(layers, step, x, y):
 
 
 def run(p):  # (run_proof runs every proof on one thread: ~200 passes over tiny tensors)
-    # 1. backward signal at block 1 vs block DEPTH, plain vs residual, same weights, SEEDS inits
+    skip = p.options["skip"]  # the mechanism: False in its control run
+    if p.measures("skip"):  # (the branch_scale control judges the landscape only)
+        hi = gradient_flow(p, skip)
+        jacobian(p)
+        plain_loss, res_loss = learn_identity(skip=False), learn_identity(skip=skip)
+        p.claim(
+            "easier to learn F(x) → 0 than an identity from scratch",
+            f"MSE(net(x), x) after {LEARN_STEPS} Adam steps (lr 1e-3), {LEARN_DEPTH} layers h ← W·relu(h) "
+            f"(plain) vs h ← h + W·relu(h) (residual), width {WIDTH // 2}, same init and data",
+            f"loss plain {plain_loss[-1]:.2f} vs residual {res_loss[-1]:.2f}",
+            holds=res_loss[-1] < plain_loss[-1] / 2,  # 'easier': under half the loss for the same budget
+            note="Both nets can represent the identity (the plain one by learning it layer by layer); the residual "
+            "one only has to push its branches toward zero. A toy: the paper's evidence is ImageNet training curves.",
+            data={"plain_loss": plain_loss, "residual_loss": res_loss},
+            control="skip",
+        )
+        p.takeaway(f"skips keep the gradient within {hi:.2g}× end to end and learn the identity "
+                   f"{plain_loss[-1] / res_loss[-1]:.0f}× better; vanishing plain gradients need a bad init")
+    landscape(p, skip, p.options["branch_scale"])
+
+
+def gradient_flow(p, skip):
+    """1. backward signal at block 1 vs block DEPTH, plain vs residual, same weights, SEEDS inits; the
+    largest block-1 ÷ block-DEPTH ratio of the residual stack."""
+    keep = 1.0 if skip else 0.0  # the identity path's weight in the residual stacks
     plain = lambda layer, h: torch.relu(layer(h))
-    residual = lambda layer, h: h + torch.relu(layer(h)) / math.sqrt(DEPTH)  # scaled branch
-    naive = lambda layer, h: h + torch.relu(layer(h))  # unscaled branch
+    residual = lambda layer, h: keep * h + torch.relu(layer(h)) / math.sqrt(DEPTH)  # scaled branch
+    naive = lambda layer, h: keep * h + torch.relu(layer(h))  # unscaled branch
     ratios = {"plain": [], "plain_he": [], "residual": [], "naive": []}
     naive_std, curves = [], {}
     for s in range(SEEDS):
@@ -64,11 +95,11 @@ def run(p):  # (run_proof runs every proof on one thread: ~200 passes over tiny 
             ratios[k].append(gn[0] / gn[-1])  # first block ÷ last block
         naive_std.append(runs["naive"][1])
         if s == 0:
-            curves = {"plain, default init": runs["plain"][0], "plain, He init": runs["plain_he"][0],
-                      "residual": runs["residual"][0]}
+            # (the He-init curve lies on the residual one at a terminal's resolution: its range is in the value)
+            curves = {"plain, default init": runs["plain"][0], "residual": runs["residual"][0]}
     lo = {k: min(v) for k, v in ratios.items()}
     hi = {k: max(v) for k, v in ratios.items()}
-    spread = {k: hi[k] / lo[k] for k in ratios}
+    spread = {k: hi[k] / lo[k] if lo[k] > 0 else math.inf for k in ratios}  # 0: the signal underflowed
     span = lambda k: f"{lo[k]:.2g}…{hi[k]:.2g}"
     unimpeded = 0.1 < lo["residual"] <= hi["residual"] < 10  # within 10× end to end, every seed
     vanish_default, vanish_he = hi["plain"] < 1e-3, hi["plain_he"] < 1e-3
@@ -87,22 +118,19 @@ def run(p):  # (run_proof runs every proof on one thread: ~200 passes over tiny 
         f"init. Without the 1/√{DEPTH} scale the residual stack explodes: output std "
         f"{min(naive_std):.3g}…{max(naive_std):.3g}, ratio {span('naive')}.",
         data={"depth": DEPTH, "seeds": SEEDS, "ratios": ratios, "spread": spread, "naive_output_std": naive_std},
+        control="skip",
     )
     p.lines(f"log10 ‖∂L/∂h‖ per block, seed 0 (block 1 = input end, {DEPTH} = output)",
             {k: (list(range(1, DEPTH + 1)), torch.tensor(v).log10().tolist()) for k, v in curves.items()},
             x="block", y="log10 ‖∂L/∂h‖")
+    return hi["residual"]
 
-    # the pre-norm stack (sections 2 and 4)
+
+def jacobian(p):
+    """2. autograd: d(x + F(x))/dx = I + dF/dx"""
     g = seed()
-    blocks = nn.ModuleList(block() for _ in range(DEPTH))
-    head = nn.Linear(WIDTH, CLASSES)
-    x = torch.randn(N, WIDTH, generator=g)  # (N, D) = (128, 64)
-    y = torch.randint(0, CLASSES, (N,), generator=g)  # random labels
-    loss = lambda skip: nn.functional.cross_entropy(forward(blocks, head, x, skip), y)
-
-    # 2. autograd: d(x + F(x))/dx = I + dF/dx
     f = block()
-    v = x[0]  # (64,)
+    v = torch.randn(WIDTH, generator=g)  # (64,)
     j_block = torch.autograd.functional.jacobian(lambda z: z + f(z), v)  # (64, 64)
     j_f = torch.autograd.functional.jacobian(f, v)  # (64, 64)
     err = (j_block - (torch.eye(WIDTH) + j_f)).abs().max().item()
@@ -114,20 +142,16 @@ def run(p):  # (run_proof runs every proof on one thread: ~200 passes over tiny 
         data={"jacobian_max_err": err, "jf_norm": j_f.norm().item()},
     )
 
-    # 3. residual learning: learn the identity map, deep plain MLP vs the same MLP with skips
-    plain_loss, res_loss, learn_curves = learn_identity(skip=False), learn_identity(skip=True), {}
-    p.claim(
-        "easier to learn F(x) → 0 than an identity from scratch",
-        f"MSE(net(x), x) after {LEARN_STEPS} Adam steps (lr 1e-3), {LEARN_DEPTH} layers h ← W·relu(h) "
-        f"(plain) vs h ← h + W·relu(h) (residual), width {WIDTH // 2}, same init and data",
-        f"loss plain {plain_loss[-1]:.2f} vs residual {res_loss[-1]:.2f}",
-        holds=res_loss[-1] < plain_loss[-1] / 2,  # 'easier': under half the loss for the same budget
-        note="Both nets can represent the identity (the plain one by learning it layer by layer); the residual "
-        "one only has to push its branches toward zero. A toy: the paper's evidence is ImageNet training curves.",
-        data={"plain_loss": plain_loss, "residual_loss": res_loss},
-    )
 
-    # 4. loss along a random filter-normalised direction (Li et al. 2018), same weights, both wirings
+def landscape(p, skip, scale):
+    """4. loss along a random filter-normalised direction (Li et al. 2018), same weights, both wirings
+    of a pre-norm stack"""
+    g = seed()
+    blocks = nn.ModuleList(block() for _ in range(DEPTH))
+    head = nn.Linear(WIDTH, CLASSES)
+    x = torch.randn(N, WIDTH, generator=g)  # (N, D) = (128, 64)
+    y = torch.randint(0, CLASSES, (N,), generator=g)  # random labels
+    loss = lambda residual: nn.functional.cross_entropy(forward(blocks, head, x, residual and skip, scale), y)
     weights = list(blocks.parameters()) + list(head.parameters())
     base = [w.detach().clone() for w in weights]
     ts = torch.linspace(-1, 1, STEPS)
@@ -139,26 +163,26 @@ def run(p):  # (run_proof runs every proof on one thread: ~200 passes over tiny 
             d = torch.randn(w.shape, generator=dg)
             # filter normalisation: each row (output unit) gets the norm of the same row of W; biases/LN: 0
             dirs.append(d * w.norm(dim=1, keepdim=True) / d.norm(dim=1, keepdim=True) if w.dim() > 1 else 0 * d)
-        for skip in (False, True):
+        for wiring in (False, True):  # plain, residual
             ls = []
             with torch.no_grad():
                 for t in ts:
                     for w, w0, d in zip(weights, base, dirs):
                         w.copy_(w0 + t * d)
-                    ls.append(loss(skip))
+                    ls.append(loss(wiring))
             ls = torch.stack(ls)  # (STEPS,)
             d1, d2 = ls.diff(), ls.diff(n=2)
             span = (ls.max() - ls.min()).item()
-            key = (skip, k)
+            key = (wiring, k)
             rough_raw[key] = d2.abs().mean().item()
             rough[key] = rough_raw[key] / span  # mean |second difference| relative to the curve's range
             minima[key] = int(((d1[:-1] < 0) & (d1[1:] > 0)).sum())  # local minima along the line
             if k == 0:
-                curves["residual" if skip else "plain"] = (ts.tolist(), ((ls - ls.min()) / span).tolist())
+                curves["residual" if wiring else "plain"] = (ts.tolist(), ((ls - ls.min()) / span).tolist())
     with torch.no_grad():
         for w, w0 in zip(weights, base):
             w.copy_(w0)
-    mean = lambda r, skip: sum(r[(skip, k)] for k in range(DIRECTIONS)) / DIRECTIONS
+    mean = lambda r, wiring: sum(r[(wiring, k)] for k in range(DIRECTIONS)) / DIRECTIONS
     rp, rr = mean(rough, False), mean(rough, True)
     mp, mr = [minima[(False, k)] for k in range(DIRECTIONS)], [minima[(True, k)] for k in range(DIRECTIONS)]
     raw_p, raw_r = mean(rough_raw, False), mean(rough_raw, True)
@@ -173,15 +197,16 @@ def run(p):  # (run_proof runs every proof on one thread: ~200 passes over tiny 
         note="(plain vs residual.) Relative to its own range the residual curve is one smooth bowl and the plain "
         f"one jagged ({mp} vs {mr} local minima), but in raw |Δ²L| the residual loss curves more "
         f"({raw_r:.2g} vs {raw_p:.2g}): 'smoother' holds only after normalising by the range. A 1-D slice at "
-        "initialisation on random labels; Li et al. 2018 slice around trained minima in 2-D.",
+        f"initialisation on random labels; Li et al. 2018 slice around trained minima in 2-D. With the branch "
+        f"scaled by 1/√{DEPTH} (--set branch_scale=0.177) the residual curve is smoother in raw terms too.",
         data={"roughness_plain": rp, "roughness_residual": rr, "minima_plain": mp, "minima_residual": mr,
-              "raw_d2_plain": raw_p, "raw_d2_residual": raw_r},
+              "raw_d2_plain": raw_p, "raw_d2_residual": raw_r, "branch_scale": scale},
+        control=("skip", "branch_scale"),
     )
     p.lines("loss along a filter-normalised direction (each curve scaled to 0…1)", curves, x="t", y="loss")
-    p.takeaway(f"skips keep the gradient within {hi['residual']:.2g}× end to end and learn the identity "
-               f"{plain_loss[-1] / res_loss[-1]:.0f}× better; vanishing plain gradients need a bad init")
 
 
+@functools.cache  # deterministic: a control run that trains the same net again reads the first run's losses
 def learn_identity(skip, depth=LEARN_DEPTH, width=WIDTH // 2, steps=LEARN_STEPS):
     """Loss every 10 steps of an MLP trained to output its input (the identity map)."""
     g = seed(1)
@@ -199,4 +224,4 @@ def learn_identity(skip, depth=LEARN_DEPTH, width=WIDTH // 2, steps=LEARN_STEPS)
         opt.step()
         if step % 10 == 9:
             out.append(loss.item())
-    return out
+    return tuple(out)

@@ -8,32 +8,35 @@ from __future__ import annotations
 from quiz.errors import QuizError
 
 
-def run_for(q, options: dict | None = None, worker=None, timeout: float = 60.0):
+def run_for(q, options: dict | None = None, worker=None, timeout: float = 60.0, controls: bool = False,
+            settings: list[str] = ()):
     """q's proof result. A built-in proof runs in this process (or in `worker`, a study session's
     background Worker); a bank's own proof file only once trusted (quiz trust), always in a worker
-    process, with the same one-thread seeded setup, and stopped after `timeout` seconds."""
+    process, with the same one-thread seeded setup, and stopped after `timeout` seconds.
+    `controls`, `settings`: see quiz.proofs.run_proof."""
     from quiz import proofs
 
     if q.proof is None:
         raise QuizError(f"no proof for {q.key} yet")
+    how = {"controls": controls, "settings": list(settings)}
     path = q.proof_path
     if path is None:
-        return worker.run(q.proof, options) if worker else proofs.run_proof(q.proof, options)
+        return worker.run(q.proof, options, **how) if worker else proofs.run_proof(q.proof, options, **how)
     from quiz import trust
 
     trust.check(path)  # untrusted or changed: nothing is imported, nothing runs
     if worker is not None:
-        return worker.run(str(path), options, timeout=timeout)
+        return worker.run(str(path), options, timeout=timeout, **how)
     from quiz.proofs.worker import Worker
 
     own = Worker()
     try:
-        return own.run(str(path), options, timeout=timeout)
+        return own.run(str(path), options, timeout=timeout, **how)
     finally:
         own.close()
 
 
-def run_deck(questions, options: dict | None = None, timeout: float = 60.0, on_next=None):
+def run_deck(questions, options: dict | None = None, timeout: float = 60.0, on_next=None, controls: bool = False):
     """Every proof of `questions` (those that have one): ([(q, result)], [(q, error message)]). A proof
     that cannot run (untrusted, broken, timed out) is reported and the others go on. `on_next(q)` is
     called before each proof (a progress bar)."""
@@ -47,7 +50,7 @@ def run_deck(questions, options: dict | None = None, timeout: float = 60.0, on_n
 
                 worker = Worker()
             try:
-                results.append((q, run_for(q, options, worker if q.proof_path else None, timeout)))
+                results.append((q, run_for(q, options, worker if q.proof_path else None, timeout, controls)))
             except QuizError as e:
                 failed.append((q, str(e)))
     finally:

@@ -41,14 +41,15 @@ class Worker:
 
     def prepare(self, name: str) -> None:
         """Import proof `name` ahead of time (no reply)."""
-        self._send(("prepare", name, None))
+        self._send(("prepare", name, None, {}))
 
-    def run(self, name: str, options: dict | None = None, timeout: float | None = None):
+    def run(self, name: str, options: dict | None = None, timeout: float | None = None, controls: bool = False,
+            settings: list[str] = ()):
         """Run proof `name` (a built-in module name, or a trusted proof file's path) in the worker:
         its ProofResult, or its QuizError raised here. Past `timeout` seconds the worker is
         killed (and a fresh one started) and the proof is a QuizError naming it.
         Ctrl-C while waiting raises KeyboardInterrupt: call cancel() then."""
-        self._send(("run", name, options))
+        self._send(("run", name, options, {"controls": controls, "settings": list(settings)}))
         if timeout is not None:
             import select
 
@@ -104,7 +105,7 @@ def serve() -> None:
 
     while True:
         try:
-            kind, name, options = pickle.load(requests)
+            kind, name, options, extra = pickle.load(requests)
         except EOFError:
             return
         if kind == "prepare":
@@ -114,7 +115,7 @@ def serve() -> None:
                 pass
             continue
         try:
-            reply = ("ok", run_proof(name, options))
+            reply = ("ok", run_proof(name, options, **extra))
         except QuizError as e:
             reply = ("error", (str(e), e.exit_code))
         except Exception as e:  # noqa: BLE001  anything else is still one line for the user
