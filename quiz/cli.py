@@ -445,7 +445,12 @@ def prove(
         if code:
             from rich.syntax import Syntax
 
-            source = q.proof_path.read_text(encoding="utf-8") if q.proof_path else proofs.source(q.proof)
+            if q.proof_path:  # a regular file, read within bounds (a link to /dev/zero is refused)
+                from quiz.trust import source as proof_source
+
+                source = proof_source(q.proof_path).decode("utf-8", "replace")
+            else:
+                source = proofs.source(q.proof)
             if console.is_terminal:
                 render.page(console, Syntax(source, "python", line_numbers=True, word_wrap=True))
             else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from quiz.errors import QuizError
@@ -27,6 +28,44 @@ def read_capped(path: Path, limit: int) -> bytes | None:
     with open(path, "rb") as f:
         raw = f.read(limit + 1)
     return None if len(raw) > limit else raw
+
+
+def read_regular(path: Path, limit: int, what: str = "file") -> bytes:
+    """A regular file's bytes (a symlink's target counts), at most `limit` of them: a FIFO, device or
+    folder is refused before anything is read (/dev/zero cannot fill memory, a FIFO cannot hang us).
+    Every failure is a QuizError naming the path."""
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # NONBLOCK: opening a FIFO does not wait for a writer
+    except OSError as e:
+        raise QuizError(f"{path}: cannot read the {what}: {e.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise QuizError(f"{path}: not a regular file, so not read as a {what}")
+        try:
+            data = f.read(limit + 1)
+        except OSError as e:
+            raise QuizError(f"{path}: cannot read the {what}: {e.strerror}") from None
+    if len(data) > limit:
+        raise QuizError(f"{path}: too large for a {what} (at most {limit:,} bytes)")
+    return data
+
+
+@contextmanager
+def locked(path: Path):
+    """An exclusive lock on `path` (created if need be) while the block runs: for read-modify-write
+    of a small file that several quiz processes may change at once."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

@@ -20,17 +20,18 @@ def _file() -> Path:
     return home() / "trust.json"
 
 
-def sha256(path: Path) -> str:
-    from quiz.bank import MAX_BANK_BYTES
-    from quiz.files import read_capped
+MAX_PROOF_BYTES = 1_000_000
 
-    try:
-        raw = read_capped(Path(path), MAX_BANK_BYTES)
-    except OSError as e:
-        raise QuizError(f"{path}: cannot read: {e.strerror}") from None
-    if raw is None:
-        raise QuizError(f"{path}: too large for a proof")
-    return hashlib.sha256(raw).hexdigest()
+
+def source(path: Path) -> bytes:
+    """A proof file's bytes: a regular file of at most MAX_PROOF_BYTES, read once."""
+    from quiz.files import read_regular
+
+    return read_regular(Path(path), MAX_PROOF_BYTES, "proof file")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(source(path)).hexdigest()
 
 
 def _load() -> dict[str, str]:
@@ -45,29 +46,30 @@ def _load() -> dict[str, str]:
 
 
 def trust(path: Path) -> str:
-    """Record the file's current sha256 as trusted; returns it."""
-    from quiz.files import write_atomic
+    """Record the file's current sha256 as trusted; returns it. Several `quiz trust` at once each
+    keep their entry: the read-modify-write of trust.json holds a lock."""
+    from quiz.files import locked, write_atomic
 
     path = Path(path).resolve()
     digest = sha256(path)
-    data = _load()
-    data[str(path)] = digest
-    write_atomic(_file(), json.dumps(data, indent=1, sort_keys=True) + "\n")
+    with locked(_file().with_name("trust.json.lock")):
+        data = _load()
+        data[str(path)] = digest
+        write_atomic(_file(), json.dumps(data, indent=1, sort_keys=True) + "\n")
     return digest
 
 
-def is_trusted(path: Path) -> bool:
-    path = Path(path).resolve()
-    return _load().get(str(path)) == sha256(path)
-
-
-def check(path: Path) -> None:
-    """QuizError (exit 1) unless `path` is trusted as it is now: names the file, its hash and
-    the command that trusts it."""
+def trusted_source(path: Path) -> bytes:
+    """The proof file's bytes, read once, if they are the bytes that were trusted: what runs is what
+    was hashed (the file may be swapped a moment later; it is not read again). Otherwise a QuizError
+    (exit 1) naming the file, its hash and the command that trusts it."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise QuizError(f"{path}: proof file not found")
-    if not is_trusted(path):
-        known = str(path.resolve()) in _load()
+    raw = source(path)
+    digest = hashlib.sha256(raw).hexdigest()
+    known = _load().get(str(path.resolve()))
+    if known != digest:
         why = "changed since you trusted it" if known else "not trusted"
-        raise QuizError(f"{path}: {why} (sha256 {sha256(path)}); read it, then run: quiz trust {path}")
+        raise QuizError(f"{path}: {why} (sha256 {digest}); read it, then run: quiz trust {path}")
+    return raw

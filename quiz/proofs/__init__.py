@@ -390,22 +390,19 @@ def source(name: str) -> str:
     return inspect.getsource(load(name))
 
 
-def load_file(path: str):
-    """Import a proof file from outside the package (a bank's own proof) by its path. Only the
-    worker calls this, and only for a file the session checked is trusted (quiz/trust.py)."""
-    import importlib.util
+def load_file(path: str, source: bytes):
+    """A bank's own proof as a module, made from `source`: the bytes the session read from `path`
+    and found trusted (quiz/trust.py). Only the worker calls this; the file is not read again. The
+    proof can import installed packages only (no sibling files: trust covers this one file)."""
     import sys
-    from pathlib import Path
+    import types
 
-    path = Path(path)
-    name = "quiz_bank_proof_" + re.sub(r"\W", "_", str(path.resolve()))
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ProofFailed(f"proof {path}: cannot be loaded")
-    module = importlib.util.module_from_spec(spec)
+    name = "quiz_bank_proof_" + re.sub(r"\W", "_", str(path))
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        exec(compile(source, str(path), "exec"), module.__dict__)  # noqa: S102  trusted bytes (see above)
     except Exception as e:  # noqa: BLE001  a broken file: one line naming it
         sys.modules.pop(name, None)
         raise ProofFailed(f"proof {path} failed to load: {type(e).__name__}: {e}") from e
@@ -421,12 +418,15 @@ def knobs_of(module) -> dict[str, Knob]:
     return dict(knobs)
 
 
-def run_proof(name: str, options: dict | None = None, controls: bool = False, settings: list[str] = ()) -> ProofResult:
+def run_proof(name: str, options: dict | None = None, controls: bool = False, settings: list[str] = (),
+              source: bytes | None = None) -> ProofResult:
     """Run one proof: a built-in one by module name, or a bank's proof file by its path (ending
-    in .py; see load_file). Exceptions inside it become ProofFailed (with __cause__).
-    `settings`: --set knob=value pairs (a UsageError if one is not a knob or not a value it takes);
-    `controls`: also run it once per control its claims name (ProofResult.controls)."""
-    module = load_file(name) if name.endswith(".py") else load(name)  # imports torch (the proof does)
+    in .py) and `source`, its trusted bytes (see load_file). Exceptions inside it become ProofFailed
+    (with __cause__). `settings`: --set knob=value pairs (a UsageError if one is not a knob or not a
+    value it takes); `controls`: also run it once per control its claims name (ProofResult.controls)."""
+    if name.endswith(".py") and source is None:
+        raise ProofFailed(f"proof {name}: a proof file runs from the trusted bytes the session read")
+    module = load_file(name, source) if name.endswith(".py") else load(name)  # imports torch (the proof does)
     knobs = knobs_of(module)
     options = {**(options or {}), **parse_settings(list(settings), knobs, name)}
     p, seconds = _run(module, name, options, knobs, None)

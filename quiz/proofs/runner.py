@@ -24,7 +24,7 @@ def run_for(q, options: dict | None = None, worker=None, timeout: float = 60.0, 
         return worker.run(q.proof, options, **how) if worker else proofs.run_proof(q.proof, options, **how)
     from quiz import trust
 
-    trust.check(path)  # untrusted or changed: nothing is imported, nothing runs
+    how["source"] = trust.trusted_source(path)  # untrusted or changed: nothing is imported, nothing runs
     if worker is not None:
         return worker.run(str(path), options, timeout=timeout, **how)
     from quiz.proofs.worker import Worker

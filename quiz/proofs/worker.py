@@ -2,21 +2,33 @@
 
 `quiz start` on a terminal starts one (`Worker()`), so pressing `p` costs the proof's own
 compute time, not the ~4 s of `import torch, torchvision`. Requests and results are pickles
-over the worker's stdin/stdout; it runs in its own session (the terminal's Ctrl-C does not
-reach it: the session cancels a proof by killing the worker and starting a fresh one), and it
-exits when its stdin closes, i.e. when the session ends, or dies (also SIGTERM on Linux).
+over the worker's stdin/stdout; it runs in its own session and process group (the terminal's
+Ctrl-C does not reach it: the session cancels a proof by killing the whole group — the worker
+and anything a proof started — and starting a fresh one), and it exits when its stdin closes,
+i.e. when the session ends, or dies (also SIGTERM on Linux).
 
-    python -m quiz.proofs.worker      # what Worker() starts
+Nothing outside the installed packages may be imported by it: it starts with `python -P` (the
+current directory is not put on sys.path, so a torch.py where the user typed `quiz start` is never
+imported), and only the folder of the running quiz package is added, when it is not already on the
+path. A bank's own proof runs from the bytes the session hashed and found trusted, sent with the
+request: the file is never read again here (it could have been swapped since).
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from quiz.errors import QuizError
+
+START_LIMIT = 300.0  # seconds the worker may take to import torch before a proof's clock starts
+BOOT = ("import sys; root = sys.argv[1]\n"
+        "if root not in sys.path: sys.path.insert(0, root)\n"  # the quiz that started us, not one in the cwd
+        "from quiz.proofs.worker import serve; serve()")
 
 
 class Worker:
@@ -25,7 +37,8 @@ class Worker:
         self.start()
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "quiz.proofs.worker"], stdin=subprocess.PIPE,
+        root = str(Path(__file__).resolve().parent.parent.parent)  # the folder holding the quiz package
+        self.proc = subprocess.Popen([sys.executable, "-P", "-c", BOOT, root], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
 
     def _send(self, message) -> None:
@@ -43,25 +56,34 @@ class Worker:
         """Import proof `name` ahead of time (no reply)."""
         self._send(("prepare", name, None, {}))
 
-    def run(self, name: str, options: dict | None = None, timeout: float | None = None, controls: bool = False,
-            settings: list[str] = ()):
-        """Run proof `name` (a built-in module name, or a trusted proof file's path) in the worker:
-        its ProofResult, or its QuizError raised here. Past `timeout` seconds the worker is
-        killed (and a fresh one started) and the proof is a QuizError naming it.
-        Ctrl-C while waiting raises KeyboardInterrupt: call cancel() then."""
-        self._send(("run", name, options, {"controls": controls, "settings": list(settings)}))
-        if timeout is not None:
-            import select
+    def _reply(self, name: str, timeout: float | None):
+        import select
 
-            ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-            if not ready:
-                self.cancel()
-                raise QuizError(f"proof {name} timed out after {timeout:g} s (--timeout)")
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            return None
         try:
-            kind, payload = pickle.load(self.proc.stdout)
+            return pickle.load(self.proc.stdout)
         except EOFError:  # the worker died mid-proof (out of memory, killed)
             self.start()
             raise QuizError(f"proof {name} failed: its worker process ended unexpectedly") from None
+
+    def run(self, name: str, options: dict | None = None, timeout: float | None = None, controls: bool = False,
+            settings: list[str] = (), source: bytes | None = None):
+        """Run proof `name` (a built-in module name, or a trusted proof file's path with its `source`
+        bytes) in the worker: its ProofResult, or its QuizError raised here. `timeout` counts from
+        when the worker starts the proof (its own torch import is not the proof's time); past it
+        the worker is killed (and a fresh one started) and the proof is a QuizError naming it.
+        Ctrl-C while waiting raises KeyboardInterrupt: call cancel() then."""
+        self._send(("run", name, options, {"controls": controls, "settings": list(settings), "source": source}))
+        if self._reply(name, START_LIMIT) is None:  # ("started", None): the worker has torch and begins
+            self.cancel()
+            raise QuizError(f"proof {name}: its worker did not start within {START_LIMIT:g} s")
+        reply = self._reply(name, timeout)
+        if reply is None:
+            self.cancel()
+            raise QuizError(f"proof {name} timed out after {timeout:g} s (--timeout)")
+        kind, payload = reply
         if kind == "error":
             message, code = payload
             raise QuizError(message, code)
@@ -74,8 +96,16 @@ class Worker:
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # the worker and whatever a proof forked
+            except (ProcessLookupError, PermissionError):
+                self.proc.kill()
             self.proc.wait()
+        elif self.proc is not None:
+            try:  # the worker is gone, but a child a proof forked may still hold the group
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
                 stream.close()
@@ -86,7 +116,6 @@ class Worker:
 def _die_with_parent() -> None:
     try:
         import ctypes
-        import signal
 
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: the session is gone, so are we
     except (OSError, AttributeError):  # not Linux: stdin's end of file still ends us
@@ -103,6 +132,10 @@ def serve() -> None:
 
     from quiz.proofs import _tools, load, run_proof  # noqa: F401
 
+    def reply(message):
+        pickle.dump(message, results)
+        results.flush()
+
     while True:
         try:
             kind, name, options, extra = pickle.load(requests)
@@ -114,15 +147,11 @@ def serve() -> None:
             except Exception:  # reported when the proof runs
                 pass
             continue
+        reply(("started", None))
         try:
-            reply = ("ok", run_proof(name, options, **extra))
+            answer = ("ok", run_proof(name, options, **extra))
         except QuizError as e:
-            reply = ("error", (str(e), e.exit_code))
+            answer = ("error", (str(e), e.exit_code))
         except Exception as e:  # noqa: BLE001  anything else is still one line for the user
-            reply = ("error", (f"proof {name} failed: {type(e).__name__}: {e}", 1))
-        pickle.dump(reply, results)
-        results.flush()
-
-
-if __name__ == "__main__":
-    serve()
+            answer = ("error", (f"proof {name} failed: {type(e).__name__}: {e}", 1))
+        reply(answer)
