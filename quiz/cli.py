@@ -114,9 +114,11 @@ def _finish_restore() -> None:
     from quiz.files import RESTORE_JOURNAL, home
 
     if (home() / RESTORE_JOURNAL).exists():
-        from quiz.export import finish_interrupted_restore
+        from quiz.backup import finish_interrupted_restore
 
-        _say(finish_interrupted_restore(), file=sys.stderr)
+        said = finish_interrupted_restore()
+        if said:
+            _say(said, file=sys.stderr)
 
 
 def _banks(extra=None):
@@ -602,10 +604,10 @@ def restore_(
 
     A one-deck backup (export --format json --deck D) replaces that deck's progress only.
     """
-    from quiz import export
+    from quiz import backup
 
     _finish_restore()  # one cut off earlier is finished first: the home is whole before it is judged empty
-    done = export.restore(file, force, extra=bank_paths or [])
+    done = backup.restore(file, force, extra=bank_paths or [])
     if done["saved"]:
         _say(f"Saved the home as it was to {done['saved']}", file=sys.stderr)
     scope = f" of deck {done['deck']} (other decks untouched)" if done["deck"] else ""

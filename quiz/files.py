@@ -68,8 +68,9 @@ def locked(path: Path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file whole or not at all: a temporary file beside it, then rename."""
+def write_atomic(path: Path, data) -> None:
+    """Write a file whole or not at all: a temporary file beside it, then rename. `data`: text,
+    bytes, or an iterable of bytes (a stream: never all in memory)."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,7 +79,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise QuizError(f"{path}: cannot write: {e.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            for piece in [data.encode("utf-8")] if isinstance(data, str) else [data] if isinstance(data, bytes) else data:
+                f.write(piece)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

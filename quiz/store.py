@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -71,7 +72,17 @@ MIGRATIONS = [
         PRIMARY KEY (deck, qid)
     );
     """,
+    # 4: restores that finished, recorded in the transaction that replaced the progress (quiz/backup.py):
+    # a journal found later is not applied again, and a session open meanwhile stops before it rates
+    """
+    CREATE TABLE restores (
+        id            INTEGER PRIMARY KEY,
+        journal       TEXT NOT NULL UNIQUE,   -- the restore journal's id
+        finished_at   TEXT NOT NULL           -- ISO-8601 UTC
+    );
+    """,
 ]
+BACKUP_TABLES = ("cards", "reviews", "parameters", "card_marks")  # the progress a backup carries
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Review kinds that reschedule the card (cram answers are logged but do not), and the SQL test for them.
@@ -185,6 +196,7 @@ class Store:
             db.execute("PRAGMA foreign_keys = ON")
             if version < SCHEMA_VERSION:
                 self._migrate(db, version)
+            self.restores = db.execute("SELECT COUNT(*) FROM restores").fetchone()[0]
         except sqlite3.DatabaseError as e:
             if isinstance(e, sqlite3.OperationalError) and ("locked" in str(e) or "busy" in str(e)):
                 raise self._fail("another quiz kept it locked for 10 s; try again when it is done") from None
@@ -215,11 +227,18 @@ class Store:
         return db
 
     read_only = False
+    restores = None  # restores finished when this store was opened (None: read-only)
 
     def _begin_write(self) -> None:
+        """BEGIN IMMEDIATE, unless the home was restored since this store was opened: then nothing
+        written through it could be right (its cards are gone), so it refuses before writing."""
         if self.read_only:
             raise QuizError(f"{self.path}: its folder is read-only: nothing can be saved")
         self.db.execute("BEGIN IMMEDIATE")
+        if self.db.execute("SELECT COUNT(*) FROM restores").fetchone()[0] != self.restores:
+            self.db.execute("ROLLBACK")
+            raise QuizError("this home was restored (quiz restore) while this ran: nothing more is saved "
+                            "here, and nothing was lost; start again to study the restored progress")
 
     def _migrate(self, db: sqlite3.Connection, version: int) -> None:
         if version > 0:  # existing data: back it up before touching the schema
@@ -428,54 +447,100 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
 
-    # -- backup and restore (quiz export --format json, quiz restore) ----------------------
+    # -- backup and restore (quiz/backup.py) ------------------------------------------------
 
-    BACKUP_TABLES = ("cards", "reviews", "parameters", "card_marks")
-
-    def rows(self, deck: str | None = None) -> dict[str, list[dict]]:
-        """Every row of the progress tables as plain dicts (cards and reviews of `deck` only, if given)."""
-        out = {}
-        self.db.execute("BEGIN")  # one snapshot: a session rating meanwhile cannot split a card from its log
+    @contextmanager
+    def snapshot(self):
+        """One read transaction: what is read inside it is one state of the database (a session
+        rating meanwhile cannot split a card from its log)."""
+        self.db.execute("BEGIN")
         try:
-            for table in self.BACKUP_TABLES:
-                sql, args = f"SELECT * FROM {table}", ()
-                if deck is not None and table != "parameters":
-                    sql, args = sql + " WHERE deck = ?", (deck,)
-                out[table] = [dict(r) for r in self.db.execute(sql + " ORDER BY rowid", args)]
+            yield
         finally:
             self.db.execute("COMMIT")
-        return out
+
+    def iter_rows(self, table: str, deck: str | None = None):
+        """The rows of one progress table as plain dicts, in order (of `deck` only, if given: then no
+        FSRS parameters, which belong to the whole home)."""
+        if deck is not None and table == "parameters":
+            return
+        sql, args = f"SELECT * FROM {table}", ()
+        if deck is not None:
+            sql, args = sql + " WHERE deck = ?", (deck,)
+        for r in self.db.execute(sql + " ORDER BY rowid", args):
+            yield dict(r)
+
+    def rows(self, deck: str | None = None) -> dict[str, list[dict]]:
+        """Every row of the progress tables as plain dicts (of `deck` only, if given), one snapshot."""
+        with self.snapshot():
+            return {table: list(self.iter_rows(table, deck)) for table in BACKUP_TABLES}
 
     def count_rows(self) -> int:
-        return sum(self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in self.BACKUP_TABLES)
+        return sum(self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in BACKUP_TABLES)
 
-    def load_rows(self, tables: dict[str, list[dict]], deck: str | None = None) -> None:
-        """Replace the progress tables with these rows (from `rows`), in one transaction; with
-        `deck`, only that deck's cards and reviews (review ids are given anew: other decks'
-        reviews keep theirs), and the parameters stay."""
+    def stage(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+        """Append checked rows to a table of this (staging) database, one transaction."""
         self._begin_write()
         try:
-            for table in self.BACKUP_TABLES:
-                rows = tables.get(table, [])
-                if deck is not None:
-                    if table == "parameters":
-                        continue
-                    self.db.execute(f"DELETE FROM {table} WHERE deck = ?", (deck,))
-                    rows = [r for r in rows if r["deck"] == deck]
-                    if table == "reviews":
-                        rows = [{**r, "id": None} for r in sorted(rows, key=lambda r: r["id"])]
-                else:
-                    self.db.execute(f"DELETE FROM {table}")
-                cols = [c[1] for c in self.db.execute(f"PRAGMA table_info({table})")]
-                sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-                self.db.executemany(sql, ([row.get(c) for c in cols] for row in rows))
+            self.db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                                rows)
             self.db.execute("COMMIT")
         except sqlite3.Error as e:
             self.db.execute("ROLLBACK")
-            raise self._fail(f"cannot restore the backup's rows: {e}") from None
+            raise self._fail(f"cannot stage the backup's {table}: {e}") from None
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+
+    def restore_finished(self, journal: str) -> bool:
+        return self.db.execute("SELECT 1 FROM restores WHERE journal = ?", (journal,)).fetchone() is not None
+
+    def replace_progress(self, staging: Path, journal: str, deck: str | None, snapshot: Path | None) -> bool:
+        """One transaction: copy the progress it replaces to the `snapshot` database (if given), replace
+        it with the staging database's rows (of `deck` only, if given: review ids given anew, the FSRS
+        parameters kept), and record restore `journal` as finished. False if it already was."""
+        if not staging.is_file():
+            if self.restore_finished(journal):
+                return False
+            raise self._fail(f"the restore's staged rows ({staging}) are missing; run the restore again")
+        attached = ["stage"]
+        self.db.execute("ATTACH DATABASE ? AS stage", (str(staging),))
+        try:
+            if snapshot is not None:
+                Store(snapshot).close()  # the schema, private (0600)
+                self.db.execute("ATTACH DATABASE ? AS snap", (str(snapshot),))
+                attached.append("snap")
+            self._begin_write()
+            try:
+                if self.restore_finished(journal):
+                    self.db.execute("COMMIT")
+                    return False
+                for table in BACKUP_TABLES:
+                    if snapshot is not None:  # exactly what is replaced, taken under the same write lock
+                        self.db.execute(f"DELETE FROM snap.{table}")
+                        self.db.execute(f"INSERT INTO snap.{table} SELECT * FROM main.{table}")
+                    if deck is None:
+                        self.db.execute(f"DELETE FROM main.{table}")
+                        self.db.execute(f"INSERT INTO main.{table} SELECT * FROM stage.{table}")
+                    elif table != "parameters":
+                        cols = [c[1] for c in self.db.execute(f"PRAGMA main.table_info({table})") if c[1] != "id"]
+                        self.db.execute(f"DELETE FROM main.{table} WHERE deck = ?", (deck,))
+                        self.db.execute(f"INSERT INTO main.{table} ({', '.join(cols)}) SELECT {', '.join(cols)}"
+                                        f" FROM stage.{table} WHERE deck = ? ORDER BY rowid", (deck,))
+                self.db.execute("INSERT INTO restores (journal, finished_at) VALUES (?, ?)",
+                                (journal, iso(datetime.now(timezone.utc))))
+                self.db.execute("COMMIT")
+                self.restores += 1  # this store did it: it may go on writing
+            except sqlite3.Error as e:
+                self.db.execute("ROLLBACK")
+                raise self._fail(f"cannot restore the backup's rows: {e}") from None
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        finally:
+            for name in attached:
+                self.db.execute(f"DETACH DATABASE {name}")
+        return True
 
     def backup_to(self, path: Path) -> None:
         with sqlite3.connect(path) as dst:

@@ -206,7 +206,7 @@ def test_restore_reproduces_quiz_list(home, tmp_path, monkeypatch):
     monkeypatch.setattr("quiz.schedule.utcnow", lambda: frozen)
     before = ok("list", "--json").stdout
     assert ok("export", "--format", "json", "-o", tmp_path / "backup.json").stdout == \
-        f"Wrote {tmp_path / 'backup.json'}: 2 banks and their progress\n"
+        f"Wrote {tmp_path / 'backup.json'}: 2 banks and all progress\n"
 
     monkeypatch.setenv("QUIZ_HOME", str(tmp_path / "new-home"))
     result = ok("restore", tmp_path / "backup.json")
@@ -222,6 +222,41 @@ def test_restore_reproduces_quiz_list(home, tmp_path, monkeypatch):
                             "(the home is saved first, to its backups/ folder)\n")
     ok("restore", tmp_path / "backup.json", "--force")
     assert ok("list", "--json").stdout == before
+
+
+def test_a_full_backup_of_a_one_deck_home_restores_everything(home, tmp_path, monkeypatch):
+    """Only the built-in deck: the backup still says it is the whole home, and restoring it brings back
+    the settings and the fitted FSRS parameters too (it once restored as a one-deck backup)."""
+    from datetime import datetime, timezone
+
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    ok("start", "--limit", "2", input="\n3\n\n4\n")
+    for key, value in (("retention", "0.85"), ("new_per_day", "7"), ("reviews_per_day", "50")):
+        ok("config", "set", key, value)
+    fitted = [round(p * 1.01, 4) for p in DEFAULT_PARAMETERS]
+    Store(home / "quiz.db").save_parameters(fitted, datetime.now(timezone.utc), 600, 0.5, 0.4)
+    ok("export", "-f", "json", "-o", tmp_path / "b.json")
+    data = json.loads((tmp_path / "b.json").read_text())
+    assert (data["scope"], data["deck"]) == ("all", None)
+    monkeypatch.setenv("QUIZ_HOME", str(tmp_path / "new-home"))
+    result = ok("restore", tmp_path / "b.json")
+    assert result.stdout == "Restored 2 cards and 2 reviews; already loaded, not written: modern-backbones\n"
+    assert [ok("config", "get", k).stdout.strip() for k in ("retention", "new_per_day", "reviews_per_day")] == \
+        ["0.85", "7", "50"]
+    assert Store(tmp_path / "new-home" / "quiz.db").fsrs_parameters() == fitted
+
+
+def test_a_deck_backup_says_so_and_restores_that_deck_only(home, tmp_path):
+    ok("start", "--limit", "1", input="\n3\n")
+    ok("config", "set", "retention", "0.85")
+    ok("export", "-f", "json", "--deck", "modern-backbones", "-o", tmp_path / "d.json")
+    data = json.loads((tmp_path / "d.json").read_text())
+    assert (data["scope"], data["deck"], data["parameters"]) == ("deck", "modern-backbones", [])
+    ok("config", "set", "retention", "0.9")
+    result = ok("restore", tmp_path / "d.json", "--force")
+    assert "of deck modern-backbones (other decks untouched)" in result.stdout
+    assert ok("config", "get", "retention").stdout.strip() == "0.9"  # a deck's backup leaves the settings
 
 
 def test_restore_of_a_file_that_is_not_a_backup(home, tmp_path):
