@@ -39,6 +39,7 @@ FORMAT = "quiz-backup"
 VERSION = 2  # 2: says its scope ("all" or "deck"); 1: a null deck meant all
 READS = (1, 2)
 STAGING = "restore-pending.db"
+LOCK = "restore.lock"
 MAX_BACKUP_BYTES = 2_000_000_000
 HEADER = ("format", "version", "quiz", "created", "scope", "deck", "settings", "banks")
 
@@ -484,30 +485,43 @@ def restore(path: Path, force: bool = False, extra=()) -> dict:
     (its banks and settings are saved to a new snapshot folder first, and its progress in the same
     transaction that replaces it). A backup of scope "deck" replaces that deck's progress only: the
     other decks, the FSRS parameters and the settings stay. Banks whose deck a loaded bank outside
-    $QUIZ_HOME/banks already defines (the built-in ones) are not written. Returns what was restored."""
-    from quiz import config
-    from quiz.files import home, write_atomic
-    from quiz.importer import existing_decks
-    from quiz.store import Store
+    $QUIZ_HOME/banks already defines (the built-in ones) are not written. Returns what was restored.
+    One restore at a time: a second one, or a command that would finish an interrupted one, waits."""
+    from quiz.files import home, locked
 
     root = home()
     if root.exists() and not root.is_dir():
         raise QuizError(f"{root} is a file, not a folder: point QUIZ_HOME at a folder")
-    staging = root / STAGING
     made = not root.exists()
     try:
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        header = read(path, staging)
     except OSError as e:
         raise QuizError(f"cannot restore into {root}: {e.strerror or e}") from None
+    try:
+        with locked(root / LOCK):
+            return _restore(root, path, force, extra)
     except BaseException:
-        for p in (staging, staging.with_name(STAGING + "-wal"), staging.with_name(STAGING + "-shm")):
-            p.unlink(missing_ok=True)
-        if made:  # a bad backup leaves nothing behind, not even the folder made for it
+        if made and not (root / JOURNAL).exists():  # a refused backup leaves nothing, not even the folder
+            (root / LOCK).unlink(missing_ok=True)
             try:
                 root.rmdir()
             except OSError:
                 pass
+        raise
+
+
+def _restore(root: Path, path: Path, force: bool, extra) -> dict:
+    from quiz import config
+    from quiz.files import write_atomic
+    from quiz.importer import existing_decks
+    from quiz.store import Store
+
+    staging = root / STAGING
+    try:
+        header = read(path, staging)
+    except BaseException:
+        for p in (staging, staging.with_name(STAGING + "-wal"), staging.with_name(STAGING + "-shm")):
+            p.unlink(missing_ok=True)
         raise
     scope = header["deck"] if header["scope"] == "deck" else None
     banks_dir = root / "banks"
@@ -591,6 +605,15 @@ def finish_interrupted_restore() -> str | None:
     path = root / JOURNAL
     if not path.exists():
         return None
+    from quiz.files import locked
+
+    with locked(root / LOCK):  # a restore still running holds it: wait for it, then look again
+        if not path.exists():
+            return None
+        return _finish(root, path)
+
+
+def _finish(root: Path, path: Path) -> str | None:
     try:
         journal = json.loads(path.read_text(encoding="utf-8"))
         journal["id"], journal["banks"], journal["deck"], journal["settings"], journal["snapshot"]  # noqa: B018
