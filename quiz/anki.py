@@ -15,6 +15,7 @@ Anki's library (`anki`, the extra `quiz[anki]`) is imported here only, inside fu
 from __future__ import annotations
 
 import html
+import json
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -127,17 +128,16 @@ def _revlog(reviews, card_ids: dict) -> tuple[list[tuple], int]:
     from quiz.export import epoch_ms
     from quiz.store import SCHEDULING
 
-    rows, used, last_ivl, reset_at, written = [], set(), {}, {}, 0
+    rows, last_ivl, reset_at, written, rid = [], {}, {}, 0, 0
     kinds = {None: LEARN, 0: LEARN, 1: LEARN, 2: REVIEW, 3: RELEARN}
     for r in sorted(reviews, key=lambda r: (r["reviewed_at"], r["id"])):
         key = (r["deck"], r["qid"])
         cid = card_ids.get(key)
         if cid is None:
             continue
-        rid = epoch_ms(r["reviewed_at"])
-        while rid in used:  # revlog ids are unique: two reviews in one millisecond (generated logs)
-            rid += 1
-        used.add(rid)
+        # revlog ids are unique: a review sharing the millisecond of the one before (generated
+        # logs, restored backups) is moved to the next free one; times go in order, so that is linear
+        rid = max(epoch_ms(r["reviewed_at"]), rid + 1)
         kind = r["kind"].removeprefix("reset-")
         if kind in SCHEDULING:
             after = Card.from_json(r["after_json"])
@@ -150,6 +150,7 @@ def _revlog(reviews, card_ids: dict) -> tuple[list[tuple], int]:
         written += 1
         if r["kind"].startswith("reset-"):
             reset_at[key] = rid
+    used = {row[0] for row in rows} if reset_at else set()
     for key, rid in reset_at.items():  # Anki's "Forget": FSRS ignores what came before it
         rid += 1
         while rid in used:
@@ -210,8 +211,11 @@ def export_with_progress(banks, store, scheduler, out: Path, deck: str | None = 
                 c.flags = 1 if m["flagged"] else 0
             col.update_cards(list(edited.values()), skip_undo_entry=True)
             revlog, reviews = _revlog(rows["reviews"], card_ids)
-            col.db.executemany("INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type)"
-                               " VALUES (?,?,?,?,?,?,?,?,?)", revlog)
+            # one statement for the whole log (executemany through Anki's database proxy takes
+            # ~170 µs a row: 17 s for 100k reviews)
+            col.db.execute("INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) SELECT "
+                           + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(9))
+                           + " FROM json_each(?)", json.dumps(revlog))
             _preset(col, scheduler)
             col.export_anki_package(out_path=str(folder / "out.apkg"), limit=None, options=ExportAnkiPackageOptions(
                 with_scheduling=True, with_deck_configs=True, with_media=False, legacy=False))

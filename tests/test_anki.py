@@ -253,6 +253,23 @@ def test_cram_and_reset_travel_and_come_back_as_known(home, tmp_path):
     assert_state_is_replay(store, s)
 
 
+def test_reviews_in_one_millisecond_get_their_own_revlog_ids_and_still_come_back_as_known(home, tmp_path):
+    now = schedule.utcnow().replace(microsecond=0)
+    store = Store(home / "quiz.db")
+    s = fsrs()
+    for qid in (1, 2, 3):  # a restored or generated log: three cards answered at the same instant
+        store.record(DECK, qid, 3, now, None, None, schedule.review(s, schedule.new_card(card_id(DECK, qid), now), 3, now))
+    path = tmp_path / "progress.apkg"
+    anki.export_with_progress(BANKS, store, s, path)
+    col = open_anki(tmp_path / "phone.anki2", path)
+    try:
+        assert col.db.list("SELECT id FROM revlog ORDER BY id") == [ms(now), ms(now) + 1, ms(now) + 2]
+    finally:
+        col.close()
+    done = anki.merge_package(path, BANKS, store, s)
+    assert (done.added, done.known) == (0, 3)
+
+
 def test_notes_quiz_does_not_know_are_reported_not_invented(studied, tmp_path):
     store, now, _ = studied
     col = open_anki(tmp_path / "phone.anki2")
