@@ -165,6 +165,25 @@ def test_export_with_progress_opens_in_anki_with_quiz_schedule(studied, tmp_path
         col.close()
 
 
+def test_suspended_buried_and_flagged_cards_stay_so_in_anki(studied, tmp_path):
+    store, now, _ = studied
+    store.mark([(DECK, 1), (DECK, 4)], suspended=1)  # 4 is new
+    store.mark([(DECK, 2)], flagged=1)
+    store.mark([(DECK, 3)], buried_until=(now + timedelta(hours=12)).isoformat())
+    store.mark([(DECK, 5)], buried_until=(now - timedelta(hours=1)).isoformat())  # no longer buried
+    path = tmp_path / "progress.apkg"
+    anki.export_with_progress(BANKS, store, fsrs(), path)
+    col = open_anki(tmp_path / "phone.anki2", path)
+    try:
+        cards = anki_cards(col)
+        assert [(cards[(DECK, q)].queue, cards[(DECK, q)].flags) for q in (1, 4, 2, 3)] == \
+            [(-1, 0), (-1, 0), (2, 1), (-3, 0)]
+        assert cards[(DECK, 5)].queue in (1, 2)  # in its learning or review queue
+        assert cards[(DECK, 1)].memory_state is not None and cards[(DECK, 4)].type == 0  # suspended, schedule kept
+    finally:
+        col.close()
+
+
 @pytest.mark.parametrize("suffix", [".apkg", ".colpkg"])
 def test_reviews_made_in_anki_come_back_once(studied, tmp_path, suffix):
     store, now, n = studied
