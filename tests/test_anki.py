@@ -308,6 +308,30 @@ def test_notes_quiz_does_not_know_are_reported_not_invented(studied, tmp_path):
     assert not any(r.deck != DECK for r in store.reviews())
 
 
+def test_what_a_package_says_is_printed_clean(studied, tmp_path):
+    _, now, _ = studied
+    col = open_anki(tmp_path / "phone.anki2")
+    try:
+        write_apkg(BANKS, tmp_path / "plain.apkg")
+        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(tmp_path / "plain.apkg"),
+                                                         options=ImportAnkiPackageOptions()))
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"], note["Back"] = "\x1b]0;pwned\x07Capital\u202e of \x1b[2JFrance?", "Paris"
+        col.add_note(note, col.decks.id("Geo\u202egraphy\x1b[31m"))
+        back = export_anki(col, tmp_path / "mixed.apkg")
+        col.remove_notes(col.find_notes('"deck:quiz::*"'))
+        foreign = export_anki(col, tmp_path / "foreign.apkg")  # the hostile note alone
+    finally:
+        col.close()
+    result = runner.invoke(app, ["import", str(back)])
+    assert result.exit_code == 0, result.output
+    assert "Capital of" in result.stderr and "France?" in result.stderr
+    result2 = runner.invoke(app, ["import", str(foreign)])
+    assert result2.exit_code == 1 and "(1 note; decks: Geo" in result2.stderr and result2.stderr.count("\n") == 1
+    for out in (result.stderr, result.stdout, result2.stderr):
+        assert not any(c in out for c in "\x1b\x07\u202e")
+
+
 def _foreign(tmp_path, now) -> Path:
     col = open_anki(tmp_path / "other.anki2")
     try:
