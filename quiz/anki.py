@@ -19,7 +19,7 @@ import json
 import re
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from quiz.errors import QuizError
@@ -27,7 +27,6 @@ from quiz.errors import QuizError
 DAY_SECS = 86_400
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 PRESET = "quiz (FSRS)"  # the deck options preset the package gives quiz's decks
-SUFFIXES = (".apkg", ".colpkg")
 
 # revlog kinds (Anki's RevlogReviewKind) and the card types and queues used here
 LEARN, REVIEW, RELEARN, FILTERED, MANUAL, RESCHEDULED = range(6)
@@ -57,10 +56,6 @@ def _fail(path: Path, error: Exception) -> QuizError:
 def _ms(dt: datetime) -> int:
     delta = dt - EPOCH
     return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
-
-
-def _at(ms: int) -> datetime:
-    return EPOCH + timedelta(milliseconds=ms)
 
 
 # -- export with progress ------------------------------------------------------------------

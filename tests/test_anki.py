@@ -309,7 +309,6 @@ def test_notes_quiz_does_not_know_are_reported_not_invented(studied, tmp_path):
 
 
 def test_what_a_package_says_is_printed_clean(studied, tmp_path):
-    _, now, _ = studied
     col = open_anki(tmp_path / "phone.anki2")
     try:
         write_apkg(BANKS, tmp_path / "plain.apkg")
