@@ -4,6 +4,9 @@ Times `quiz list --due`, `quiz stats` and a session's time to first card, each
 against `python -c "import typer"` in the same run. Target: ≤ 1 s each.
 Then the input paths at N/2 and N questions — `quiz validate` of a bank with one bad id,
 `quiz import` of a Markdown file — to show they are linear (twice the input, about twice the time).
+Then the Anki round trip (needs quiz[anki]): `quiz export --with-progress` of the whole home, and
+`quiz import` of a package from Anki holding it plus one review per card (half of them between
+reviews quiz has, so those cards' logs are rewritten). Target: ≤ 10 s each.
 Usage: python benchmarks/scale.py [--questions N] [--reviews N] [--runs N]
 """
 
@@ -68,6 +71,32 @@ def make_history(home: Path, n_questions: int, n_reviews: int) -> None:
                              " VALUES (?,?,?,?,?,?,?,?)", cards)
         store.db.execute("COMMIT")
     store.close()
+
+
+def make_phone_package(exported: Path, out: Path, folder: Path) -> int:
+    """What comes back from a phone: the exported package in a fresh Anki collection, plus one review
+    per card (setup only: written straight into Anki's revlog) — half of them a minute before the
+    card's last review, half after it. Returns the number of reviews added."""
+    from anki.collection import (Collection, ExportAnkiPackageOptions, ImportAnkiPackageOptions,
+                                 ImportAnkiPackageRequest)
+
+    col = Collection(str(folder / "phone.anki2"))
+    options = ImportAnkiPackageOptions(with_scheduling=True)
+    col.import_anki_package(ImportAnkiPackageRequest(package_path=str(exported), options=options))
+    rng = random.Random(1)
+    rows, used = [], set(col.db.list("SELECT id FROM revlog"))
+    for n, (cid, last) in enumerate(col.db.all("SELECT cid, MAX(id) FROM revlog GROUP BY cid")):
+        at = last - 60_000 if n % 2 else last + 3_600_000
+        while at in used:  # revlog ids are unique
+            at += 1
+        used.add(at)
+        rows.append((at, cid, -1, rng.choice([1, 3, 3, 4]), 0, 0, 0, rng.randint(2000, 20000), 1))
+    col.db.executemany("INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type)"
+                       " VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    col.export_anki_package(out_path=str(out), limit=None, options=ExportAnkiPackageOptions(
+        with_scheduling=True, with_deck_configs=False, with_media=False, legacy=False))
+    col.close()
+    return len(rows)
 
 
 def timed(cmd, env, runs, stdin=None, code=0):
@@ -147,6 +176,31 @@ def main():
             imp = dict(env, QUIZ_HOME=str(Path(tmp) / f"import-home{n}"))
             linear.append((n, timed(quiz + ["validate", str(bad)], env, args.runs, code=1),
                            timed(quiz + ["import", str(md), "--force"], imp, args.runs)))
+        anki_rows = []
+        try:
+            import anki  # noqa: F401
+        except ImportError:
+            anki = None
+        if anki is not None:  # the Anki round trip: each run on a copy of the home as it was
+            big, phone = Path(tmp) / "big.apkg", Path(tmp) / "phone.apkg"
+            runs = min(args.runs, 3)
+            anki_rows.append(("quiz export --with-progress",
+                              timed(quiz + ["export", "-f", "apkg", "--with-progress", "-o", str(big)], env, runs)))
+            added = make_phone_package(big, phone, Path(tmp))
+            shutil.copy(home / "quiz.db", Path(tmp) / "pristine.db")
+            times = []
+            for _ in range(runs):
+                for extra in ("-wal", "-shm"):
+                    (home / f"quiz.db{extra}").unlink(missing_ok=True)
+                shutil.copy(Path(tmp) / "pristine.db", home / "quiz.db")
+                times.append(timed(quiz + ["import", str(phone)], env, 1))
+            anki_rows.append((f"quiz import (+{added:,} Anki reviews)", statistics.median(times)))
+            db = sqlite3.connect(home / "quiz.db")
+            gained = db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] - n_reviews
+            db.close()
+            if gained != added:
+                raise SystemExit(f"quiz import added {gained} reviews, not {added}")
+            anki_rows.append(("quiz import (the same again: adds 0)", timed(quiz + ["import", str(phone)], env, runs)))
     print(f"{'command':<36} {'median':>9} {'ratio':>7}  target ≤ 1 s")
     for label, secs in rows:
         ok = "" if label.startswith("python") else ("✓" if secs <= 1.0 else "✗")
@@ -157,6 +211,14 @@ def main():
     print(f"{'command':<44} {n1:>7,} {n2:>7,} {'ratio':>6}")
     for label, a, b in ((f"quiz validate (1 bad id)", v1, v2), ("quiz import (Markdown, 2 per question above)", i1, i2)):
         print(f"{label:<44} {a * 1000:>5.0f}ms {b * 1000:>5.0f}ms {b / a:>5.1f}×  {'✓' if b / a < 3 else '✗'}")
+    print()
+    if not anki_rows:
+        print("Anki round trip: not measured (Anki's library is not installed: pip install 'quiz[anki]')")
+        return
+    print(f"Anki round trip, {n_reviews:,} reviews of {args.questions:,} cards")
+    print(f"{'command':<36} {'median':>9} {'ratio':>7}  target ≤ 10 s")
+    for label, secs in anki_rows:
+        print(f"{label:<36} {secs * 1000:>7.0f}ms {secs / base:>6.1f}×  {'✓' if secs <= 10.0 else '✗'}")
 
 
 if __name__ == "__main__":

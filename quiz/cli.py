@@ -48,7 +48,7 @@ SHORT_HELP = {
     "prove": "Run the experiment behind an answer.",
     "trust": "Let a bank's own proof files run.",
     "new-proof": "Start a proof for your own deck.",
-    "import": "Markdown questions into a bank.",
+    "import": "Markdown questions into a bank; Anki reviews back.",
     "export": "To Anki, FSRS tools, JSON or Markdown.",
     "restore": "Bring back a JSON backup.",
     "validate": "Check banks and their proof files.",
@@ -545,14 +545,34 @@ def new_proof_(
 # -- banks in and out: import, export, restore, validate (quiz/importer.py, quiz/export.py) --
 
 
+def _merge_anki(file: Path, deck, force, bank_paths) -> None:
+    from quiz import anki, config, schedule
+    from quiz.errors import UsageError
+
+    if deck or force:
+        raise UsageError("--deck and --force are for Markdown files; a package's notes are matched to quiz's cards")
+    banks = _banks(bank_paths)
+    store = _open(write=True)
+    s = schedule.scheduler(config.load()["retention"], parameters=store.fsrs_parameters())
+    done = anki.merge_package(file, banks, store, s)
+    if done.unknown:
+        shown = "; ".join(done.unknown[:5]) + (f"; and {len(done.unknown) - 5} more" if len(done.unknown) > 5 else "")
+        _say(f"warning: {len(done.unknown)} notes of {file} are not quiz questions, left out: {shown}", file=sys.stderr)
+    skipped = f"; {done.skipped} entries that are no rating (rescheduled, forgotten) left out" if done.skipped else ""
+    _say(f"Merged {file}: {done.added} new reviews on {done.cards} cards, {done.known} already in the log "
+         f"({done.matched} notes matched){skipped}")
+
+
 @command("import")
 def import_(
-    file: Path = typer.Argument(..., help="A Markdown file of interview questions ('# Day N: Title - Interview Questions', '### N. Question', '**Answer:**', bullets)."),
+    file: Path = typer.Argument(..., help="A Markdown file of interview questions ('# Day N: Title - Interview Questions', '### N. Question', '**Answer:**', bullets); or an Anki package (.apkg, .colpkg) whose reviews of quiz's cards are merged into the log."),
     deck: Optional[str] = typer.Option(None, "--deck", "-d", help="Deck name to import as, a slug such as day14 (default: from the title, e.g. object-detection)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing deck of that name; progress is kept (it is keyed by deck and question number)."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
     """Import a Markdown file of questions as a bank in $QUIZ_HOME/banks/."""
+    if file.suffix.lower() in (".apkg", ".colpkg"):  # Anki's reviews back into the log (quiz/anki.py)
+        return _merge_anki(file, deck, force, bank_paths)
     from quiz.importer import import_markdown
 
     result = import_markdown(file, deck, force, extra=bank_paths or [])
@@ -572,6 +592,7 @@ def export_(
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="apkg (Anki package), csv (review log for FSRS tools), json (backup of banks and progress) or md (Markdown); default: from -o's suffix."),
     deck: Optional[str] = typer.Option(None, "--deck", "-d", help="Only this deck (default: all decks)."),
     out: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here; - is stdout (the default, but for apkg: DECK.apkg or quiz.apkg). A symlink's target is written; a FIFO or device is written, never replaced. For md and several decks, a folder."),
+    with_progress: bool = typer.Option(False, "--with-progress", help="apkg only: each card's FSRS memory state, due date and review log too, so Anki (with FSRS on) continues the schedule; needs quiz[anki]."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
     """Export cards and history: to Anki, to FSRS tools, as a backup, or as Markdown."""
@@ -584,8 +605,18 @@ def export_(
     banks = _banks(bank_paths)
     if deck:
         banks = [bank.deck_of(banks, deck)]
-    store = _open() if fmt in ("csv", "json") else None
-    text, summary = export.export(fmt, banks, store, deck, out)
+    if with_progress and fmt != "apkg":
+        from quiz.errors import UsageError
+
+        raise UsageError("--with-progress goes with --format apkg")
+    store = _open() if fmt in ("csv", "json") or with_progress else None
+    if with_progress:  # Anki's own library writes what genanki cannot (quiz/anki.py)
+        from quiz import anki, config, schedule
+
+        s = schedule.scheduler(config.load()["retention"], parameters=store.fsrs_parameters())
+        text, summary = None, anki.export_with_progress(banks, store, s, out or Path(f"{deck or 'quiz'}.apkg"), deck)
+    else:
+        text, summary = export.export(fmt, banks, store, deck, out)
     if text is not None:  # to stdout: JSON keeps every character, escaped; md and csv lose controls
         from quiz.text import CONTROL
 

@@ -86,10 +86,21 @@ MATH = re.compile(
 )
 
 
+def _markdown():
+    """One Markdown parser for every field (building one costs more than rendering a field)."""
+    global _MARKDOWN
+    if _MARKDOWN is None:
+        from markdown_it import MarkdownIt
+
+        _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+    return _MARKDOWN
+
+
+_MARKDOWN = None
+
+
 def anki_html(text: str, block: bool = True) -> str:
     """Bank Markdown as Anki field HTML; math as MathJax, raw HTML escaped."""
-    from markdown_it import MarkdownIt
-
     maths: list[str] = []
 
     def protect(m):
@@ -101,7 +112,7 @@ def anki_html(text: str, block: bool = True) -> str:
             return m[0]
         return f"QZMATH{len(maths) - 1}QZ"
 
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md = _markdown()
     body = MATH.sub(protect, text)
     rendered = md.render(body) if block else md.renderInline(body)
     return re.sub(r"QZMATH(\d+)QZ", lambda m: maths[int(m[1])], rendered).strip()

@@ -12,7 +12,7 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from quiz.errors import QuizError
@@ -108,6 +108,18 @@ def iso(dt: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _epoch_ms(text: str) -> int:
+    delta = datetime.fromisoformat(text) - _EPOCH
+    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+
+
+def _from_epoch_ms(ms: int) -> datetime:
+    return _EPOCH + timedelta(milliseconds=ms)
 
 
 def card_id(deck: str, qid: int) -> int:
@@ -382,6 +394,112 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         return state
+
+    # -- merging reviews made elsewhere (quiz import FILE.apkg) ---------------------------
+
+    # A review that comes back is one the log holds when that card has a review with the same
+    # rating at most this far in time from it (the nearest, each matched once): an Anki revlog id
+    # is the review's time in ms, and an export moves one by a few ms when two share a millisecond.
+    SAME_REVIEW_MS = 60_000
+
+    def merge_reviews(self, incoming, scheduler) -> tuple[int, int, int]:
+        """Append the reviews of `incoming` this log does not hold, in one transaction.
+
+        `incoming`: (deck, qid, rating, time in ms since 1970 UTC, duration_ms, kind 'review' or
+        'cram') rows. A card that gains reviews has its log from the first of them on replayed
+        in time order through `scheduler` (fsrs), from the state its earlier reviews left, so its
+        state stays the fold of its log; those of its reviews rewritten are given new ids, so ids
+        follow time within a card. A review older than a `quiz reset` of its card is logged as
+        set aside by it ('reset-review'). Returns (added, already held, cards changed)."""
+        import bisect
+
+        by_card: dict[tuple[str, int], dict[int, tuple]] = {}
+        for deck, qid, rating, ms, duration_ms, kind in incoming:
+            by_card.setdefault((deck, qid), {}).setdefault(ms, (ms, rating, duration_ms, kind))
+        added = known = changed = 0
+        self._begin_write()
+        try:
+            held: dict[tuple[str, int], list[sqlite3.Row]] = {}
+            for deck in {d for d, _ in by_card}:
+                for row in self.db.execute("SELECT * FROM reviews WHERE deck = ?", (deck,)):
+                    if (row["deck"], row["qid"]) in by_card:
+                        held.setdefault((row["deck"], row["qid"]), []).append(row)
+            for key, entries in by_card.items():
+                rows = sorted(held.get(key, []), key=lambda r: (r["reviewed_at"], r["id"]))
+                times = [_epoch_ms(r["reviewed_at"]) for r in rows]
+                matched = [False] * len(rows)
+                new = []
+                for ms, rating, duration_ms, kind in sorted(entries.values()):
+                    lo = bisect.bisect_left(times, ms - self.SAME_REVIEW_MS)
+                    hi = bisect.bisect_right(times, ms + self.SAME_REVIEW_MS)
+                    near = [i for i in range(lo, hi) if not matched[i] and rows[i]["rating"] == rating]
+                    if near:
+                        matched[min(near, key=lambda i: abs(times[i] - ms))] = True
+                        known += 1
+                    else:
+                        new.append((ms, rating, duration_ms, kind))
+                if new:
+                    self._replay(key, rows, times, new, scheduler)
+                    added += len(new)
+                    changed += 1
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return added, known, changed
+
+    def _replay(self, key, rows, times, new, scheduler) -> None:
+        """Insert `new` reviews among a card's `rows` (time order) and replay the log from the
+        first of them: the rows after it are written anew, in time order."""
+        from fsrs import Card, Rating
+
+        deck, qid = key
+        cid = card_id(deck, qid)
+        resets = [t for t, r in zip(times, rows) if r["kind"].startswith("reset-")]
+        last_reset = max(resets) if resets else None
+        first = new[0][0]
+        split = next((i for i, t in enumerate(times) if t > first), len(rows))
+        live = old = None  # the card's state, and that of the reviews a reset set aside
+        for r in rows[:split]:
+            if r["kind"] in SCHEDULING:
+                live = Card.from_json(r["after_json"])
+            elif r["kind"].startswith("reset-"):
+                old = Card.from_json(r["after_json"])
+        tail = [(times[i], 0, i, rows[i]["rating"], rows[i]["duration_ms"], rows[i]["kind"], rows[i]["reviewed_at"])
+                for i in range(split, len(rows))]
+        for n, (ms, rating, duration_ms, kind) in enumerate(new):
+            if kind == "review" and last_reset is not None and ms < last_reset:
+                kind = "reset-review"
+            tail.append((ms, 1, n, rating, duration_ms, kind, iso(_from_epoch_ms(ms))))
+        tail.sort()
+        self.db.executemany("DELETE FROM reviews WHERE id = ?", [(rows[i]["id"],) for i in range(split, len(rows))])
+
+        def step(card, rating, at, duration_ms):
+            after, _ = scheduler.review_card(card or Card(card_id=cid, due=at), Rating(rating),
+                                             review_datetime=at, review_duration=duration_ms)
+            return after
+
+        out = []
+        for _ms, _, _, rating, duration_ms, kind, at_text in tail:
+            at = parse_iso(at_text).astimezone(timezone.utc)
+            if kind in SCHEDULING:
+                before, after = live, step(live, rating, at, duration_ms)
+                live = after
+            elif kind.startswith("reset-"):
+                before, after = old, step(old, rating, at, duration_ms)
+                old = after
+            else:  # cram: logged, the card unchanged (a new card's row shows what the rating would give)
+                before, after = live, live or step(None, rating, at, duration_ms)
+            out.append((cid, deck, qid, rating, at_text, duration_ms, kind,
+                        None if before is None else int(before.state), int(after.state),
+                        None if before is None else before.to_json(), after.to_json()))
+        self.db.executemany(
+            "INSERT INTO reviews (card_id, deck, qid, rating, reviewed_at, duration_ms, kind,"
+            " state_before, state_after, before_json, after_json) VALUES (?,?,?,?,?,?,?,?,?,?,?)", out)
+        if live is None:
+            self.db.execute("DELETE FROM cards WHERE deck = ? AND qid = ?", (deck, qid))
+        else:
+            self._put_card(deck, qid, live)
 
     # -- FSRS parameters (quiz optimize) -------------------------------------------
 
