@@ -467,13 +467,21 @@ def snapshot_folder(root: Path) -> Path:
             continue
     else:  # pragma: no cover - a thousand restores in one second
         raise QuizError(f"{base}: too many snapshots this second; try again")
+    def not_files(folder, names):  # a FIFO, socket or device in banks/ is no bank: not copied (nor waited on)
+        import stat
+
+        return [n for n in names if not os.path.islink(os.path.join(folder, n)) and not (
+            stat.S_ISREG(os.lstat(os.path.join(folder, n)).st_mode) or os.path.isdir(os.path.join(folder, n)))]
+
     try:
         if (root / "banks").is_dir():
-            shutil.copytree(root / "banks", target / "banks", symlinks=True)
+            shutil.copytree(root / "banks", target / "banks", symlinks=True, ignore=not_files)
         if config.path().is_file():
             shutil.copy2(config.path(), target / "config.toml")
-    except OSError as e:
-        raise QuizError(f"cannot save the home to {target} before restoring: {e.strerror or e}") from None
+    except (OSError, shutil.Error) as e:
+        shutil.rmtree(target, ignore_errors=True)  # no half snapshot left behind
+        why = e.strerror if isinstance(e, OSError) and e.strerror else "a file could not be copied"
+        raise QuizError(f"cannot save the home to {target} before restoring ({why}); nothing was restored") from None
     for p in target.rglob("*"):
         if not p.is_symlink():
             os.chmod(p, 0o700 if p.is_dir() else 0o600)

@@ -21,6 +21,7 @@ Schema (see docs/banks.md):
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -301,7 +302,7 @@ def _cache_file(path: Path) -> Path:
 
     from quiz.files import home
 
-    return home() / "cache" / f"bank-{zlib.crc32(str(path.resolve()).encode()):08x}.json"
+    return home() / "cache" / f"bank-{zlib.crc32(os.fsencode(path.resolve())):08x}.json"  # any file name's bytes
 
 
 def _cache_key(st) -> list:

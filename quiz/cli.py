@@ -81,9 +81,20 @@ def command(*args, group=None, **kwargs):
                 if state["debug"]:
                     raise
                 from quiz.files import home
+                from quiz.store import explain
 
-                _say(f"Error: {home() / 'quiz.db'}: database error ({e}); move the file away or restore "
-                      "a backup (quiz.db.v*.bak) and run again", file=sys.stderr)
+                _say(f"Error: {explain(home() / 'quiz.db', e)}", file=sys.stderr)
+                raise typer.Exit(1) from None
+            except OSError as e:  # a file we had to read or write (not stdout: main() says that one)
+                if state["debug"] or e.filename is None:
+                    raise
+                from quiz.files import home
+
+                where = home()
+                if where.exists() and not where.is_dir():
+                    _say(f"Error: {where} is a file, not a folder: point QUIZ_HOME at a folder", file=sys.stderr)
+                else:
+                    _say(f"Error: {e.filename}: {e.strerror or e}", file=sys.stderr)
                 raise typer.Exit(1) from None
 
         return (group or app).command(*args, **kwargs)(wrapper)
@@ -145,6 +156,15 @@ def _now():
     return utcnow()
 
 
+def _finite(value: Optional[float]) -> Optional[float]:
+    """Click's min/max let nan through (every comparison with it is false) and inf past no max."""
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value
+
+
 def _check_retention(retention: Optional[float]) -> Optional[float]:
     from quiz.config import SETTINGS
 
@@ -166,7 +186,7 @@ def start(
     cram: bool = typer.Option(False, "--cram", help="Study all selected cards, due or not; answers are logged but do not reschedule."),
     retention: Optional[float] = typer.Option(None, "--retention", callback=_check_retention, help="Desired retention for scheduling, 0.7–0.99 (default: the retention setting, 0.9)."),
     prove: bool = typer.Option(False, "--prove", help="Run each card's proof after revealing the answer."),
-    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Stop a bank's own proof file after this many seconds."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.1, max=86_400, callback=_finite, help="Stop a bank's own proof file after this many seconds of its own run."),
     type_: bool = typer.Option(False, "--type", help="Type every answer before seeing the model answer: each bullet shows whether you covered it, with a suggested rating."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
@@ -417,7 +437,7 @@ def prove(
     control: bool = typer.Option(False, "--control", help="Also run each measured claim's control (the same experiment with its mechanism removed) and show both verdicts."),
     settings: Optional[list[str]] = typer.Option(None, "--set", metavar="KNOB=VALUE", help="A what-if: run with one of the proof's knobs changed (repeatable); a wrong knob lists them."),
     weights: Optional[Path] = typer.Option(None, "--weights", help="A local state dict for proofs that use pretrained weights (e.g. VGG-16 for 11)."),
-    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Stop a bank's own proof file after this many seconds."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.1, max=86_400, callback=_finite, help="Stop a bank's own proof file after this many seconds of its own run."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
     """Run the experiment behind an answer: each claim, the measured value, a verdict.
@@ -700,7 +720,7 @@ def mock_(
     deck: Optional[str] = DeckOpt,
     tag: Optional[str] = TagOpt,
     count: int = typer.Option(5, "--questions", "-n", min=1, max=1000, help="How many questions to ask."),
-    minutes: Optional[float] = typer.Option(None, "--minutes", "-m", min=0.1, max=600, help="Time budget: no new question once it is spent."),
+    minutes: Optional[float] = typer.Option(None, "--minutes", "-m", min=0.1, max=600, callback=_finite, help="Time budget: no new question once it is spent."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Pick the same questions every time (a random pick otherwise)."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
@@ -836,10 +856,11 @@ def optimize_(
 
 
 def _say(*parts, file=None, end="\n"):
-    """print(), cleaned of control, escape and bidi characters (file names, titles, messages)."""
-    from quiz.text import clean
+    """print(), with control, escape and bidi characters shown as escapes (file names, titles,
+    messages): nothing reaches the terminal as a control, and a file name stays one you can type."""
+    from quiz.text import visible
 
-    print(*(clean(str(p)) for p in parts), file=file or sys.stdout, end=end)
+    print(*(visible(str(p)) for p in parts), file=file or sys.stdout, end=end)
 
 
 def _say_json(data):
@@ -889,6 +910,10 @@ def main():
 
     if sys.stdin is None:  # started with stdin closed (<&-): as an empty pipe
         sys.stdin = open(os.devnull)
+    if sys.stdout is None:  # started with stdout closed (>&-): nowhere to show anything
+        if sys.stderr is not None:
+            print("Error: cannot write the output: standard output is closed", file=sys.stderr)
+        sys.exit(1)
     try:
         datetime.now().astimezone()
     except ValueError:
@@ -908,5 +933,5 @@ def main():
     except OSError as e:  # stdout is gone (a closed pipe) or full (/dev/full): one line, exit 1
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
         if e.errno != errno.EPIPE:
-            print(f"Error: cannot write the output: {e.strerror}", file=sys.stderr)
+            print(f"Error: cannot write the output: {e.strerror or e}", file=sys.stderr)
         sys.exit(1)

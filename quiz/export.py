@@ -77,14 +77,6 @@ def to_markdown(bank: Bank) -> str:
 
 # -- apkg ------------------------------------------------------------------------------
 
-MATH = re.compile(
-    r"^(?P<fence>`{3,}|~{3,})[^\n]*\n.*?^(?P=fence)[ \t]*$"  # a fenced code block: left alone
-    r"|(?P<code>`+).+?(?P=code)"  # a code span: left alone
-    r"|\$\$(?P<display>.+?)\$\$"
-    r"|\$(?!\s)(?P<inline>[^$\n]+?)(?<!\s)\$",
-    re.S | re.M,
-)
-
 
 def _markdown():
     """One Markdown parser for every field (building one costs more than rendering a field)."""
@@ -101,19 +93,16 @@ _MARKDOWN = None
 
 def anki_html(text: str, block: bool = True) -> str:
     """Bank Markdown as Anki field HTML; math as MathJax, raw HTML escaped."""
+    from quiz.text import math_spans  # linear: code spans and fences are found once, math outside them
+
     maths: list[str] = []
-
-    def protect(m):
-        if m["display"] is not None:
-            maths.append(r"\[" + html.escape(m["display"], quote=False) + r"\]")
-        elif m["inline"] is not None:
-            maths.append(r"\(" + html.escape(m["inline"], quote=False) + r"\)")
-        else:
-            return m[0]
-        return f"QZMATH{len(maths) - 1}QZ"
-
+    pieces, last = [], 0
+    for start, end, latex, display in math_spans(text):
+        maths.append((r"\[" if display else r"\(") + html.escape(latex, quote=False) + (r"\]" if display else r"\)"))
+        pieces += [text[last:start], f"QZMATH{len(maths) - 1}QZ"]
+        last = end
     md = _markdown()
-    body = MATH.sub(protect, text)
+    body = "".join(pieces) + text[last:]
     rendered = md.render(body) if block else md.renderInline(body)
     return re.sub(r"QZMATH(\d+)QZ", lambda m: maths[int(m[1])], rendered).strip()
 

@@ -24,10 +24,11 @@ def home() -> Path:
 
 def read_capped(path: Path, limit: int) -> bytes | None:
     """The file's bytes, or None if it holds more than `limit`: counted as read, so a device
-    or FIFO (st_size 0, e.g. /dev/zero) cannot make us read until memory runs out."""
-    with open(path, "rb") as f:
+    (st_size 0, e.g. /dev/zero) cannot make us read until memory runs out, and a FIFO with no
+    writer reads as empty instead of waiting forever."""
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
         raw = f.read(limit + 1)
-    return None if len(raw) > limit else raw
+    return None if raw is None or len(raw) > limit else raw
 
 
 def read_regular(path: Path, limit: int, what: str = "file") -> bytes:

@@ -400,7 +400,9 @@ def bank_yaml(deck: str, title: str, meta: dict, questions: list[dict], comment:
             item["keywords"] = _Flow(_Flow(terms) for terms in q["keywords"])
         data["questions"].append(item)
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000, indent=2)
-    header = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines())
+    from quiz.text import visible  # a file name with an ESC (or a NEL, a YAML line break) stays one comment line
+
+    header = "".join(f"# {line}\n" if line else "#\n" for line in visible(comment).splitlines())
     return header + body
 
 

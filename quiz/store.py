@@ -145,6 +145,52 @@ class Review:
     after_json: str
 
 
+def private(path: Path) -> None:
+    """Make `path` a file only its owner can read: created empty with mode 600 before SQLite opens it
+    (an empty file is an empty database), or put back to 600 if a crash left it wider — a kill
+    between creating and narrowing it once left quiz.db 644 for good."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        try:
+            st = os.stat(path)
+            if st.st_mode & 0o077 and st.st_uid == os.getuid():
+                os.chmod(path, st.st_mode & 0o700)
+        except OSError:
+            pass
+    except OSError:  # a folder we cannot write: SQLite says why when it opens the file
+        pass
+
+
+def explain(path: Path, e: sqlite3.Error, doing: str = "use") -> QuizError:
+    """A database error as one line naming the file, with advice that is true for its cause: a full
+    disk or a file-size limit is not a damaged database (nothing needs moving), a lock is not either."""
+    text = str(e)
+    if "locked" in text or "busy" in text:
+        return QuizError(f"{path}: another quiz kept it locked for 10 s; try again when it is done")
+    if "disk is full" in text or "disk I/O error" in text:
+        return QuizError(f"{path}: cannot {doing} it: {_why_no_write(path)}; what was saved before is intact")
+    if "readonly" in text or "read-only" in text:
+        return QuizError(f"{path}: cannot {doing} it: it is read-only ({text}); reading commands still work")
+    if "unable to open" in text:
+        return QuizError(f"{path}: cannot open it ({text}): is its folder there, and yours to write?")
+    return QuizError(f"{path}: not a usable quiz database ({text}); move it away (or restore a backup) and run again")
+
+
+def _why_no_write(path: Path) -> str:
+    import resource
+
+    try:
+        st = os.statvfs(Path(path).parent)
+        if st.f_bavail * st.f_frsize < 1_000_000:
+            return "the disk is full (free some space and run again)"
+    except OSError:
+        pass
+    if resource.getrlimit(resource.RLIMIT_FSIZE)[0] != resource.RLIM_INFINITY:
+        return "a file-size limit stopped the write (raise ulimit -f and run again)"
+    return "the disk could not be written (free some space or quota and run again)"
+
+
 def _set_wal(db: sqlite3.Connection, wait: float = 10.0) -> None:
     """Switch to WAL. The switch takes an exclusive lock without SQLite's busy handler, so two
     quiz processes opening a fresh home at once would see "database is locked": retry."""
@@ -178,10 +224,9 @@ class Store:
                 os.chmod(self.path.parent, 0o700)
         except OSError:
             pass
-        created = not self.path.exists()
+        if not self.path.exists() or os.access(self.path.parent, os.W_OK):
+            private(self.path)  # your study history is yours alone (-wal and -shm take its mode)
         self.db = self._connect()
-        if created:
-            os.chmod(self.path, 0o600)  # your study history is yours alone
 
     @classmethod
     def open_home(cls) -> "Store":
@@ -189,6 +234,10 @@ class Store:
 
     def _fail(self, what: str) -> QuizError:
         return QuizError(f"{self.path}: {what}")
+
+    def explain(self, e: sqlite3.Error, doing: str = "use") -> QuizError:
+        """A database error as one line whose advice is true: a full disk is not a damaged file."""
+        return explain(self.path, e, doing)
 
     def _connect(self) -> sqlite3.Connection:
         if self.path.exists() and not os.access(self.path.parent, os.W_OK):
@@ -210,11 +259,7 @@ class Store:
                 self._migrate(db, version)
             self.restores = db.execute("SELECT COUNT(*) FROM restores").fetchone()[0]
         except sqlite3.DatabaseError as e:
-            if isinstance(e, sqlite3.OperationalError) and ("locked" in str(e) or "busy" in str(e)):
-                raise self._fail("another quiz kept it locked for 10 s; try again when it is done") from None
-            raise self._fail(
-                f"not a usable quiz database ({e}); move it away (or restore a backup) and run again"
-            ) from None
+            raise self.explain(e, "open") from None
         return db
 
     def _connect_read_only(self) -> sqlite3.Connection:
@@ -232,7 +277,7 @@ class Store:
             db.row_factory = sqlite3.Row
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as e:
-            raise self._fail(f"not a usable quiz database ({e}); move it away (or restore a backup) and run again") from None
+            raise self.explain(e, "open") from None
         if version != SCHEMA_VERSION:
             raise self._fail(f"database schema version {version} needs a migration, but its folder is read-only")
         self.read_only = True
@@ -241,20 +286,31 @@ class Store:
     read_only = False
     restores = None  # restores finished when this store was opened (None: read-only)
 
-    def _begin_write(self) -> None:
-        """BEGIN IMMEDIATE, unless the home was restored since this store was opened: then nothing
-        written through it could be right (its cards are gone), so it refuses before writing."""
+    @contextmanager
+    def _write(self, doing: str = "save to"):
+        """One write transaction (BEGIN IMMEDIATE … COMMIT): all of it or none of it. Refused before it
+        writes if the home was restored since this store was opened (its cards are gone). A database
+        error becomes one line whose advice is true (quiz.store.explain)."""
         if self.read_only:
             raise QuizError(f"{self.path}: its folder is read-only: nothing can be saved")
-        self.db.execute("BEGIN IMMEDIATE")
-        if self.db.execute("SELECT COUNT(*) FROM restores").fetchone()[0] != self.restores:
-            self.db.execute("ROLLBACK")
-            raise QuizError("this home was restored (quiz restore) while this ran: nothing more is saved "
-                            "here, and nothing was lost; start again to study the restored progress")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            if self.db.execute("SELECT COUNT(*) FROM restores").fetchone()[0] != self.restores:
+                raise QuizError("this home was restored (quiz restore) while this ran: nothing more is saved "
+                                "here, and nothing was lost; start again to study the restored progress")
+            yield
+            self.db.execute("COMMIT")
+        except BaseException as e:
+            if self.db.in_transaction:  # SQLite may have rolled back itself (a full disk): nothing to undo then
+                self.db.execute("ROLLBACK")
+            if isinstance(e, sqlite3.Error):
+                raise self.explain(e, doing) from None
+            raise
 
     def _migrate(self, db: sqlite3.Connection, version: int) -> None:
         if version > 0:  # existing data: back it up before touching the schema
             backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
+            private(backup)
             with sqlite3.connect(backup) as dst:
                 db.backup(dst)
         for target in range(version, SCHEMA_VERSION):
@@ -332,8 +388,7 @@ class Store:
         """
         from fsrs import Card
 
-        self._begin_write()
-        try:
+        with self._write():
             if kind in SCHEDULING and reschedule is not None:
                 row = self.db.execute("SELECT card_json FROM cards WHERE deck = ? AND qid = ?", (deck, qid)).fetchone()
                 committed = None if row is None else row[0]
@@ -351,10 +406,6 @@ class Store:
             )
             if kind in SCHEDULING:
                 self._put_card(deck, qid, after)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return cur.lastrowid
 
     def undo(self, review_id: int, expect: tuple | None = None):
@@ -366,8 +417,7 @@ class Store:
         is not the card's latest (another session rated it since) is not undone either."""
         from fsrs import Card
 
-        self._begin_write()
-        try:
+        with self._write():
             row = self.db.execute("SELECT * FROM reviews WHERE id = ?", (review_id,)).fetchone()
             if row is None or (expect is not None and (row["deck"], row["qid"], row["reviewed_at"]) != tuple(expect)):
                 raise QuizError("nothing undone: that rating is no longer in the log "
@@ -389,10 +439,6 @@ class Store:
                     self._put_card(deck, qid, Card.from_json(last[0]))
             row = self.db.execute("SELECT card_json FROM cards WHERE deck = ? AND qid = ?", (deck, qid)).fetchone()
             state = None if row is None else Card.from_json(row[0])
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return state
 
     # -- merging reviews made elsewhere (quiz import FILE.apkg) ---------------------------
@@ -417,8 +463,7 @@ class Store:
         for deck, qid, rating, ms, duration_ms, kind in incoming:
             by_card.setdefault((deck, qid), {}).setdefault(ms, (ms, rating, duration_ms, kind))
         added = known = changed = 0
-        self._begin_write()
-        try:
+        with self._write():
             held: dict[tuple[str, int], list[sqlite3.Row]] = {}
             for deck in {d for d, _ in by_card}:
                 for row in self.db.execute("SELECT * FROM reviews WHERE deck = ?", (deck,)):
@@ -442,10 +487,6 @@ class Store:
                     self._replay(key, rows, times, new, scheduler)
                     added += len(new)
                     changed += 1
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return added, known, changed
 
     def _replay(self, key, rows, times, new, scheduler) -> None:
@@ -513,16 +554,11 @@ class Store:
     def save_parameters(self, parameters, now, reviews: int, loss_before: float, loss_after: float) -> None:
         import json
 
-        self._begin_write()
-        try:
+        with self._write():
             self.db.execute(
                 "INSERT INTO parameters (created_at, parameters, reviews, loss_before, loss_after) VALUES (?,?,?,?,?)",
                 (iso(now), json.dumps([float(p) for p in parameters]), reviews, loss_before, loss_after),
             )
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     # -- reset: a card back to new; its reviews stay in the log, marked 'reset-…' ---------
 
@@ -531,18 +567,13 @@ class Store:
         the log with kind 'reset-review' / 'reset-mock' (they no longer count for the schedule, the
         daily limits or the optimizer), so the card state is still the fold of its log: none → new.
         Returns how many reviews were marked."""
-        self._begin_write()
-        try:
+        with self._write():
             marked = 0
             for deck, qid in keys:
                 marked += self.db.execute(
                     f"UPDATE reviews SET kind = 'reset-' || kind WHERE deck = ? AND qid = ? AND {SCHEDULING_SQL}",
                     (deck, qid)).rowcount
                 self.db.execute("DELETE FROM cards WHERE deck = ? AND qid = ?", (deck, qid))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return marked
 
     # -- card marks: suspend, bury, flag (quiz suspend / bury / flag) ----------------------
@@ -554,16 +585,11 @@ class Store:
         """Set suspended / buried_until / flagged on these (deck, qid) cards, in one transaction."""
         cols = ", ".join(values)
         sets = ", ".join(f"{c} = excluded.{c}" for c in values)
-        self._begin_write()
-        try:
+        with self._write():
             self.db.executemany(
                 f"INSERT INTO card_marks (deck, qid, {cols}) VALUES (?, ?, {', '.join('?' * len(values))})"
                 f" ON CONFLICT (deck, qid) DO UPDATE SET {sets}",
                 [(d, q, *values.values()) for d, q in keys])
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     # -- backup and restore (quiz/backup.py) ------------------------------------------------
 
@@ -598,17 +624,9 @@ class Store:
 
     def stage(self, table: str, columns: list[str], rows: list[tuple]) -> None:
         """Append checked rows to a table of this (staging) database, one transaction."""
-        self._begin_write()
-        try:
+        with self._write(f"stage the backup's {table} in"):
             self.db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                                 rows)
-            self.db.execute("COMMIT")
-        except sqlite3.Error as e:
-            self.db.execute("ROLLBACK")
-            raise self._fail(f"cannot stage the backup's {table}: {e}") from None
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     def restore_finished(self, journal: str) -> bool:
         return self.db.execute("SELECT 1 FROM restores WHERE journal = ?", (journal,)).fetchone() is not None
@@ -628,10 +646,8 @@ class Store:
                 Store(snapshot).close()  # the schema, private (0600)
                 self.db.execute("ATTACH DATABASE ? AS snap", (str(snapshot),))
                 attached.append("snap")
-            self._begin_write()
-            try:
+            with self._write("restore the backup's rows into"):
                 if self.restore_finished(journal):
-                    self.db.execute("COMMIT")
                     return False
                 for table in BACKUP_TABLES:
                     if snapshot is not None:  # exactly what is replaced, taken under the same write lock
@@ -647,14 +663,7 @@ class Store:
                                         f" FROM stage.{table} WHERE deck = ? ORDER BY rowid", (deck,))
                 self.db.execute("INSERT INTO restores (journal, finished_at) VALUES (?, ?)",
                                 (journal, iso(datetime.now(timezone.utc))))
-                self.db.execute("COMMIT")
-                self.restores += 1  # this store did it: it may go on writing
-            except sqlite3.Error as e:
-                self.db.execute("ROLLBACK")
-                raise self._fail(f"cannot restore the backup's rows: {e}") from None
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+            self.restores += 1  # this store did it: it may go on writing
         finally:
             for name in attached:
                 self.db.execute(f"DETACH DATABASE {name}")

@@ -10,22 +10,39 @@ import re
 ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 # C0 (but newline and tab), DEL, C1, and the bidi controls that reorder what a terminal shows
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# a file name's bytes that are not UTF-8 reach Python as lone surrogates: they cannot be printed as they are
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean(text: str) -> str:
-    """Strip ANSI escape sequences and control/bidi characters (keeps newlines and tabs)."""
-    return CONTROL.sub("", ANSI.sub("", text))
+    """Strip ANSI escape sequences and control/bidi characters (keeps newlines and tabs); a byte of a
+    file name that is not UTF-8 shows as �."""
+    return SURROGATE.sub("\ufffd", CONTROL.sub("", ANSI.sub("", text)))
+
+
+def visible(text: str) -> str:
+    """Control, escape and bidi characters shown as escapes (\\x1b, \\u202e), a file name's byte that
+    is not UTF-8 as \\xff: for messages naming files, so a name with an ESC in it is shown as a name
+    you can type, never obeyed by the terminal nor silently shortened (newlines and tabs stay)."""
+    def escape(m):
+        c = m.group()
+        if "\udc80" <= c <= "\udcff":  # os.fsdecode's stand-in for an undecodable byte
+            return f"\\x{ord(c) - 0xdc00:02x}"
+        return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+    return SURROGATE.sub(escape, CONTROL.sub(escape, text))
 
 
 def dumps(data) -> str:
     """JSON for --json: readable Unicode, but control and bidi characters escaped (\\u202e), so
     a terminal showing it cannot be steered by them; the data round-trips unchanged."""
-    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False, indent=2))
+    escape = lambda m: f"\\u{ord(m.group()):04x}"  # noqa: E731
+    return SURROGATE.sub(escape, CONTROL.sub(escape, json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 # -- $…$ math as Unicode, and bank text as one plain line ----------------------------------
 
-CODE_OR_MATH = re.compile(r"(`+)(?:.+?)\1|\$(?!\s)([^$\n]+?)(?<!\s)\$")
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 SUPERSCRIPT = str.maketrans("0123456789+-()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿ")
 SUBSCRIPT = str.maketrans("0123456789+-()", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎")
 
@@ -33,13 +50,99 @@ _latex = None
 MATH_VERSION = 1  # bump when _convert's output changes: the disk memo is keyed by it
 
 
-def _convert(latex: str) -> str:
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) of the code in Markdown `text`, in order: fenced blocks (``` or ~~~ lines) and
+    inline code spans (CommonMark's rule: a backtick run ends at the next run of the same length).
+    Linear: backtick runs are indexed by their length, so no run is searched for twice."""
+    from bisect import bisect_right
+
+    fenced, opened = [], None
+    for m in FENCE.finditer(text):  # a fence line opens; a line of the same char, as long or longer, closes
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end == -1 else line_end
+        if opened is None:
+            opened = (m.start(), m[1])
+        elif m[1][0] == opened[1][0] and len(m[1]) >= len(opened[1]) and not text[m.end():line_end].strip():
+            fenced.append((opened[0], line_end))
+            opened = None
+    if opened is not None:  # an unclosed fence runs to the end, as in CommonMark
+        fenced.append((opened[0], len(text)))
+    runs, f = [], 0
+    for m in re.finditer(r"`+", text):  # backtick runs outside the fenced blocks
+        while f < len(fenced) and fenced[f][1] <= m.start():
+            f += 1
+        if not (f < len(fenced) and fenced[f][0] <= m.start()):
+            runs.append((m.start(), m.end()))
+    by_length: dict[int, list[int]] = {}
+    for k, (a, b) in enumerate(runs):
+        by_length.setdefault(b - a, []).append(k)
+    spans, k = [], 0
+    while k < len(runs):
+        a, b = runs[k]
+        same = by_length[b - a]
+        i = bisect_right(same, k)
+        if i < len(same):  # the next run of the same length closes this one
+            spans.append((a, runs[same[i]][1]))
+            k = same[i] + 1
+        else:  # no closing run: these backticks are text
+            k += 1
+    return sorted(spans + fenced)
+
+
+def math_spans(text: str) -> list[tuple[int, int, str, bool]]:
+    """(start, end, LaTeX, display) for each `$…$` and `$$…$$` span of `text` outside its code, in
+    order. Inline math does not cross a line and neither starts nor ends with a space ("costs 5$ and
+    6$" is not math). Linear in len(text)."""
+    from bisect import bisect_left
+
+    code = code_spans(text)
+    starts = [a for a, _ in code]
+    dollars = [m.start() for m in re.finditer(r"\$", text)]
+    doubles = [i for i in dollars if text.startswith("$$", i)]
+    out, n, pos = [], 0, 0
+    while n < len(dollars):
+        i = dollars[n]
+        if i < pos:
+            n += 1
+            continue
+        c = bisect_left(starts, i + 1) - 1  # the code span starting at or before i, if i is inside it
+        if c >= 0 and code[c][0] <= i < code[c][1]:
+            pos = code[c][1]
+            continue
+        if text.startswith("$$", i):
+            d = bisect_left(doubles, i + 2)
+            if d < len(doubles) and doubles[d] > i + 2:
+                j = doubles[d]
+                out.append((i, j + 2, text[i + 2:j], True))
+                pos = j + 2
+                continue
+            n += 1
+            continue
+        j = dollars[n + 1] if n + 1 < len(dollars) else -1
+        body = text[i + 1:j] if j != -1 else ""
+        if body and "\n" not in body and not body[0].isspace() and not body[-1].isspace():
+            out.append((i, j + 1, body, False))
+            pos = j + 1
+        n += 1
+    return out
+
+
+MAX_LATEX = 500  # characters of one span we convert; longer ones (or deeply nested ones) stay as typed
+
+
+def _convert(latex: str) -> str | None:
+    """Unicode for one LaTeX span; None: leave the span as typed (too long, too deep, or broken)."""
     global _latex
+    if len(latex) > MAX_LATEX or latex.count("{") > 50:
+        return None
     if _latex is None:
         from pylatexenc.latex2text import LatexNodes2Text  # ~4 ms to import: only on a memo miss
 
         _latex = LatexNodes2Text(math_mode="text")
-    text = _latex.latex_to_text(latex)
+    try:
+        text = _latex.latex_to_text(latex)
+    except (RecursionError, ValueError, IndexError, KeyError):  # hostile or broken LaTeX: shown as typed
+        return None
     text = re.sub(r"\s*([×·])\s*", r"\1", text)  # 3 ×3 → 3×3, x ·σ → x·σ
     text = re.sub(r"\s*([→≈≤≥≠⇒])\s*", r" \1 ", text).strip()  # →3 → " → 3"
     text = text.replace("ϕ", "φ")
@@ -57,9 +160,10 @@ def _memo_file():
     return home() / "cache" / "math.json"
 
 
-def _math(latex: str) -> str:
-    """One `$…$` span as Unicode. Spans recur across banks and runs, so conversions are kept in
-    $QUIZ_HOME/cache/math.json: `quiz list` then never imports pylatexenc (a miss adds the span)."""
+def _math(latex: str) -> str | None:
+    """One `$…$` span as Unicode (None: keep it as typed). Spans recur across banks and runs, so
+    conversions are kept in $QUIZ_HOME/cache/math.json: `quiz list` then never imports pylatexenc
+    (a miss adds the span)."""
     global _memo
     import json
 
@@ -71,7 +175,10 @@ def _math(latex: str) -> str:
             _memo = {}
     text = _memo.get(latex)
     if not isinstance(text, str):
-        text = _memo[latex] = _convert(latex)
+        text = _convert(latex)
+        if text is None:
+            return None
+        _memo[latex] = text
         _save_memo(json)
     return text
 
@@ -97,8 +204,15 @@ def _save_memo(json) -> None:
 
 
 def math_to_unicode(text: str) -> str:
-    """Convert only the `$…$` spans (never code spans) from LaTeX to Unicode."""
-    return CODE_OR_MATH.sub(lambda m: m[0] if m[1] else _math(m[2]), text)
+    """Convert only the `$…$` and `$$…$$` spans (never code) from LaTeX to Unicode."""
+    if "$" not in text:
+        return text
+    out, last = [], 0
+    for start, end, latex, _display in math_spans(text):
+        converted = _math(latex)
+        out += [text[last:start], text[start:end] if converted is None else converted]
+        last = end
+    return "".join(out) + text[last:]
 
 
 def plain(text: str) -> str:

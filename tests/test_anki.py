@@ -324,7 +324,7 @@ def test_what_a_package_says_is_printed_clean(studied, tmp_path):
         col.close()
     result = runner.invoke(app, ["import", str(back)])
     assert result.exit_code == 0, result.output
-    assert "Capital of" in result.stderr and "France?" in result.stderr
+    assert "Capital\\u202e of" in result.stderr and "France?" in result.stderr  # the override shown, not obeyed
     result2 = runner.invoke(app, ["import", str(foreign)])
     assert result2.exit_code == 1 and "(1 note; decks: Geo" in result2.stderr and result2.stderr.count("\n") == 1
     for out in (result.stderr, result.stdout, result2.stderr):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pexpect
 import pytest
@@ -276,7 +277,7 @@ def test_validate_names_the_bad_question_in_a_big_bank_quickly(tmp_path):
     lines = ["deck: big", "title: Big", "questions:"]
     for i in range(1, 3001):
         lines += [f"  - id: {'x' if i == 2000 else i}", f"    question: 'Q{i}?'", "    answer: ['a']"]
-    lines += [f"  - id: 7", "    question: 'again?'", "    answer: ['b']"]
+    lines += ["  - id: 7", "    question: 'again?'", "    answer: ['b']"]
     bank = tmp_path / "big.yaml"
     bank.write_text("\n".join(lines) + "\n")
     result = runner.invoke(app, ["validate", str(bank)])
@@ -673,3 +674,106 @@ def test_a_session_open_during_a_restore_stops_before_it_rates(home, tmp_path):
     child.close()
     assert child.exitstatus == 1
     assert reviews(home) == before[:-1]  # nothing written over the restored progress
+
+
+# -- issue 18: one line for every bad input, with advice that is true -------------------------
+
+@pytest.mark.parametrize("args", [["mock", "--minutes", "nan"], ["prove", "15", "--timeout", "nan"],
+                                  ["prove", "15", "--timeout", "inf"], ["start", "--timeout", "nan"]])
+def test_not_a_number_is_refused_as_usage(home, args):
+    result = _quiz(home, *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "is not a finite number" in result.stderr or "not in the range" in result.stderr
+
+
+def test_closed_stdout_is_one_line(home):
+    result = subprocess.run(f"{sys.executable} -m quiz list >&-", shell=True, capture_output=True, text=True,
+                            env={"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == "Error: cannot write the output: standard output is closed\n"
+
+
+def test_file_names_that_are_not_utf8_or_hold_escapes(home, tmp_path):
+    banks = home / "banks"
+    banks.mkdir(parents=True)
+    odd = os.fsencode(banks) + b"/odd\xff.yaml"
+    with open(odd, "wb") as f:
+        f.write(b"deck: odd\ntitle: Odd\nquestions:\n  - id: 1\n    question: Q?\n    answer: [a]\n")
+    for args in (["list"], ["validate"], ["stats"], ["export", "-f", "csv"], ["list", "--json"]):
+        result = _quiz(home, *args)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, (args, result.stderr)
+    with open(odd, "ab") as f:
+        f.write(b"  - id: 1\n    question: Again?\n    answer: [b]\n")  # a problem: the message names the file
+    assert "odd\\xff.yaml:7: duplicate id 1" in _quiz(home, "validate", os.fsdecode(odd)).stdout  # the byte, typeable
+    md = tmp_path / "a\x1b[31mb\x85c.md"
+    md.write_text((Path(__file__).parent / "data" / "day14-object-detection.md").read_text())
+    imported = _quiz(home, "import", str(md))
+    assert imported.returncode == 0 and "\x1b" not in imported.stdout + imported.stderr
+    written = imported.stdout.split("→ ")[1].split("\n")[0]
+    assert Path(written).is_file()  # the file it names is the file it wrote
+    md.write_text("no questions here\n")
+    checked = _quiz(home, "validate", str(md))
+    assert checked.returncode == 1 and f"{tmp_path}/a\\x1b[31mb\\x85c.md:" in checked.stdout  # the name as it is
+
+
+def test_a_markdown_link_shows_its_real_target(home, tmp_path):
+    bank = tmp_path / "l.yaml"
+    bank.write_text("deck: l\ntitle: L\nquestions:\n  - id: 1\n    question: Q?\n"
+                    "    answer: ['read [https://pytorch.org/docs](http://evil.example/phish) first']\n")
+    result = _quiz(home, "show", "l/1", "--bank", str(bank), FORCE_COLOR="1", TERM="xterm", COLUMNS="100")
+    assert "\x1b]8;" not in result.stdout  # no hidden hyperlink
+    assert "https://pytorch.org/docs (http://evil.example/phish)" in result.stdout.replace("\x1b[0m", "").replace(
+        "\x1b[94m", "").replace("\x1b[4;34m", "")
+
+
+def _limited(kilobytes):
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (kilobytes * 1024, kilobytes * 1024))
+
+
+def test_a_full_disk_is_not_called_a_damaged_database(home):
+    cmd = [sys.executable, "-m", "quiz", "start", "--new", "20", "--limit", "20"]
+    env = {"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    fresh = subprocess.run(cmd, input="\n3\n", capture_output=True, text=True, env=env, preexec_fn=_limited(4), timeout=60)
+    assert fresh.returncode == 1
+    assert fresh.stderr.strip().endswith("a file-size limit stopped the write (raise ulimit -f and run again); "
+                                         "what was saved before is intact")
+    assert "move" not in fresh.stderr and fresh.stderr.count("\n") == 1
+    for extra in home.glob("quiz.db*"):
+        extra.unlink()
+    subprocess.run(cmd[:4] + ["--limit", "1"], input="\n3\n", capture_output=True, text=True, env=env, timeout=60)
+    kept = reviews(home)
+    mid = subprocess.run(cmd, input="\n3\n" * 20, capture_output=True, text=True, env=env, preexec_fn=_limited(60),
+                         timeout=60)
+    assert mid.returncode == 1 and "cannot save to it: a file-size limit" in mid.stderr and "move" not in mid.stderr
+    assert reviews(home)[:len(kept)] == kept and integrity(home) == "ok"  # all committed ratings, a sound file
+
+
+def test_restore_force_with_a_fifo_and_a_dangling_link_in_banks(home, tmp_path):
+    make_history(home)
+    backup = tmp_path / "b.json"
+    assert _quiz(home, "export", "-f", "json", "-o", str(backup)).returncode == 0
+    (home / "banks").mkdir(exist_ok=True)
+    os.mkfifo(home / "banks" / "fifo.yaml")
+    (home / "banks" / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    result = _quiz(home, "restore", str(backup), "--force")  # (would hang on the FIFO before)
+    assert result.returncode == 0, result.stderr
+    (saved,) = (home / "backups").glob("before-restore-*")
+    assert (saved / "banks" / "gone.yaml").is_symlink() and not (saved / "banks" / "fifo.yaml").exists()
+
+
+def test_quiz_home_that_is_a_file_is_named_as_such(tmp_path):
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    for args in (["import", str(Path(__file__).parent / "data" / "day14-object-detection.md")], ["start"]):
+        result = _quiz(home, *args)
+        assert result.returncode == 1
+        assert result.stderr == f"Error: {home} is a file, not a folder: point QUIZ_HOME at a folder\n"
+
+
+def test_a_database_left_readable_by_others_is_made_private_again(home):
+    make_history(home)
+    (home / "quiz.db").chmod(0o644)  # as a kill right after creating it once left it
+    assert _quiz(home, "list").returncode == 0
+    assert (home / "quiz.db").stat().st_mode & 0o777 == 0o600

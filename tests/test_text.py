@@ -1,0 +1,62 @@
+"""quiz/text.py: code and math spans found the way Markdown reads them, in one linear pass; hostile
+LaTeX stays as typed instead of raising."""
+
+import pytest
+
+from quiz.text import clean, code_spans, math_spans, math_to_unicode
+
+
+@pytest.mark.parametrize("text, code", [
+    ("`a` b ``c`d`` e", ["`a`", "``c`d``"]),  # a run closes at the next run of the same length
+    ("``a` b", []),  # no closing run: text
+    ("`a\nb`", ["`a\nb`"]),  # code spans may cross a line
+    ("x\n```py\n$a$ `b`\n```\ny", ["```py\n$a$ `b`\n```"]),  # a fenced block, its backticks inside it
+    ("~~~\n`\n~~~~\n`x`", ["~~~\n`\n~~~~", "`x`"]),  # closed by a longer fence of the same char
+    ("```\nnever closed `x`", ["```\nnever closed `x`"]),
+    ("x " + "`" * 10_000, []),  # one run, nothing closes it
+    ("`" * 10_000, ["`" * 10_000]),  # … but at a line's start it opens a fenced block, never closed
+    ("`" * 3 + "x" + "`" * 3, ["```x```"]),
+])
+def test_code_spans(text, code):
+    assert [text[a:b] for a, b in code_spans(text)] == code
+
+
+@pytest.mark.parametrize("text, spans", [
+    ("a $x$ b $$y$$ c", [("x", False), ("y", True)]),
+    ("costs 5$ and 6$", []),  # space inside each end: not math
+    ("`$x$` and $z$", [("z", False)]),
+    ("$a\nb$", []),  # inline math does not cross a line
+    ("$$ \\sum $$", [(" \\sum ", True)]),
+    ("$x$$y$", [("x", False), ("y", False)]),
+    ("$", []), ("$$", []), ("$$$$", []),
+])
+def test_math_spans(text, spans):
+    assert [(latex, display) for _, _, latex, display in math_spans(text)] == spans
+
+
+def test_hostile_latex_is_left_as_typed():
+    braces = "$" + "{" * 9000 + "$"  # pylatexenc recursed on this until Python gave up
+    assert math_to_unicode(braces) == braces
+    long = "$" + "x" * 5000 + "$"
+    assert math_to_unicode(long) == long
+    assert math_to_unicode(r"$3 \times 3$ and `$4$` and $$\alpha$$") == "3×3 and `$4$` and α"
+
+
+def test_hostile_text_through_show_list_and_apkg_is_quick_and_whole(home, tmp_path):
+    from typer.testing import CliRunner
+
+    from quiz.cli import app
+
+    question = "x " + "`" * 10_000 + " $" + "a$" * 3_000
+    answer = "$" + "{" * 9_000 + "$ " + "`$" * 2_000
+    bank = tmp_path / "h.yaml"
+    bank.write_text(f"deck: h\ntitle: H\nquestions:\n  - id: 1\n    question: '{question}'\n    answer: ['{answer}']\n")
+    for args in (["show", "h/1"], ["list", "--deck", "h"], ["export", "-f", "apkg", "--deck", "h", "-o",
+                                                             str(tmp_path / "h.apkg")]):
+        result = CliRunner().invoke(app, [*args, "--bank", str(bank)], env={"QUIZ_HOME": str(home)})
+        assert result.exit_code == 0, (args, result.output[-300:])
+        assert "Traceback" not in result.output
+
+
+def test_clean_strips_escapes_and_bidi():
+    assert clean("a\x1b[31mb\u202ec\x07") == "abc"
