@@ -55,10 +55,21 @@ def _dumps(value) -> str:
 
 
 def bank_entry(b: Bank) -> dict:
+    """A bank as the backup keeps it: its file's text, byte for byte (comments and layout included,
+    and restored without re-dumping 10k questions as YAML), else its questions as data."""
+    from quiz.bank import MAX_BANK_BYTES
+    from quiz.files import read_regular
+
+    entry = {"deck": b.deck, "title": b.title, "meta": {k: v for k, v in b.meta.items() if v is not None}}
+    try:
+        text = read_regular(Path(b.path), MAX_BANK_BYTES, "bank").decode("utf-8")
+        if parse_bank(text, b.path).deck == b.deck:  # the file still holds this deck
+            return {**entry, "yaml": text}
+    except (QuizError, UnicodeDecodeError, ValueError):
+        pass
     from quiz.importer import bank_dicts
 
-    return {"deck": b.deck, "title": b.title, "meta": {k: v for k, v in b.meta.items() if v is not None},
-            "questions": bank_dicts(b)}
+    return {**entry, "questions": bank_dicts(b)}
 
 
 def chunks(banks: list[Bank], store, deck: str | None = None):
@@ -234,6 +245,53 @@ class _NotAnObject(ValueError):
     pass
 
 
+class _NotOurLayout(ValueError):
+    """The file is not laid out as `chunks` writes it (a hand-edited or reformatted backup)."""
+
+
+def _lines(f):
+    """What `_items` yields, read line by line from the layout `chunks` writes — one header key or one
+    row per line — with the C json module: several times faster than an event parser. Anything else
+    raises _NotOurLayout (the caller starts over with `_items`, which reads any JSON and says where
+    it is not)."""
+    try:
+        yield from _layout(f)
+    except (ValueError, UnicodeDecodeError) as e:  # not JSON here, or not our layout: _items will tell
+        if isinstance(e, _NotOurLayout):
+            raise
+        raise _NotOurLayout from None
+
+
+def _layout(f):
+    if f.readline().strip() != b"{":
+        raise _NotOurLayout
+    table = None
+    for raw in f:
+        line = raw.strip()
+        if table is not None:
+            if line in (b"]", b"],"):
+                yield table, END, None
+                table = None
+                continue
+            yield table, ROW, json.loads(line[:-1] if line.endswith(b",") else line)
+        elif line == b"}":
+            if f.read().strip():
+                raise _NotOurLayout
+            return
+        elif line.endswith(b"["):
+            key = json.loads(line[:-1].rstrip().removesuffix(b":"))
+            if key not in BACKUP_TABLES:
+                raise _NotOurLayout
+            table = key
+        else:
+            item = json.loads(b"{" + (line[:-1] if line.endswith(b",") else line) + b"}")
+            if len(item) != 1:
+                raise _NotOurLayout
+            (key, value), = item.items()
+            yield key, VALUE, value
+    raise _NotOurLayout  # no closing brace: cut short
+
+
 def _items(f):
     """(key, VALUE, value) for each top-level key of the JSON object in `f`; for a row table's array,
     (table, ROW, row) once per row as it is read, then (table, END, None). ijson's builder is not
@@ -313,12 +371,20 @@ def read(path: Path, staging: Path | None = None) -> Header:
 
 
 def _read(f, where: str, staging: Path | None) -> Header:
+    try:
+        return _read_with(_lines, f, where, staging)
+    except _NotOurLayout:  # reformatted by hand or by a tool: read it as any JSON, from the start
+        f.seek(0)
+        return _read_with(_items, f, where, staging)
+
+
+def _read_with(parse, f, where: str, staging: Path | None) -> Header:
     header, checker, counts = Header(), _Checker(where), dict.fromkeys(BACKUP_TABLES, 0)
     header.texts, header.counts = None, counts
     batch, ended = {t: [] for t in BACKUP_TABLES}, set()
     store = None if staging is None else _staging_store(staging)
     try:
-        _rows(f, where, header, checker, counts, batch, ended, store)
+        _rows(parse(f), where, header, checker, counts, batch, ended, store)
         if "format" not in header:
             raise QuizError(f"{where}: not a quiz backup (made by quiz export --format json)")
         if header.texts is None:
@@ -339,12 +405,12 @@ def _read(f, where: str, staging: Path | None) -> Header:
     return header
 
 
-def _rows(f, where, header, checker, counts, batch, ended, store) -> None:
+def _rows(items, where, header, checker, counts, batch, ended, store) -> None:
     """Read the document: header fields checked as they come, each row checked and staged."""
     import ijson
 
     try:
-        for key, kind, value in _items(f):
+        for key, kind, value in items:
             if not header and key != "format":
                 raise QuizError(f"{where}: not a quiz backup (made by quiz export --format json)")
             if key in BACKUP_TABLES:
@@ -371,6 +437,8 @@ def _rows(f, where, header, checker, counts, batch, ended, store) -> None:
         raise QuizError(f"{where}: not a quiz backup (not JSON: {reason})") from None
     except _NotAnObject:
         raise QuizError(f"{where}: not a quiz backup (made by quiz export --format json)") from None
+    except _NotOurLayout:
+        raise
     except (ValueError, UnicodeDecodeError) as e:
         if isinstance(e, QuizError):
             raise
@@ -429,6 +497,15 @@ def _bank_texts(banks, where: str) -> list[tuple[str, str]]:
         raise QuizError(f"{where}: banks must be a list")
     texts = []
     for n, b in enumerate(banks):
+        if isinstance(b, dict) and isinstance(b.get("yaml"), str):  # the bank file's own text (version 2)
+            try:
+                bank = parse_bank(b["yaml"], "<bank>")
+            except BankError as e:
+                raise QuizError(f"{where}: banks[{n}]: {re.sub(r'^<bank>:', 'line ', str(e))}") from None
+            if bank.deck != b.get("deck"):
+                raise QuizError(f"{where}: banks[{n}]: its text holds deck {bank.deck!r}, not {b.get('deck')!r}")
+            texts.append((bank.deck, b["yaml"]))
+            continue
         if not (isinstance(b, dict) and isinstance(b.get("questions"), list) and isinstance(b.get("meta", {}), dict)):
             raise QuizError(f"{where}: banks[{n}] is not a bank")
         try:

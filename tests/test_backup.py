@@ -207,3 +207,47 @@ def test_restore_refuses_values_that_would_crash_later(home, tmp_path, now, tabl
     assert not (home / "quiz.db").exists() or Store(home / "quiz.db").count_rows() == 0  # nothing written
 
 
+
+
+def test_the_fast_line_reader_and_the_json_reader_agree(home, tmp_path, now):
+    """A backup as quiz writes it is read line by line; the same backup reformatted (by jq, by hand)
+    goes through the event parser: both give the same rows, and a mistake is named the same way."""
+    from quiz import backup as b
+
+    store = _studied(tmp_path, now)
+    ours = tmp_path / "ours.json"
+    ours.write_text("".join(b.chunks([load_bank(BUILTIN)], store)))
+    assert ours.read_text().count("\n") > 10  # one row per line
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(json.loads(ours.read_text()), indent=3))
+    staged = []
+    for path in (ours, other):
+        header = read_backup(path, tmp_path / f"{path.stem}.db")
+        rows = Store(tmp_path / f"{path.stem}.db").rows()
+        staged.append((dict(header), header.counts, header.texts, rows))
+    assert staged[0] == staged[1] and staged[0][1]["reviews"] == 4
+    for path in (ours, other):  # the same bad value, named the same way by both readers
+        path.write_text(path.read_text().replace('"rating": 2', '"rating": 7'))
+        with pytest.raises(QuizError, match=r"reviews\[1\]: bad value for rating: 7$"):
+            read_backup(path)
+    ours.write_text("".join(b.chunks([load_bank(BUILTIN)], store))[:-40])  # cut short: the line reader hands over to the JSON parser
+    with pytest.raises(QuizError, match=r"not a quiz backup \(not JSON: "):
+        read_backup(ours)
+
+
+def test_a_bank_file_travels_byte_for_byte(home, tmp_path, now):
+    banks = home / "banks"
+    banks.mkdir(parents=True)
+    text = "# my notes on this deck\ndeck: mine\ntitle: Mine\nquestions:\n  - id: 1\n    question: 'Q?'  # keep\n" \
+           "    answer: [a]\n"
+    (banks / "mine.yaml").write_text(text)
+    data = backup([load_bank(banks / "mine.yaml")], Store(tmp_path / "x.db"))
+    assert data["banks"][0]["yaml"] == text
+    (tmp_path / "b.json").write_text(json.dumps(data))
+    (banks / "mine.yaml").unlink()
+    restore(tmp_path / "b.json", force=True)
+    assert (banks / "mine.yaml").read_text() == text
+    data["banks"][0]["yaml"] = text.replace("deck: mine", "deck: yours")
+    (tmp_path / "b.json").write_text(json.dumps(data))
+    with pytest.raises(QuizError, match=r"banks\[0\]: its text holds deck 'yours', not 'mine'$"):
+        read_backup(tmp_path / "b.json")
