@@ -40,6 +40,8 @@ SHORT_HELP = {
     "suspend": "Take cards out of every queue.",
     "unsuspend": "Put suspended cards back.",
     "bury": "Hide cards until tomorrow.",
+    "unbury": "Put buried cards back.",
+    "backup": "A timestamped JSON backup.",
     "flag": "Flag cards to come back to.",
     "unflag": "Remove flags.",
     "search": "Find questions by words.",
@@ -119,11 +121,16 @@ def _finish_restore() -> None:
         _say(finish_interrupted_restore(), file=sys.stderr)
 
 
-def _banks(extra=None):
+def _banks(extra=None, skipped=None):
+    """Every bank; one that cannot be loaded is left out with a one-line warning (the rest work)."""
     from quiz.bank import load_banks
 
     _finish_restore()
-    return load_banks(extra=extra or [])
+    skipped = [] if skipped is None else skipped
+    banks = load_banks(extra=extra or [], skipped=skipped)
+    for s in skipped:
+        _say(f"warning: {s}", file=sys.stderr)
+    return banks
 
 
 def _open(write: bool = False):
@@ -174,34 +181,40 @@ def start(
     From a pipe: one line reveals, the next holds 1–4, u or q. With --type: the answer's
     lines, an empty line, then the rating.
     """
-    from quiz import bank, config, render, schedule, session
+    from quiz import bank, config, importer, render, session
     from quiz.ui import ConsoleUI
 
-    settings = config.load()
-    retention = settings["retention"] if retention is None else retention
-    questions = bank.select(_banks(bank_paths), deck, tag)
-    store = _open(write=True)
-    now = _now()
-    items = session.select(questions, store, now, new_per_day=settings["new_per_day"],
-                           new_by_deck=settings["new_per_day_by_deck"], new_now=new,
-                           reviews_per_day=settings["reviews_per_day"], limit=limit, shuffle=shuffle, cram=cram)
     console = render.console()
-    if not items:
-        console.print(session.nothing_to_study(questions, store, now, settings, new_now=new), markup=False)
-        return
-    s = session.Session(store, schedule.scheduler(retention, parameters=store.fsrs_parameters()), items, cram=cram)
     ui = ConsoleUI(console)
-    prover = session.Prover([i.question for i in items], timeout)
-    if prover.names and ui.tty:  # `p` is possible: import torch in the background while the user reads
-        ui.idle.insert(0, prover.warm)  # once the first card is on screen
-    try:
-        session.study(s, ui, prove=lambda q: ui.prove(q, prover), prove_each=prove, type_each=type_)
-    except KeyboardInterrupt:  # Ctrl-C outside a prompt: like q; every rating is already committed
-        pass
-    finally:
-        prover.close()
+    with ui.session():  # from here on no key is lost: one typed while quiz starts is the first one read
+        settings = config.load()
+        banks = _banks(bank_paths)
+        questions = bank.select(banks, deck, tag)
+        store = _open(write=True)
+        now = _now()
+        picked = dict(new_now=new, limit=limit, shuffle=shuffle, cram=cram)
+        items = session.select(questions, store, now, **session.limits(settings), **picked)
+        if not items:
+            render.say(console, session.nothing_to_study(questions, store, now, settings, new_now=new))
+            return
+        s = session.Session(store, session.scheduler_for(store, settings, retention), items, cram=cram,
+                            corpus=[q for b in banks for q in b.questions])
+        prover = session.Prover([i.question for i in items], timeout)
+        if prover.names and ui.tty:  # `p` is possible: import torch in the background while the user reads
+            ui.idle.insert(0, prover.warm)  # once the first card is on screen
+        try:
+            session.study(s, ui, prove=lambda q: ui.prove(q, prover), prove_each=prove, type_each=type_,
+                          edit=lambda q: ui.edit(q, importer.edit_question))
+        except KeyboardInterrupt:  # Ctrl-C outside a prompt: like q; every rating is already committed
+            pass
+        finally:
+            prover.close()
     console.print()
     console.print(render.summary_panel(s.summary(session.next_due(store, questions), _now())))
+    if s.current() is None and not cram:  # the session ran out of cards: say what held others back
+        why = session.held_back(questions, store, _now(), settings, picked)
+        if why:
+            render.say(console, why, style="yellow")
 
 
 @command("list")
@@ -219,7 +232,8 @@ def list_(
     """List questions with their state, due date, stability and retrievability."""
     from quiz import bank, schedule, session
 
-    questions = bank.select(_banks(bank_paths), deck, tag)
+    banks = _banks(bank_paths)
+    questions = bank.select(banks, deck, tag)
     now = _now()
     store = _open()
     rows = session.card_rows(questions, store, schedule.scheduler(parameters=store.fsrs_parameters()), now, due_only=due)
@@ -242,13 +256,10 @@ def list_(
         what = "Nothing due now" if due else "No questions"
         hint = ": the next review is due " + render.relative(nxt, now) if due and (
             nxt := session.next_due(store, questions)) else ""
-        console.print(f"{what}{hint}." + (" To study anyway: quiz start --cram" if due else ""), markup=False)
+        render.say(console, f"{what}{hint}." + (" To study anyway: quiz start --cram" if due else ""))
         return
-    counts = {s: sum(r["state"] == s for r in rows) for s in ("new", "learning", "review", "relearning")}
-    more = f" ({len(rows) - limit:,} more not shown: --limit N, or --json)" if len(rows) > limit else ""
-    foot = render.Text(f"{len(rows):,} card{'s' * (len(rows) != 1)} · " + " · ".join(
-        f"{n:,} {s}" for s, n in counts.items() if n) + more, style="dim")
-    render.page(console, render.cards_table(rows[:limit], now, console.width), foot)
+    render.page(console, render.cards_table(rows[:limit], now, console.width),
+                render.list_foot(rows, limit, console.width, [b for b in banks if b.overrides]))
 
 
 @command("show")
@@ -304,7 +315,17 @@ def suspend(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOp
 @command("unsuspend")
 def unsuspend(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
     """Put suspended cards back in the queues, with the schedule they had."""
-    _mark(refs, bank_paths, "Unsuspended", suspended=0)
+    from quiz.session import unhide
+
+    _say(unhide(_open(write=True), _refs(refs, bank_paths), "suspend", _now()))
+
+
+@command("unbury")
+def unbury(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
+    """Put buried cards back in today's queue."""
+    from quiz.session import unhide
+
+    _say(unhide(_open(write=True), _refs(refs, bank_paths), "bury", _now()))
 
 
 @command("bury")
@@ -340,35 +361,30 @@ def reset(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt)
 
 @command("edit")
 def edit(
-    ref: str = typer.Argument(..., help="The question to edit: N (in the default deck) or deck/N."),
+    ref: str = typer.Argument(..., help="The question to edit: N (in the default deck) or deck/N; or a deck."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
-    """Open the question in $EDITOR at its line; check the bank when you save (progress is kept)."""
-    import os
-    import shlex
-    import subprocess
+    """Open the question in $EDITOR at its line; check the bank when you save (progress is kept).
 
-    from quiz.bank import builtin_dir
-    from quiz.importer import lint_file
+    A built-in question is first copied, with its whole deck, to $QUIZ_HOME/banks/, which is read
+    instead of the built-in from then on. A bank skipped for a problem opens at that problem's line.
+    """
+    from quiz import bank, importer
 
-    (q,) = _refs([ref], bank_paths)
-    path, line = q.source.rsplit(":", 1)
-    if Path(path).resolve().parent == builtin_dir().resolve():
-        raise QuizError(f"{q.key} is in a built-in bank; copy {Path(path).name} to $QUIZ_HOME/banks/ to edit it")
-    editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
-    try:
-        subprocess.run([*editor, f"+{line}", path], check=False)
-    except OSError as e:
-        raise QuizError(f"cannot start the editor {editor[0]!r}: {e.strerror} (set $EDITOR)") from None
-    _, problems, warnings = lint_file(Path(path))
+    skipped = []
+    path, line, note = importer.edit_target(ref, _banks(bank_paths, skipped), skipped, bank.default_deck())
+    if note:
+        _say(note)
+    importer.run_editor(path, line)
+    problems, warnings = importer.check_edit(path)
     for w in warnings:
         _say(f"warning: {w}", file=sys.stderr)
     for problem in problems:
         _say(problem, file=sys.stderr)
     if problems:
         raise QuizError(f"{path} has {len(problems)} problem{'s' * (len(problems) != 1)}: fix them with quiz edit "
-                        f"{q.key} (your edit is saved; progress is keyed by deck and number)")
-    _say(f"{path}: OK (progress of {q.deck} is keyed by question number, so it is kept)")
+                        f"{ref} (your edit is saved; until then this bank is skipped, the others work)")
+    _say(f"{path}: OK (progress is keyed by deck and question number, so it is kept)")
 
 
 @command("search")
@@ -606,6 +622,24 @@ def restore_(
          + (f"; already loaded, not written: {', '.join(done['skipped'])}" if done["skipped"] else ""))
 
 
+@command("backup")
+def backup_(list_: bool = typer.Option(False, "--list", help="List the backups, newest first, instead.")):
+    """Save every deck's banks, settings and progress (a JSON backup, as export --format json) to
+    $QUIZ_HOME/backups/quiz-YYYYmmdd-HHMMSS.json, private to you; quiz restore FILE brings one back."""
+    from quiz import export
+
+    if list_:
+        rows = export.list_backups()
+        for r in rows:
+            counts = "" if r["cards"] is None else f"  {r['cards']} cards, {r['reviews']} reviews"
+            _say(f"{r['path']}  {r['bytes'] / 1e3:,.0f} kB{counts}")
+        if not rows:
+            _say("No backups yet: quiz backup makes one.")
+        return
+    path, cards, reviews = export.save_backup(_banks(), _open(), _now())
+    _say(f"Saved {cards} cards and {reviews} reviews of every deck to {path} (restore: quiz restore {path})")
+
+
 @command("validate")
 def validate(
     paths: Optional[list[Path]] = typer.Argument(None, help="Bank files or folders, or Markdown files to import (default: every bank quiz loads)."),
@@ -722,26 +756,14 @@ def config_get(key: str = typer.Argument(..., help="A setting: new_per_day, revi
 def config_set(
     key: str = typer.Argument(..., help="A setting: new_per_day, reviews_per_day, retention or default_deck."),
     value: str = typer.Argument(..., help="Its new value (checked before it is saved)."),
-    deck: Optional[str] = typer.Option(None, "--deck", "-d", help="For new_per_day: this deck's own daily limit."),
+    deck: Optional[str] = typer.Option(None, "--deck", "-d", help="For new_per_day or reviews_per_day: this deck's own daily limit."),
 ):
     """Change one setting (e.g. quiz config set retention 0.85; quiz config set new_per_day 5 --deck day14)."""
     from quiz import config
 
     if deck is not None:
-        from quiz.errors import UsageError
-
-        if key != "new_per_day":
-            raise UsageError("--deck goes with new_per_day only")
-        decks = sorted({b.deck for b in _banks([])})
-        if deck not in decks:
-            raise UsageError(f"--deck: no deck {deck!r} (decks: {', '.join(decks)})")
-        limits = dict(config.load()["new_per_day_by_deck"])
-        try:
-            limits[deck] = config.SETTINGS["new_per_day"].parse(value)
-        except ValueError as e:
-            raise UsageError(f"new_per_day: {e}") from None
-        config.set_value("new_per_day_by_deck", limits)
-        _say(f"new_per_day = {limits[deck]} for deck {deck}")
+        n = config.set_for_deck(key, value, deck, sorted({b.deck for b in _banks([])}))
+        _say(f"{key} = {n} for deck {deck}")
         return
 
     if key == "default_deck":  # a deck that exists: a bare question number must mean something
@@ -795,10 +817,17 @@ def optimize_(
 
 
 def _say(*parts, file=None, end="\n"):
-    """print(), cleaned of control, escape and bidi characters (file names, titles, messages)."""
-    from quiz.text import clean
+    """print(), cleaned of control, escape and bidi characters (file names, titles, messages); on a
+    terminal wrapped at words with a hanging indent, never inside a command."""
+    from quiz.text import clean, wrap
 
-    print(*(clean(str(p)) for p in parts), file=file or sys.stdout, end=end)
+    file = file or sys.stdout
+    text = " ".join(clean(str(p)) for p in parts)
+    if end == "\n" and file.isatty():
+        import shutil
+
+        text = wrap(text, shutil.get_terminal_size().columns)
+    print(text, file=file, end=end)
 
 
 def _say_json(data):

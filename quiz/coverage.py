@@ -202,7 +202,7 @@ def derive_terms(bullet: str) -> list[str]:
     return terms + salient
 
 
-def match(question, typed: str) -> Coverage:
+def match(question, typed: str, corpus=None) -> Coverage:
     """How `typed` covers each bullet of `question.answer` (see the module docstring)."""
     have = words(typed)
     keywords = getattr(question, "keywords", ()) or ()

@@ -617,3 +617,49 @@ def export(fmt: str, banks: list[Bank], store, deck: str | None, out: Path | Non
         return text, ""
     write_output(out, text)
     return None, f"Wrote {out}: {summary}"
+
+
+# -- quiz backup: the json backup of everything, kept in $QUIZ_HOME/backups ------------------
+
+BACKUPS = "backups"  # in $QUIZ_HOME: quiz-YYYYmmdd-HHMMSS.json, mode 600
+
+
+def save_backup(banks: list[Bank], store, now: datetime) -> tuple[Path, int, int]:
+    """`quiz backup`: the JSON backup of every deck (what `export --format json` writes) in
+    $QUIZ_HOME/backups/quiz-<local time>.json, private (600). (path, cards, reviews)."""
+    import os
+
+    from quiz.files import home
+    from quiz.text import CONTROL
+
+    data = backup(banks, store)
+    folder = home() / BACKUPS
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = now.astimezone().strftime("%Y%m%d-%H%M%S")
+    path, n = folder / f"quiz-{stamp}.json", 1
+    while path.exists():  # two in one second: never overwrite one
+        n += 1
+        path = folder / f"quiz-{stamp}-{n}.json"
+    text = CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False, indent=1)) + "\n"
+    write_atomic(path, text)
+    os.chmod(path, 0o600)
+    return path, len(data["cards"]), len(data["reviews"])
+
+
+def list_backups(count_below: int = 5_000_000) -> list[dict]:
+    """The backups in $QUIZ_HOME/backups, newest first: path, bytes, and cards and reviews (read for
+    files under `count_below` bytes; None above, where reading would cost)."""
+    from quiz.files import home
+
+    rows = []
+    for p in sorted((home() / BACKUPS).glob("quiz-*.json"), key=lambda p: (p.stat().st_mtime, p.name), reverse=True):
+        size = p.stat().st_size
+        cards = reviews = None
+        if size < count_below:
+            try:
+                data = json.loads(p.read_text(encoding="utf-8"))
+                cards, reviews = len(data["cards"]), len(data["reviews"])
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        rows.append({"path": str(p), "bytes": size, "cards": cards, "reviews": reviews})
+    return rows

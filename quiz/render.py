@@ -81,7 +81,14 @@ def answer_panel(q) -> Panel:
                  border_style="green", padding=(0, 2))
 
 
-def rating_prompt(intervals: dict[int, str], extra: str) -> Text:
+def say(console: Console, text: str, style: str = "", indent: int = 2) -> None:
+    """A message (cleaned), wrapped at words with a hanging indent; a command is never split."""
+    from quiz.text import wrap
+
+    console.print(Text(wrap(clean(text), console.width, indent), style=style), soft_wrap=True)
+
+
+def rating_prompt(intervals: dict[int, str], extra: str, width: int | None = None) -> Text:
     styles, names = RATING_STYLES, RATING_NAMES
     cram = all(v == "cram" for v in intervals.values())  # cramming: no interval to show, say it once
     t = Text()
@@ -93,8 +100,12 @@ def rating_prompt(intervals: dict[int, str], extra: str) -> Text:
             t.append(intervals[r])
     if cram:
         t.append("  (cram: not rescheduled)", style="dim")
-    t.append(f"   {extra}", style="dim")
+    fits = width is None or t.cell_len + 3 + len(extra) <= width
+    t.append(("   " if fits else "\n") + extra, style="dim")  # the keys on a line of their own when narrow
     return t
+
+
+STABILITY_WIDTH = 95  # `quiz list` shows stability from this width (the question keeps ≥ 40 columns)
 
 
 def cards_table(rows: list[dict], now: datetime, width: int = 80):
@@ -103,7 +114,7 @@ def cards_table(rows: list[dict], now: datetime, width: int = 80):
     stability below 95; tags are never cut while there is room for them."""
     from itertools import groupby
 
-    show_tags, show_stab = width >= 110, width >= 95
+    show_tags, show_stab = width >= 110, width >= STABILITY_WIDTH
     columns = [("id", {"justify": "right", "no_wrap": True}), ("question", {"ratio": 1, "min_width": 20})]
     if show_tags:
         columns.append(("tags", {"style": "dim", "max_width": 30}))  # wraps at ", ", never cut
@@ -136,6 +147,22 @@ def cards_table(rows: list[dict], now: datetime, width: int = 80):
             table.add_row(*cells)
         parts += [Text()] * bool(parts) + [table]
     return Group(*parts)
+
+
+def list_foot(rows: list[dict], limit: int, width: int, copies=()) -> Text:
+    """Under `quiz list`: the counts per state, what was left out and why, and the user copies read
+    instead of built-in banks."""
+    counts = {s: sum(r["state"] == s for r in rows) for s in ("new", "learning", "review", "relearning")}
+    parts = [f"{len(rows):,} card{'s' * (len(rows) != 1)}"] + [f"{n:,} {s}" for s, n in counts.items() if n]
+    if len(rows) > limit:
+        parts.append(f"{len(rows) - limit:,} more not shown: --limit N, or --json")
+    if width < STABILITY_WIDTH:
+        parts.append(f"stability shown from {STABILITY_WIDTH} columns (or --json)")
+    lines = [" · ".join(parts)]
+    lines += [f"{b.deck}: your copy {b.path} (read instead of the built-in {b.overrides})" for b in copies]
+    from quiz.text import wrap
+
+    return Text(wrap(clean("\n".join(lines)), width), style="dim")
 
 
 def summary_panel(s: dict) -> Panel:

@@ -45,8 +45,8 @@ def test_set_then_get_and_the_file(home):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["get", "colour"], "Error: unknown setting 'colour' (known: new_per_day, reviews_per_day, retention, default_deck, new_per_day_by_deck)\n"),
-    (["set", "colour", "red"], "Error: unknown setting 'colour' (known: new_per_day, reviews_per_day, retention, default_deck, new_per_day_by_deck)\n"),
+    (["get", "colour"], "Error: unknown setting 'colour' (known: new_per_day, reviews_per_day, retention, default_deck, new_per_day_by_deck, reviews_per_day_by_deck)\n"),
+    (["set", "colour", "red"], "Error: unknown setting 'colour' (known: new_per_day, reviews_per_day, retention, default_deck, new_per_day_by_deck, reviews_per_day_by_deck)\n"),
     (["set", "retention", "1.5"], "Error: retention: expected a number between 0.7 and 0.99, e.g. 0.9\n"),
     (["set", "retention", "high"], "Error: retention: expected a number between 0.7 and 0.99, e.g. 0.9\n"),
     (["set", "new_per_day", "-3"], "Error: new_per_day: expected a whole number from 0 to 10000\n"),
@@ -82,7 +82,7 @@ def test_a_broken_file_is_one_line_exit_1(home):
 def test_limits_apply_to_start(home):
     run("config", "set", "new_per_day", "2")
     result = run("start", input="\n3\n\n3\n")
-    assert result.exit_code == 0 and "1/2" in result.stdout and "2/2" in result.stdout and "1/3" not in result.stdout
+    assert result.exit_code == 0 and "2 new · 0 learning · 0 review" in result.stdout
     assert len(Store(home / "quiz.db").reviews()) == 2
     assert "Nothing due" in run("start").stdout  # today's 2 new cards are used up
 
