@@ -495,3 +495,13 @@ def select(banks: list[Bank], deck: str | None = None, tag: str | None = None) -
     if tag is not None and not qs:
         raise UsageError(f"no question tagged {tag!r}" + (f" in {deck}" if deck else ""))
     return qs
+
+
+def search(questions: list[Question], text: str) -> list[Question]:
+    """Questions whose question, answer or tags contain every word of `text` (any case)."""
+    from quiz.errors import UsageError
+
+    words = text.casefold().split()
+    if not words:
+        raise UsageError("give a word to search for")
+    return [q for q in questions if all(w in " ".join((q.question, *q.answer, *q.tags)).casefold() for w in words)]

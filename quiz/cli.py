@@ -177,11 +177,12 @@ def start(
 ):
     """Study: due cards first (most overdue first), then new ones.
 
-    Keys: Space/Enter reveal · t type your answer · 1–4 rate (Again/Hard/Good/Easy) · u undo · p prove · q quit.
+    Keys: Space/Enter reveal · t type your answer · 1–4 rate (Again/Hard/Good/Easy) · u undo · p prove ·
+    - bury · @ suspend · * flag · e edit · ? keys · q quit. Failed cards come back once due.
     From a pipe: one line reveals, the next holds 1–4, u or q. With --type: the answer's
     lines, an empty line, then the rating.
     """
-    from quiz import bank, config, importer, render, session
+    from quiz import bank, config, render, session
     from quiz.ui import ConsoleUI
 
     console = render.console()
@@ -203,8 +204,7 @@ def start(
         if prover.names and ui.tty:  # `p` is possible: import torch in the background while the user reads
             ui.idle.insert(0, prover.warm)  # once the first card is on screen
         try:
-            session.study(s, ui, prove=lambda q: ui.prove(q, prover), prove_each=prove, type_each=type_,
-                          edit=lambda q: ui.edit(q, importer.edit_question))
+            session.study(s, ui, prove=lambda q: ui.prove(q, prover), prove_each=prove, type_each=type_, edit=ui.edit)
         except KeyboardInterrupt:  # Ctrl-C outside a prompt: like q; every rating is already committed
             pass
         finally:
@@ -236,16 +236,8 @@ def list_(
     questions = bank.select(banks, deck, tag)
     now = _now()
     store = _open()
-    rows = session.card_rows(questions, store, schedule.scheduler(parameters=store.fsrs_parameters()), now, due_only=due)
-    states = ("new", "learning", "review", "relearning", "suspended", "buried")
-    if state is not None:
-        if state not in states:
-            from quiz.errors import UsageError
-
-            raise UsageError(f"--state must be one of {', '.join(states)}, got {state!r}")
-        rows = [r for r in rows if (r[state] if state in ("suspended", "buried") else r["state"] == state)]
-    if flagged:
-        rows = [r for r in rows if r["flagged"]]
+    rows = session.card_rows(questions, store, schedule.scheduler(parameters=store.fsrs_parameters()), now,
+                             due_only=due, state=state, flagged=flagged)
     if as_json:
         _say_json(rows)
         return
@@ -296,59 +288,30 @@ def _refs(refs: list[str], bank_paths):
     return [bank.find(banks, r) for r in refs]
 
 
-def _mark(refs, bank_paths, done: str, **values):
-    qs = _refs(refs, bank_paths)
-    store = _open(write=True)
-    store.mark([(q.deck, q.id) for q in qs], **values)
-    _say(f"{done}: " + ", ".join(q.key for q in qs))
-
-
 RefsArg = typer.Argument(..., help="Questions: N (in the default deck) or deck/N, one or more.")
 
 
-@command("suspend")
-def suspend(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
-    """Take cards out of every queue (their history is kept) until unsuspended."""
-    _mark(refs, bank_paths, "Suspended", suspended=1)
+def _mark_command(name: str, doc: str) -> None:
+    """suspend, unsuspend, bury, unbury, flag, unflag: session.mark_cards does it and says what it did."""
+
+    def mark(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
+        from quiz.session import mark_cards
+
+        _say(mark_cards(_open(write=True), _refs(refs, bank_paths), name, _now()))
+
+    mark.__doc__, mark.__name__ = doc, name
+    command(name)(mark)
 
 
-@command("unsuspend")
-def unsuspend(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
-    """Put suspended cards back in the queues, with the schedule they had."""
-    from quiz.session import unhide
-
-    _say(unhide(_open(write=True), _refs(refs, bank_paths), "suspend", _now()))
-
-
-@command("unbury")
-def unbury(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
-    """Put buried cards back in today's queue."""
-    from quiz.session import unhide
-
-    _say(unhide(_open(write=True), _refs(refs, bank_paths), "bury", _now()))
-
-
-@command("bury")
-def bury(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
-    """Hide cards until tomorrow (local midnight); their schedule is unchanged."""
-    from datetime import timedelta
-
-    from quiz.session import start_of_day
-    from quiz.store import iso
-
-    _mark(refs, bank_paths, "Buried until tomorrow", buried_until=iso(start_of_day(_now()) + timedelta(days=1)))
-
-
-@command("flag")
-def flag(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
-    """Flag cards to come back to (quiz list --flagged)."""
-    _mark(refs, bank_paths, "Flagged", flagged=1)
-
-
-@command("unflag")
-def unflag(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
-    """Remove the flag from cards."""
-    _mark(refs, bank_paths, "Unflagged", flagged=0)
+for _name, _doc in [
+    ("suspend", "Take cards out of every queue (their history is kept) until unsuspended."),
+    ("unsuspend", "Put suspended cards back in the queues, with the schedule they had."),
+    ("bury", "Hide cards until tomorrow (local midnight); their schedule is unchanged."),
+    ("unbury", "Put buried cards back in today's queue."),
+    ("flag", "Flag cards to come back to (quiz list --flagged)."),
+    ("unflag", "Remove the flag from cards."),
+]:
+    _mark_command(_name, _doc)
 
 
 @command("reset")
@@ -377,9 +340,7 @@ def edit(
         _say(note)
     importer.run_editor(path, line)
     problems, warnings = importer.check_edit(path)
-    for w in warnings:
-        _say(f"warning: {w}", file=sys.stderr)
-    for problem in problems:
+    for problem in [f"warning: {w}" for w in warnings] + problems:
         _say(problem, file=sys.stderr)
     if problems:
         raise QuizError(f"{path} has {len(problems)} problem{'s' * (len(problems) != 1)}: fix them with quiz edit "
@@ -397,26 +358,15 @@ def search(
     """Find questions whose question, answer or tags contain every word of TEXT."""
     from quiz import bank, render
 
-    words = text.casefold().split()
-    if not words:
-        from quiz.errors import UsageError
-
-        raise UsageError("give a word to search for")
-    found = [q for q in bank.select(_banks(bank_paths), deck)
-             if all(w in " ".join((q.question, *q.answer, *q.tags)).casefold() for w in words)]
+    found = bank.search(bank.select(_banks(bank_paths), deck), text)
     if as_json:
         _say_json([{"deck": q.deck, "id": q.id, "question": q.question, "tags": list(q.tags)} for q in found])
         return
     console = render.console()
     if not found:
-        console.print(f"No question contains {text!r}.", markup=False)
+        render.say(console, f"No question contains {text!r}.")
         return
-    lines = []
-    for q in found:
-        line = render.Text(f"{q.key:>22}  ", style="bold")
-        line.append(render.plain(q.question))
-        lines.append(line)
-    render.page(console, *lines, render.Text(f"{len(found)} question{'s' * (len(found) != 1)}", style="dim"))
+    render.page(console, render.search_results(found))
 
 
 @command("prove")
@@ -512,22 +462,8 @@ def trust_(
     Python, and runs with your rights (in a separate process, with a time limit).
     """
     from quiz import trust
-    from quiz.bank import load_bank
 
-    files = []
-    for path in paths:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            b = load_bank(path, cache=False)
-            found = [q.proof_path for q in b.questions if q.proof_path is not None]
-            if not found:
-                raise QuizError(f"{path}: names no proof files")
-            files += found
-        else:
-            files.append(path)
-    for f in files:
-        if not f.is_file():
-            raise QuizError(f"{f}: proof file not found")
-    for f in files:
+    for f in trust.files_of(paths):
         _say(f"Trusted {f} (sha256 {trust.trust(f)[:16]}…)")
 
 
@@ -629,13 +565,7 @@ def backup_(list_: bool = typer.Option(False, "--list", help="List the backups, 
     from quiz import export
 
     if list_:
-        rows = export.list_backups()
-        for r in rows:
-            counts = "" if r["cards"] is None else f"  {r['cards']} cards, {r['reviews']} reviews"
-            _say(f"{r['path']}  {r['bytes'] / 1e3:,.0f} kB{counts}")
-        if not rows:
-            _say("No backups yet: quiz backup makes one.")
-        return
+        return _say("\n".join(export.list_backups()) or "No backups yet: quiz backup makes one.")
     path, cards, reviews = export.save_backup(_banks(), _open(), _now())
     _say(f"Saved {cards} cards and {reviews} reviews of every deck to {path} (restore: quiz restore {path})")
 
@@ -649,10 +579,8 @@ def validate(
     from quiz.importer import lint
 
     problems, warnings, count = lint(paths, extra=bank_paths or [])
-    for warning in warnings:
-        _say(f"warning: {warning}")
-    for problem in problems:
-        _say(problem)
+    for line in [f"warning: {w}" for w in warnings] + problems:
+        _say(line)
     files = f"{count} file{'s' * (count != 1)}"
     if problems:
         raise QuizError(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files}")
@@ -684,8 +612,7 @@ def stats_(
     console = render.console()
     render.page(console, render.stats_view(data, now))
     if not data["reviews_total"]:
-        console.print("No answers yet" + (" for this selection" if keys is not None else "") + ": study with quiz start.",
-                      markup=False)
+        render.say(console, "No answers yet" + (" for this selection" if keys is not None else "") + ": study with quiz start.")
 
 
 @command("mock")
@@ -706,23 +633,21 @@ def mock_(
     """
     import random
 
-    from quiz import bank, config, mock, render, schedule
+    from quiz import bank, config, mock, render, session
     from quiz.ui import ConsoleUI
 
-    settings = config.load()
-    picked = mock.pick(bank.select(_banks(bank_paths), deck, tag), count, random.Random(seed))
+    banks = _banks(bank_paths)
+    picked = mock.pick(bank.select(banks, deck, tag), count, random.Random(seed))
     store = _open(write=True)
     console = render.console()
     budget = f" · {minutes:g} min" if minutes else ""
-    console.print(f"Mock interview: {len(picked)} question{'s' * (len(picked) != 1)}{budget}."
-                  " An empty line ends each answer.", style="bold", markup=False)
-    s = schedule.scheduler(settings["retention"], parameters=store.fsrs_parameters())
-    answers = mock.run(store, s, picked, ConsoleUI(console), minutes)
+    render.say(console, f"Mock interview: {len(picked)} question{'s' * (len(picked) != 1)}{budget}. An empty line "
+                        "ends each answer.", style="bold")
+    answers = mock.run(store, session.scheduler_for(store, config.load()), picked, ConsoleUI(console), minutes,
+                       corpus=[q for b in banks for q in b.questions])
     console.print()
-    if not answers:
-        console.print("No answers given.", markup=False)
-        return
-    console.print(render.mock_report(*mock.report(answers, len(picked), minutes)))
+    console.print(render.mock_report(*mock.report(answers, len(picked), minutes)) if answers else "No answers given.",
+                  markup=False)
 
 
 config_app = typer.Typer(help="Show or change settings (a TOML file in $QUIZ_HOME).", no_args_is_help=True,
@@ -741,7 +666,7 @@ def config_list(as_json: bool = JsonOpt):
         return
     console = render.console()
     console.print(render.settings_table(values, config.SETTINGS))
-    console.print(f"file: {config.path()}", style="dim", markup=False, soft_wrap=True)
+    render.say(console, f"file: {config.path()}", style="dim")
 
 
 @command("get", group=config_app)
@@ -761,22 +686,11 @@ def config_set(
     """Change one setting (e.g. quiz config set retention 0.85; quiz config set new_per_day 5 --deck day14)."""
     from quiz import config
 
+    decks = lambda: sorted({b.deck for b in _banks([])})  # noqa: E731 (read only when a deck is named)
     if deck is not None:
-        n = config.set_for_deck(key, value, deck, sorted({b.deck for b in _banks([])}))
-        _say(f"{key} = {n} for deck {deck}")
-        return
-
-    if key == "default_deck":  # a deck that exists: a bare question number must mean something
-        from quiz.errors import UsageError
-
-        try:
-            config.SETTINGS[key].parse(value)  # its form first: a slug
-        except ValueError as e:
-            raise UsageError(f"{key}: {e}") from None
-        decks = sorted({b.deck for b in _banks([])})
-        if value not in decks:
-            raise UsageError(f"default_deck: no deck {value!r} (decks: {', '.join(decks)})")
-    _say(f"{key} = {config.set_value(key, value)}")
+        _say(f"{key} = {config.set_for_deck(key, value, deck, decks())} for deck {deck}")
+    else:
+        _say(f"{key} = {config.set_checked(key, value, decks)}")
 
 
 @command("optimize")
@@ -797,23 +711,8 @@ def optimize_(
     if as_json:
         _say_json(fit.to_json())
         return
-    if not fit.enough:
-        _say(f"not enough history: {fit.usable} of {optimize.MIN_REVIEWS} reviews (an answer counts when it comes "
-              "a day or more after the card's previous one). Nothing changed.")
-        return
-    _say(f"Fitted FSRS parameters to {fit.usable:,} usable reviews ({fit.reviews:,} answers in the log).")
-    _say(f"log loss  {fit.loss_before:.4f} → {fit.loss_after:.4f} (lower is better)")
-    if fit.saved:
-        _say("Saved: quiz start schedules with the new parameters from now on.")
-        _say("parameters  " + " ".join(f"{p:.4f}" for p in fit.after))
-    else:
-        _say("The fitted parameters do not predict your answers better: kept the current ones.")
-    if retention:
-        if fit.optimal_retention is None:
-            _say(f"optimal retention: not computed ({fit.retention_note})")
-        else:
-            _say(f"optimal desired retention  {fit.optimal_retention:.2f} (yours: {config.load()['retention']:g});"
-                  f" to use it: quiz config set retention {fit.optimal_retention:g}")
+    for line in fit.report(config.load()["retention"] if retention else None):
+        _say(line)
 
 
 def _say(*parts, file=None, end="\n"):

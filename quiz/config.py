@@ -66,13 +66,11 @@ SETTINGS = {
     s.key: s
     for s in [
         Setting("new_per_day", 10, "new cards a day, per deck", _int_range(0, 10_000)),
-        Setting("reviews_per_day", 200, "reviews a day, per deck; more due cards wait", _int_range(0, 100_000)),
-        Setting("retention", 0.9, "the recall probability FSRS schedules for", _retention),
-        Setting("default_deck", "modern-backbones", "the deck of a bare question number", _deck),
-        Setting("new_per_day_by_deck", {}, "new_per_day of particular decks (set with --deck D)",
-                _deck_limits),
-        Setting("reviews_per_day_by_deck", {}, "reviews_per_day of particular decks (set with --deck D)",
-                _deck_limits),
+        Setting("reviews_per_day", 200, "reviews a day, per deck", _int_range(0, 100_000)),
+        Setting("retention", 0.9, "recall probability FSRS aims for", _retention),
+        Setting("default_deck", "modern-backbones", "the deck of a bare number", _deck),
+        Setting("new_per_day_by_deck", {}, "some decks' own (set --deck D)", _deck_limits),
+        Setting("reviews_per_day_by_deck", {}, "some decks' own (set --deck D)", _deck_limits),
     ]
 }
 
@@ -119,6 +117,19 @@ def set_for_deck(key: str, value: str, deck: str, decks: list[str]) -> int:
         raise UsageError(f"{key}: {e}") from None
     set_value(PER_DECK[key], limits)
     return limits[deck]
+
+
+def set_checked(key: str, value: str, decks) -> object:
+    """`config set KEY VALUE`: default_deck must name a deck (`decks()` lists them): a bare question
+    number must mean something."""
+    if key == "default_deck":
+        try:
+            SETTINGS[key].parse(value)  # its form first: a slug
+        except ValueError as e:
+            raise UsageError(f"{key}: {e}") from None
+        if value not in decks():
+            raise UsageError(f"default_deck: no deck {value!r} (decks: {', '.join(decks())})")
+    return set_value(key, value)
 
 
 def get(key: str):

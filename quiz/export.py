@@ -646,9 +646,9 @@ def save_backup(banks: list[Bank], store, now: datetime) -> tuple[Path, int, int
     return path, len(data["cards"]), len(data["reviews"])
 
 
-def list_backups(count_below: int = 5_000_000) -> list[dict]:
-    """The backups in $QUIZ_HOME/backups, newest first: path, bytes, and cards and reviews (read for
-    files under `count_below` bytes; None above, where reading would cost)."""
+def list_backups(count_below: int = 5_000_000) -> list[str]:
+    """`quiz backup --list`: the backups in $QUIZ_HOME/backups, newest first, one line each: path, size,
+    and cards and reviews (read for files under `count_below` bytes, where reading costs little)."""
     from quiz.files import home
 
     rows = []
@@ -661,5 +661,6 @@ def list_backups(count_below: int = 5_000_000) -> list[dict]:
                 cards, reviews = len(data["cards"]), len(data["reviews"])
             except (OSError, ValueError, KeyError, TypeError):
                 pass
-        rows.append({"path": str(p), "bytes": size, "cards": cards, "reviews": reviews})
+        counts = "" if cards is None else f"  {cards} cards, {reviews} reviews"
+        rows.append(f"{p}  {size / 1e3:,.0f} kB{counts}")
     return rows

@@ -165,6 +165,16 @@ def list_foot(rows: list[dict], limit: int, width: int, copies=()) -> Text:
     return Text(wrap(clean("\n".join(lines)), width), style="dim")
 
 
+def search_results(found) -> Group:
+    """`quiz search`: each question's key, and its text wrapped beside it (never back to column 0)."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(justify="right", no_wrap=True, style="bold")
+    grid.add_column(ratio=1)
+    for q in found:
+        grid.add_row(Text(q.key), Text(plain(q.question)))
+    return Group(grid, Text(f"{len(found)} question{'s' * (len(found) != 1)}", style="dim"))
+
+
 def summary_panel(s: dict) -> Panel:
     t = Table.grid(padding=(0, 2))
     t.add_column(style="bold")
@@ -465,11 +475,11 @@ def stats_view(s: dict, now: datetime) -> Group:
 
 
 def settings_table(values: dict, settings: dict) -> Table:
-    """`quiz config list`: each setting, its value (bold with the default when changed), its meaning."""
+    """`quiz config list`: each setting, its value (bold, with the default beside it, when changed), its
+    meaning: one line each at 80 columns."""
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("setting", no_wrap=True)
     table.add_column("value", overflow="fold")
-    table.add_column("default", overflow="fold", style="dim")
     table.add_column("meaning", ratio=1)
 
     def show(v) -> str:  # a per-deck table as deck=N, …
@@ -479,7 +489,9 @@ def settings_table(values: dict, settings: dict) -> Table:
 
     for key, setting in settings.items():
         value = Text(plain(show(values[key])), style="bold" if values[key] != setting.default else "")
-        table.add_row(key, value, show(setting.default), Text(setting.help, style="dim"))
+        if values[key] != setting.default:
+            value.append(f" (default {show(setting.default)})", style="dim")
+        table.add_row(key, value, Text(setting.help, style="dim"))
     return table
 
 

@@ -553,6 +553,19 @@ def _undo(session: Session, ui) -> None:
         ui.message(str(e))
 
 
+def mark_cards(store: Store, questions: list[Question], what: str, now: datetime) -> str:
+    """`quiz suspend`, `bury` (until tomorrow), `flag`, `unflag`, `unsuspend`, `unbury`: mark the cards;
+    what was done, in one line."""
+    keys = [(q.deck, q.id) for q in questions]
+    done = {"suspend": ("Suspended", {"suspended": 1}), "flag": ("Flagged", {"flagged": 1}),
+            "unflag": ("Unflagged", {"flagged": 0}),
+            "bury": ("Buried until tomorrow", {"buried_until": iso(start_of_day(now) + timedelta(days=1))})}
+    if what in done:
+        store.mark(keys, **done[what][1])
+        return f"{done[what][0]}: " + ", ".join(q.key for q in questions)
+    return unhide(store, questions, what.removeprefix("un"), now)
+
+
 def unhide(store: Store, questions: list[Question], what: str, now: datetime) -> str:
     """`quiz unsuspend` (what="suspend") or `quiz unbury` ("bury"): put the cards back; the message
     says which were, and for any that stays hidden for the other reason, how to bring it back."""
@@ -576,8 +589,17 @@ def unhide(store: Store, questions: list[Question], what: str, now: datetime) ->
     return "; ".join(lines)
 
 
-def card_rows(questions: list[Question], store: Store, scheduler, now: datetime, due_only: bool = False) -> list[dict]:
-    """One dict per question with its progress: what `quiz list` shows."""
+STATES = ("new", "learning", "review", "relearning", "suspended", "buried")
+
+
+def card_rows(questions: list[Question], store: Store, scheduler, now: datetime, due_only: bool = False,
+              state: str | None = None, flagged: bool = False) -> list[dict]:
+    """One dict per question with its progress: what `quiz list` shows; only those due, in `state`
+    (one of STATES), flagged, if asked."""
+    if state is not None and state not in STATES:
+        from quiz.errors import UsageError
+
+        raise UsageError(f"--state must be one of {', '.join(STATES)}, got {state!r}")
     rows, counts, marks = store.cards(), store.counts(), store.marks()
     out = []
     now_iso = iso(now)
@@ -601,4 +623,6 @@ def card_rows(questions: list[Question], store: Store, scheduler, now: datetime,
             "difficulty": None if card is None else card.difficulty,
             "retrievability": None if r is None else round(r, 4),
         })
-    return out
+    if state is not None:
+        out = [r for r in out if (r[state] if state in ("suspended", "buried") else r["state"] == state)]
+    return [r for r in out if r["flagged"]] if flagged else out

@@ -175,13 +175,15 @@ class ConsoleUI:
         """What a rating recorded, one dim line under the card."""
         self.message(text, style="dim")
 
-    def edit(self, q, edit):
-        """`e`: `edit(q)` runs an editor on q's bank (the terminal as the editor expects it), then
-        says what it found; the question as edited, or None."""
+    def edit(self, q):
+        """`e`: an editor on q's bank at its line (a built-in deck in a user copy; the terminal as the
+        editor expects it), then what the check found; the question as edited, or None."""
+        from quiz.importer import edit_question
+
         if not self.tty:
             return None
         with self.keys.cooked():
-            edited, lines = edit(q)
+            edited, lines = edit_question(q)
         for line in lines:
             self.message(line)
         return edited
