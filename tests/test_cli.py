@@ -225,3 +225,38 @@ def test_daily_review_limit_is_explained(home):
            "1 due card waits." in text and "quiz start --cram" in text
     (home / "config.toml").write_text("reviews_per_day = 5\nnew_per_day = 0\n")
     assert "modern-backbones #1" in run("start", input="q\n").stdout
+
+
+def test_quiz_now_studies_as_of_another_time(home, monkeypatch):
+    # Again at 09:00; away for 15 hours: the card is due first, and its recall is no longer 100%
+    monkeypatch.setenv("QUIZ_NOW", "2031-03-01T09:00:00+00:00")
+    assert run("start", "--limit", "1", input="\n1\nq\n").exit_code == 0
+    monkeypatch.setenv("QUIZ_NOW", "2031-03-02T00:00:00+00:00")
+    row = next(r for r in json.loads(run("list", "--json").stdout) if r["id"] == 1)
+    assert row["state"] == "learning" and 0 < row["retrievability"] < 0.9
+    result = run("start", input="q\n")
+    assert "10 new · 1 learning · 0 review  modern-backbones #1" in result.stdout  # due: first, before new cards
+    monkeypatch.setenv("QUIZ_NOW", "noon")
+    result = run("list")
+    assert result.exit_code == 1 and result.stderr.startswith("Error: QUIZ_NOW='noon': expected an ISO 8601 time")
+
+
+def test_backup_writes_a_private_timestamped_file_and_lists_them(home, monkeypatch):
+    run("start", "--limit", "1", input="\n4\n")
+    monkeypatch.setenv("QUIZ_NOW", "2031-03-01T09:00:00+00:00")
+    first = run("backup")
+    assert first.exit_code == 0 and "Saved 1 cards and 1 reviews of every deck" in first.stdout
+    second = run("backup")  # the same second: a file of its own, never one overwritten
+    files = sorted((home / "backups").glob("quiz-*.json"))
+    assert len(files) == 2 and all(f.stat().st_mode & 0o777 == 0o600 for f in files)
+    assert json.loads(files[0].read_text())["format"] == "quiz-backup" and second.exit_code == 0
+    listed = run("backup", "--list").stdout.splitlines()
+    assert len(listed) == 2 and all("1 cards, 1 reviews" in line for line in listed)
+    assert run("restore", str(files[0])).exit_code == 1  # the home is not empty: restore says so
+
+
+def test_list_says_what_it_leaves_out_at_80_columns(home):
+    narrow = runner.invoke(app, ["list"], env={"COLUMNS": "80"}).stdout
+    wide = runner.invoke(app, ["list"], env={"COLUMNS": "120"}).stdout
+    assert "stab." not in narrow and "stability shown from 95 columns (or --json)" in " ".join(narrow.split())
+    assert "stab." in wide and "stability shown" not in wide

@@ -252,3 +252,47 @@ def test_each_rating_says_what_it_recorded_and_undo_which(tmp_path, now):
     assert ui.offered_undo == [False, True]  # nothing to undo on the first card
     assert ui.messages[0] == "Good on modern-backbones/1 → back in 10m"
     assert ui.messages[1] == "Undone: Good on modern-backbones/1 is removed from the log; that card comes up again."
+
+
+def test_new_card_limit_message_leaves_suspended_cards_out(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    settings = {"new_per_day": 2, "new_per_day_by_deck": {}, "reviews_per_day": 200, "reviews_per_day_by_deck": {}}
+    qs = QS[:3]
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(qs, store, now, new_per_day=2))
+    session.study(s, ScriptedUI(["reveal", 4, "suspend"]), clock=lambda: now)  # 1 started, 2 suspended
+    # 1 of 2 started: the limit is not what keeps card 3 out… 
+    assert [i.question.id for i in session.select(qs, store, now, new_per_day=2)] == [3]
+    # …and with 3 started too, the limit is reached: the suspended card is not counted as waiting
+    session.study(session.Session(store, schedule.scheduler(fuzz=False), session.select(qs, store, now, new_per_day=2)),
+                  ScriptedUI(["reveal", 4]), clock=lambda: now)
+    text = session.nothing_to_study(qs, store, now, settings)
+    assert "New-card limit" not in text  # no new card waits: 2 is suspended
+    assert "1 card is suspended or buried" in text
+    more = QS[:4]
+    assert "New-card limit reached (modern-backbones: 2 of 2 started today): 1 new card waits" in \
+        session.nothing_to_study(more, store, now, settings)
+
+
+def test_each_deck_has_its_own_review_limit_and_the_session_says_which_stopped_it(tmp_path, now):
+    from quiz.bank import parse_bank
+
+    other = list(parse_bank("deck: other\ntitle: O\nquestions:\n" + "".join(
+        f"  - id: {i}\n    question: Q{i}?\n    answer: [a]\n" for i in (1, 2)), "<o>").questions)
+    store = Store(tmp_path / "q.db")
+    for qid in (1, 2, 3):
+        studied(store, qid, now - timedelta(days=1), now)
+    for q in other:
+        store.record("other", q.id, 3, now - timedelta(days=29), None, None,
+                     Card(card_id=card_id("other", q.id), due=now - timedelta(days=1)))
+    qs = QS[:3] + other
+    settings = {"new_per_day": 0, "new_per_day_by_deck": {}, "reviews_per_day": 2,
+                "reviews_per_day_by_deck": {"other": 1}}
+    picked = session.select(qs, store, now, **session.limits(settings))
+    assert sorted((i.question.deck, i.question.id) for i in picked) == [
+        ("modern-backbones", 1), ("modern-backbones", 2), ("other", 1)]
+    s = session.Session(store, schedule.scheduler(fuzz=False), picked)
+    session.study(s, ScriptedUI(["reveal", 4] * 3 + ["done"]), clock=lambda: now)
+    said = session.held_back(qs, store, now, settings, {})
+    assert said == ("Daily review limit reached (modern-backbones: 2 of 2 reviews today; other: 1 of 1 reviews "
+                    "today): 2 due cards wait. More tomorrow; or raise it: quiz config set reviews_per_day N "
+                    "(--deck D for one deck), or study anyway: quiz start --cram.")
