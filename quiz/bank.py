@@ -373,10 +373,12 @@ class Skipped:
     line: int
     problem: str  # "file:line: message"
     deck: str | None
+    instead: str | None = None  # the bank of that deck read instead (a user copy's built-in)
 
     def __str__(self) -> str:
         fix = f"quiz edit {self.deck}" if self.deck else f"$EDITOR {self.path}"
-        return f"{self.problem} (this bank is skipped; the others work; fix it: {fix})"
+        skipped = f"the built-in {self.instead} is read until then" if self.instead else "the others work"
+        return f"{self.problem} (this bank is skipped; {skipped}; fix it: {fix})"
 
 
 def _skipped(path: Path, problem: str) -> Skipped:
@@ -431,6 +433,9 @@ def load_banks(paths: list[Path] | None = None, extra: list[Path] = (), skipped:
                 skipped.append(_skipped(path, str(e)))
                 continue
             banks[bank.deck] = bank
+    if skipped:
+        skipped[:] = [replace(s, instead=banks[s.deck].path) if s.deck in banks and "already defined" not in s.problem
+                      else s for s in skipped]
     return sorted(banks.values(), key=lambda b: b.deck)
 
 

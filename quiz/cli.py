@@ -210,7 +210,7 @@ def start(
         finally:
             prover.close()
     console.print()
-    console.print(render.summary_panel(s.summary(session.next_due(store, questions), _now())))
+    console.print(render.card(render.summary_panel(s.summary(session.next_due(store, questions), _now()))))
     if s.current() is None and not cram:  # the session ran out of cards: say what held others back
         why = session.held_back(questions, store, _now(), settings, picked)
         if why:

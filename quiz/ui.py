@@ -315,7 +315,8 @@ class ConsoleUI:
         """1–4, or an action: see CARD_KEYS; 'prove' (p) when the card has a proof, 'card' (c) when a
         proof pushed the card up."""
         extra = ("c card · " if can_show else "") + ("u undo · " if can_undo else "") + "q quit" + \
-            (" · p prove" if can_prove else "") + (" · ? keys" if self.tty else "")
+            ("" if can_show else (" · p prove" if can_prove else "") + (" · ? keys" if self.tty else ""))
+        # under a proof (can_show): the shortest prompt, one line at 80 columns, so the proof keeps the screen
         if suggested is not None:
             self.console.print(render.suggestion(suggested))
         self.console.print(render.rating_prompt(intervals, extra, self.console.width))
