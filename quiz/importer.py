@@ -533,7 +533,7 @@ def check_edit(path: Path) -> tuple[list[str], list[str]]:
 
 def edit_question(q) -> tuple:
     """`e` in a session: edit q's bank (a built-in one in a user copy) at q's line, then check it.
-    (the question as edited, or None; lines to show)."""
+    (the deck's questions as edited, or None; lines to show)."""
     from quiz.bank import load_bank, user_copy
 
     path, line, copied = user_copy(q)
@@ -544,10 +544,10 @@ def edit_question(q) -> tuple:
     lines += [f"warning: {w}" for w in warnings] + problems
     if problems:
         return None, lines + [f"The card is unchanged here; fix the bank with: quiz edit {q.key}"]
-    edited = load_bank(path).get(q.id)
-    if edited is None:
+    bank = load_bank(path)
+    if bank.get(q.id) is None or bank.deck != q.deck:
         return None, lines + [f"{q.key} is no longer in {path}: the card is unchanged here"]
-    return edited, lines + [f"Saved {q.key}; progress is kept."]
+    return list(bank.questions), lines + [f"Saved {q.key}; progress is kept."]
 
 
 # -- quiz validate ---------------------------------------------------------------------

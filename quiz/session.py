@@ -319,10 +319,14 @@ class Session:
         self.last_undone = step
         return True
 
-    def replace(self, question: Question) -> None:
-        """The card on screen, edited: its new text (same deck and id, so the same progress)."""
+    def replace(self, questions: list[Question]) -> None:
+        """Its deck edited: every card of the session takes its new text (same deck and id, so the same
+        progress); one no longer in the deck keeps the text it had."""
+        new = {(q.deck, q.id): q for q in questions}
+        for item in [*self.queue, *self.learning.values()]:
+            item.question = new.get(_key(item), item.question)
         item, source = self.shown
-        self.shown = (Item(question, item.card), source)
+        self.shown = (Item(new.get(_key(item), item.question), item.card), source)
 
     def feedback(self, rating: int) -> str:
         """One line on what the last rating recorded: 'Good → back in 3d' (the label's own words)."""
@@ -433,7 +437,7 @@ def study(session: Session, ui, clock=schedule.utcnow, prove=None, prove_each: b
     Typed answers (`type_each`, or when the reveal prompt returns "type"): the
     answer is shown with what the typing covered and a suggested rating; Ctrl-C while typing
     goes back to the card.
-    `edit(question)` → the question as edited (or None): `e`.
+    `edit(question)` → the questions of its deck as edited (or None): `e`.
     Cards in a learning step come back once due (Session.next).
     """
     ask = False  # after a cancelled typing: the reveal prompt, even with type_each

@@ -177,7 +177,7 @@ class ConsoleUI:
 
     def edit(self, q):
         """`e`: an editor on q's bank at its line (a built-in deck in a user copy; the terminal as the
-        editor expects it), then what the check found; the question as edited, or None."""
+        editor expects it), then what the check found; the deck's questions as edited, or None."""
         from quiz.importer import edit_question
 
         if not self.tty:

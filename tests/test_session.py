@@ -236,12 +236,14 @@ def test_bury_and_suspend_in_a_session_are_undoable_flag_toggles(tmp_path, now):
 
 def test_edit_in_a_session_shows_the_edited_card(tmp_path, now):
     store = Store(tmp_path / "q.db")
-    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=1))
     from dataclasses import replace
 
-    ui = ScriptedUI(["edit", "reveal", 4])
-    session.study(s, ui, clock=lambda: now, edit=lambda q: replace(q, question="Edited?"))
-    assert ui.shown == [(1, "1 new · 0 learning · 0 review")] * 2 and s.done[0].item.question.question == "Edited?"
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=2))
+    ui = ScriptedUI(["edit", "reveal", 4, "reveal", 4])
+    edited = [replace(q, question=f"Edited {q.id}?") for q in QS]
+    session.study(s, ui, clock=lambda: now, edit=lambda q: edited)
+    assert ui.shown == [(1, "2 new · 0 learning · 0 review")] * 2 + [(2, "1 new · 0 learning · 0 review")]
+    assert [step.item.question.question for step in s.done] == ["Edited 1?", "Edited 2?"]  # the others too
 
 
 def test_each_rating_says_what_it_recorded_and_undo_which(tmp_path, now):
