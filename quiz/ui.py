@@ -281,7 +281,8 @@ class ConsoleUI:
         def clock():
             return FormattedText([("ansicyan", f"{render.clock(time.monotonic() - started)} › ")])
 
-        session = PromptSession(history=self._answers, key_bindings=keys, multiline=True)
+        session = PromptSession(history=self._answers, key_bindings=keys, multiline=True,
+                                input_processors=[word_wrap(len("0:00 › "))])
         try:
             text = session.prompt(clock, prompt_continuation=lambda width, n, soft: " " * (width - 2) + "› ",
                                   refresh_interval=1.0, default=self.keys.take())
@@ -336,6 +337,66 @@ class ConsoleUI:
             if not self.tty:
                 allowed = ("u, " if can_undo else "") + "q" + (", p" if can_prove else "")
                 self.message(f"expected 1–4, {allowed}; got {key.strip()!r}", style="red")
+
+
+def word_wrap(prefix: int):
+    """A prompt_toolkit processor that wraps a typed line at word boundaries: prompt_toolkit wraps
+    at the last column, mid-word; this pads the row before a word that would not fit, so the word
+    starts the next row (a word longer than a row still breaks). `prefix`: the prompt's width,
+    drawn before every row."""
+    from bisect import bisect_right
+
+    from prompt_toolkit.layout.utils import explode_text_fragments
+    from prompt_toolkit.layout.processors import Processor, Transformation
+
+    class WordWrap(Processor):
+        def apply_transformation(self, ti):
+            room = ti.width - prefix
+            chars = explode_text_fragments(ti.fragments)
+            text = "".join(c[1] for c in chars)
+            pads = wrap_pads(text, room)
+            if not pads:
+                return Transformation(ti.fragments)
+            out, starts, shifts, shift = [], [], [], 0
+            for i, c in enumerate(chars):
+                if i in pads:
+                    out.append(("", " " * pads[i]))
+                    shift += pads[i]
+                    starts.append(i)
+                    shifts.append(shift)
+                out.append(c)
+
+            def to_display(i):
+                k = bisect_right(starts, i)
+                return i + (shifts[k - 1] if k else 0)
+
+            def to_source(d):
+                for start, total in zip(reversed(starts), reversed(shifts)):
+                    if d >= start + total:
+                        return d - total
+                    if d >= start + total - pads[start]:  # in the padding: the word after it
+                        return start
+                return d
+
+            return Transformation(out, to_display, to_source)
+
+    return WordWrap()
+
+
+def wrap_pads(text: str, room: int) -> dict[int, int]:
+    """{index of a word's first character: spaces to pad before it} so that, wrapped every `room`
+    columns, no word that fits a row is split."""
+    pads: dict[int, int] = {}
+    if room < 8 or len(text) <= room:
+        return pads
+    col = 0
+    for m in re.finditer(r"\S+|\s+", text):
+        n = len(m.group())
+        if not m.group().isspace() and col and col + n > room and n <= room:
+            pads[m.start()] = room - col
+            col = 0
+        col = (col + n) % room
+    return pads
 
 
 # keys that act on the card on screen, at both prompts

@@ -313,3 +313,16 @@ def test_long_output_goes_through_the_pager_short_output_does_not(home, tmp_path
     paged.unlink()
     out = output_in_pty(home, args, 200, paged)  # fits a 200-row terminal: printed as is, no pager
     assert not paged.exists() and len(out.splitlines()) > 12
+
+
+def test_typed_lines_wrap_at_words():
+    from quiz.ui import wrap_pads
+
+    text = "the identity skip connection keeps the gradient flowing backwards unimpeded through every block"
+    for room in (20, 30, 45, 73):
+        pads = wrap_pads(text, room)
+        shown = "".join(" " * pads.get(i, 0) + c for i, c in enumerate(text))
+        rows = [shown[k:k + room] for k in range(0, len(shown), room)]
+        assert all(not (a[-1:].isalnum() and b[:1].isalnum()) for a, b in zip(rows, rows[1:])), rows  # no word cut
+        assert " ".join("".join(rows).split()) == text
+    assert wrap_pads("short", 30) == {}
