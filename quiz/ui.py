@@ -1,14 +1,18 @@
 """The study loop's input and output on a console.
 
 On a terminal, single keys (no Enter): Space/Enter reveal, 1–4 rate, u undo,
-p prove, q quit; Ctrl-C is q. From a pipe, one line per prompt: any line
-reveals, then a line holding 1–4, u, p or q. End of input quits.
+p prove, c the card again, - bury, @ suspend, * flag, e edit, ? keys, q quit;
+Ctrl-C is q. The terminal stays in cbreak mode for the whole session, so keys
+typed ahead (even while quiz starts) are kept and handled in order. From a pipe,
+one line per prompt: any line reveals, then a line holding 1–4, u, p or q. End
+of input quits.
 
 Typed answers (`t` on a terminal, `quiz start --type`, `quiz mock`) are edited
 with prompt_toolkit on a terminal: arrow keys, Home/End, word motions, ↑/↓ for
 earlier answers of the session, and pasted text (several lines included) goes in
 as text. Enter starts a new line; Enter on an empty line, or Ctrl-D, ends the
-answer. From a pipe: lines until an empty one (or end of input).
+answer; lines wrap at words. Ctrl-C goes back to the card. From a pipe: lines
+until an empty one (or end of input).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from quiz import render
 def show_proof(console: Console, q, run, explain: bool = False):
     """Run q's proof (`run(q)` gives its result) under a spinner and show it; returns the result."""
     if q.proof is None:
-        console.print(f"No proof for {q.key} yet.", style="yellow", markup=False)
+        render.say(console, f"No proof for {q.key} yet.", style="yellow")
         return None
     with console.status(f"running proof {q.proof} …"):
         result = run(q)
@@ -299,9 +303,9 @@ class ConsoleUI:
             show_proof(self.console, q, prover.run)
         except KeyboardInterrupt:
             prover.cancel()
-            self.console.print("Proof cancelled.", style="yellow", markup=False)
+            self.message("Proof cancelled.")
         except QuizError as e:
-            self.console.print(f"Error: {e}", style="red", markup=False, highlight=False)
+            self.message(f"Error: {e}", style="red")
 
     def redraw(self, q, progress: str, coverage=None) -> None:
         """The card again (`c` after a proof, or after an edit)."""

@@ -98,3 +98,11 @@ def test_default_deck_applies_to_question_numbers(home):
 def test_config_help(home, cmd):
     result = run(*cmd, "--help")
     assert result.exit_code == 0 and "Usage:" in result.stdout
+
+
+def test_a_deck_can_have_its_own_review_limit(home):
+    result = run("config", "set", "reviews_per_day", "3", "--deck", "modern-backbones")
+    assert result.exit_code == 0 and result.stdout == "reviews_per_day = 3 for deck modern-backbones\n"
+    assert config.load()["reviews_per_day_by_deck"] == {"modern-backbones": 3}
+    result = run("config", "set", "retention", "0.8", "--deck", "modern-backbones")
+    assert result.exit_code == 2 and "--deck goes with new_per_day or reviews_per_day only" in result.stderr
