@@ -236,7 +236,7 @@ class Session:
     def outcomes(self, now: datetime) -> dict[int, schedule.Card]:
         """What each rating would do to the card on screen, at `now`: the labels show these, and
         rating one commits it as is (so a label is what is scheduled)."""
-        item = self.current()
+        item = self.current() or self.next(now)
         card = item.card or schedule.new_card(card_id(item.question.deck, item.question.id), now)
         self.previewed_at = now
         return schedule.preview(self.scheduler, card, now)

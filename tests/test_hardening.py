@@ -52,12 +52,12 @@ def test_sigkill_mid_session_keeps_every_committed_rating(home):
     child = pexpect.spawn(sys.executable, ["-m", "quiz", "start"], env=env_for(home), encoding="utf-8",
                           timeout=30, dimensions=(40, 100))
     for n, rating in enumerate([3, 1, 4], start=1):
-        child.expect(f"{n}/10")
+        child.expect(f"modern-backbones #{n}")
         child.expect("show answer")
         child.send(" ")
         child.expect("4 Easy")
         child.send(str(rating))
-    child.expect("4/10")  # the next card is on screen: the third rating is committed
+    child.expect("modern-backbones #4")  # the next card is on screen: the third rating is committed
     child.send(" ")  # ...and the fourth card is revealed, mid-answer, when we kill it
     child.expect("4 Easy")
     os.kill(child.pid, signal.SIGKILL)
@@ -449,7 +449,8 @@ def _quiz(home, *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, **env):
                                   ["list", "--bank", "/dev/zero"]])
 def test_endless_input_is_refused_by_bytes_read(home, args):
     result = _quiz(home, *args)
-    assert result.returncode == 1 and "too large" in result.stderr + result.stdout
+    # a bank that cannot be read is skipped with one warning line; the other decks are listed
+    assert result.returncode == (0 if args[0] == "list" else 1) and "too large" in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
 
 
