@@ -72,11 +72,11 @@ def bank_entry(b: Bank) -> dict:
     return {**entry, "questions": bank_dicts(b)}
 
 
-def chunks(banks: list[Bank], store, deck: str | None = None):
+def chunks(banks: list[Bank], store, deck: str | None = None, counts: dict | None = None):
     """The backup as text pieces, one row at a time: banks, settings and the progress of `deck`
     (its cards, reviews and marks; scope "deck") or of the whole home (scope "all", with the FSRS
     parameters). Read from one snapshot of the database: a rating made meanwhile is in it whole or
-    not at all."""
+    not at all. `counts`, if given, gets the rows written per table."""
     from quiz import __version__, config
     from quiz.schedule import utcnow
     from quiz.store import iso
@@ -88,8 +88,11 @@ def chunks(banks: list[Bank], store, deck: str | None = None):
     with store.snapshot():
         for n, table in enumerate(BACKUP_TABLES):
             yield f"{_dumps(table)}: ["
-            for i, row in enumerate(store.iter_rows(table, deck)):
-                yield ("," if i else "") + "\n" + _dumps(row)
+            i = 0
+            for i, row in enumerate(store.iter_rows(table, deck), 1):
+                yield ("," if i > 1 else "") + "\n" + _dumps(row)
+            if counts is not None:
+                counts[table] = i
             yield "\n]" + ("," if n < len(BACKUP_TABLES) - 1 else "") + "\n"
     yield "}\n"
 
@@ -97,6 +100,48 @@ def chunks(banks: list[Bank], store, deck: str | None = None):
 def document(banks: list[Bank], store, deck: str | None = None) -> dict:
     """The backup as one dict (small homes, tests): the same document `chunks` streams."""
     return json.loads("".join(chunks(banks, store, deck)))
+
+
+# -- quiz backup: a timestamped backup of everything, in the home ------------------------
+
+BACKUPS = "backups"  # in $QUIZ_HOME: quiz-YYYYmmdd-HHMMSS.json, mode 600
+
+
+def save_backup(banks: list[Bank], store, now: datetime) -> tuple[Path, int, int]:
+    """`quiz backup`: the JSON backup of every deck (what `export --format json` writes) in
+    $QUIZ_HOME/backups/quiz-<local time>.json, private (600). (path, cards, reviews)."""
+    from quiz.files import home, write_atomic
+
+    counts = {}
+    folder = home() / BACKUPS
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = now.astimezone().strftime("%Y%m%d-%H%M%S")
+    path, n = folder / f"quiz-{stamp}.json", 1
+    while path.exists():  # two in one second: never overwrite one
+        n += 1
+        path = folder / f"quiz-{stamp}-{n}.json"
+    write_atomic(path, (c.encode("utf-8") for c in chunks(banks, store, counts=counts)))  # mkstemp: mode 600
+    return path, counts["cards"], counts["reviews"]
+
+
+def list_backups(count_below: int = 5_000_000) -> list[str]:
+    """`quiz backup --list`: the backups in $QUIZ_HOME/backups, newest first, one line each: path, size,
+    and cards and reviews (read for files under `count_below` bytes, where reading costs little)."""
+    from quiz.files import home
+
+    rows = []
+    for p in sorted((home() / BACKUPS).glob("quiz-*.json"), key=lambda p: (p.stat().st_mtime, p.name), reverse=True):
+        size = p.stat().st_size
+        cards = reviews = None
+        if size < count_below:
+            try:
+                data = json.loads(p.read_text(encoding="utf-8"))
+                cards, reviews = len(data["cards"]), len(data["reviews"])
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        counts = "" if cards is None else f"  {cards} cards, {reviews} reviews"
+        rows.append(f"{p}  {size / 1e3:,.0f} kB{counts}")
+    return rows
 
 
 # -- checking every field ------------------------------------------------------------------

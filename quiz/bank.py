@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from quiz.errors import QuizError
@@ -81,6 +81,7 @@ class Bank:
     path: str
     questions: tuple[Question, ...]
     meta: dict = field(default_factory=dict)  # day, phase, week, topic, description
+    overrides: str | None = None  # the built-in bank this user copy (in $QUIZ_HOME/banks) is read instead of
 
     def get(self, qid: int) -> Question | None:
         return next((q for q in self.questions if q.id == qid), None)
@@ -366,14 +367,48 @@ def bank_paths() -> list[tuple[Path, bool]]:
     return paths
 
 
-def load_banks(paths: list[Path] | None = None, extra: list[Path] = ()) -> list[Bank]:
+@dataclass(frozen=True)
+class Skipped:
+    """A bank file left out: its problem, where it is, and the deck it names (if it can be read)."""
+    path: Path
+    line: int
+    problem: str  # "file:line: message"
+    deck: str | None
+    instead: str | None = None  # the bank of that deck read instead (a user copy's built-in)
+
+    def __str__(self) -> str:
+        fix = f"quiz edit {self.deck}" if self.deck else f"$EDITOR {self.path}"
+        skipped = f"the built-in {self.instead} is read until then" if self.instead else "the others work"
+        return f"{self.problem} (this bank is skipped; {skipped}; fix it: {fix})"
+
+
+def _skipped(path: Path, problem: str) -> Skipped:
+    m = re.match(r".*?:(\d+):", problem)
+    deck = None
+    try:
+        head = (read_capped(path, MAX_BANK_BYTES) or b"").decode("utf-8", "replace")
+        found = re.search(r"^deck:[ \t]*['\"]?([a-z0-9][a-z0-9-]*)", head, re.M)
+        deck = found[1] if found else None
+    except OSError:
+        pass
+    return Skipped(path, int(m[1]) if m else 1, problem, deck)
+
+
+def load_banks(paths: list[Path] | None = None, extra: list[Path] = (), skipped: list | None = None) -> list[Bank]:
     """All banks in the given files and folders (default: bank_paths()), plus
     `extra` ones (--bank), sorted by deck.
 
-    Two banks declaring one deck are an error naming both files.
+    A bank in $QUIZ_HOME/banks for a built-in deck (a user's copy, e.g. made by `quiz edit`) is read
+    instead of the built-in one (its `overrides` names that file); progress is keyed by deck and id,
+    so it is kept. Any other second bank for a deck is a problem naming both files.
+    With `skipped` (a list), a bank with a problem is left out and its Skipped appended: one bad
+    bank breaks nothing else. Without it, the first problem is a BankError.
     """
+    from quiz.files import home
+
     entries = bank_paths() if paths is None else [(Path(p), True) for p in paths]
     entries += [(Path(p), True) for p in extra]
+    builtin, user = builtin_dir().resolve(), (home() / "banks").resolve()
     banks: dict[str, Bank] = {}
     for entry, required in entries:
         if entry.is_dir():
@@ -385,11 +420,43 @@ def load_banks(paths: list[Path] | None = None, extra: list[Path] = ()) -> list[
         else:
             files = []
         for path in files:
-            bank = load_bank(path)
-            if bank.deck in banks:
-                raise BankError(f"{path}: deck {bank.deck!r} is already defined in {banks[bank.deck].path}")
+            try:
+                bank = load_bank(path)
+                first = banks.get(bank.deck)
+                if first is not None:
+                    if Path(first.path).resolve().parent == builtin and path.resolve().parent == user:
+                        bank = replace(bank, overrides=first.path)
+                    else:
+                        raise BankError(f"{path}: deck {bank.deck!r} is already defined in {first.path}")
+            except BankError as e:
+                if skipped is None:
+                    raise
+                skipped.append(_skipped(path, str(e)))
+                continue
             banks[bank.deck] = bank
+    if skipped:
+        skipped[:] = [replace(s, instead=banks[s.deck].path) if s.deck in banks and "already defined" not in s.problem
+                      else s for s in skipped]
     return sorted(banks.values(), key=lambda b: b.deck)
+
+
+def user_copy(q: Question) -> tuple[Path, int, bool]:
+    """Where to edit `q`: its bank file and line. A built-in question is first copied, whole bank,
+    to $QUIZ_HOME/banks/ (True: copied now), which is read instead of the built-in from then on."""
+    from quiz.files import home, write_atomic
+
+    path, line = q.source.rsplit(":", 1)
+    path = Path(path)
+    if path.resolve().parent != builtin_dir().resolve():
+        return path, int(line), False
+    target = home() / "banks" / path.name
+    if target.exists():
+        raise BankError(f"{target} exists but is not deck {q.deck}'s bank; rename it, then edit again")
+    raw = read_capped(path, MAX_BANK_BYTES)
+    home().mkdir(parents=True, exist_ok=True, mode=0o700)
+    (home() / "banks").mkdir(exist_ok=True, mode=0o700)
+    write_atomic(target, raw)
+    return target, int(line), True
 
 
 def deck_of(banks: list[Bank], deck: str) -> Bank:
@@ -434,3 +501,13 @@ def select(banks: list[Bank], deck: str | None = None, tag: str | None = None) -
     if tag is not None and not qs:
         raise UsageError(f"no question tagged {tag!r}" + (f" in {deck}" if deck else ""))
     return qs
+
+
+def search(questions: list[Question], text: str) -> list[Question]:
+    """Questions whose question, answer or tags contain every word of `text` (any case)."""
+    from quiz.errors import UsageError
+
+    words = text.casefold().split()
+    if not words:
+        raise UsageError("give a word to search for")
+    return [q for q in questions if all(w in " ".join((q.question, *q.answer, *q.tags)).casefold() for w in words)]

@@ -40,6 +40,8 @@ SHORT_HELP = {
     "suspend": "Take cards out of every queue.",
     "unsuspend": "Put suspended cards back.",
     "bury": "Hide cards until tomorrow.",
+    "unbury": "Put buried cards back.",
+    "backup": "A timestamped JSON backup.",
     "flag": "Flag cards to come back to.",
     "unflag": "Remove flags.",
     "search": "Find questions by words.",
@@ -132,11 +134,16 @@ def _finish_restore() -> None:
             _say(said, file=sys.stderr)
 
 
-def _banks(extra=None):
+def _banks(extra=None, skipped=None):
+    """Every bank; one that cannot be loaded is left out with a one-line warning (the rest work)."""
     from quiz.bank import load_banks
 
     _finish_restore()
-    return load_banks(extra=extra or [])
+    skipped = [] if skipped is None else skipped
+    banks = load_banks(extra=extra or [], skipped=skipped)
+    for s in skipped:
+        _say(f"warning: {s}", file=sys.stderr)
+    return banks
 
 
 def _open(write: bool = False):
@@ -192,38 +199,44 @@ def start(
 ):
     """Study: due cards first (most overdue first), then new ones.
 
-    Keys: Space/Enter reveal · t type your answer · 1–4 rate (Again/Hard/Good/Easy) · u undo · p prove · q quit.
+    Keys: Space/Enter reveal · t type your answer · 1–4 rate (Again/Hard/Good/Easy) · u undo · p prove ·
+    - bury · @ suspend · * flag · e edit · ? keys · q quit. Failed cards come back once due.
     From a pipe: one line reveals, the next holds 1–4, u or q. With --type: the answer's
     lines, an empty line, then the rating.
     """
-    from quiz import bank, config, render, schedule, session
+    from quiz import bank, config, render, session
     from quiz.ui import ConsoleUI
 
-    settings = config.load()
-    retention = settings["retention"] if retention is None else retention
-    questions = bank.select(_banks(bank_paths), deck, tag)
-    store = _open(write=True)
-    now = _now()
-    items = session.select(questions, store, now, new_per_day=settings["new_per_day"],
-                           new_by_deck=settings["new_per_day_by_deck"], new_now=new,
-                           reviews_per_day=settings["reviews_per_day"], limit=limit, shuffle=shuffle, cram=cram)
     console = render.console()
-    if not items:
-        console.print(session.nothing_to_study(questions, store, now, settings, new_now=new), markup=False)
-        return
-    s = session.Session(store, schedule.scheduler(retention, parameters=store.fsrs_parameters()), items, cram=cram)
     ui = ConsoleUI(console)
-    prover = session.Prover([i.question for i in items], timeout)
-    if prover.names and ui.tty:  # `p` is possible: import torch in the background while the user reads
-        ui.idle.insert(0, prover.warm)  # once the first card is on screen
-    try:
-        session.study(s, ui, prove=lambda q: ui.prove(q, prover), prove_each=prove, type_each=type_)
-    except KeyboardInterrupt:  # Ctrl-C outside a prompt: like q; every rating is already committed
-        pass
-    finally:
-        prover.close()
+    with ui.session():  # from here on no key is lost: one typed while quiz starts is the first one read
+        settings = config.load()
+        banks = _banks(bank_paths)
+        questions = bank.select(banks, deck, tag)
+        store = _open(write=True)
+        now = _now()
+        picked = dict(new_now=new, limit=limit, shuffle=shuffle, cram=cram)
+        items = session.select(questions, store, now, **session.limits(settings), **picked)
+        if not items:
+            render.say(console, session.nothing_to_study(questions, store, now, settings, new_now=new))
+            return
+        s = session.Session(store, session.scheduler_for(store, settings, retention), items, cram=cram,
+                            corpus=[q for b in banks for q in b.questions])
+        prover = session.Prover([i.question for i in items], timeout)
+        if prover.names and ui.tty:  # `p` is possible: import torch in the background while the user reads
+            ui.idle.insert(0, prover.warm)  # once the first card is on screen
+        try:
+            session.study(s, ui, prove=lambda q: ui.prove(q, prover), prove_each=prove, type_each=type_, edit=ui.edit)
+        except KeyboardInterrupt:  # Ctrl-C outside a prompt: like q; every rating is already committed
+            pass
+        finally:
+            prover.close()
     console.print()
-    console.print(render.summary_panel(s.summary(session.next_due(store, questions), _now())))
+    console.print(render.card(render.summary_panel(s.summary(session.next_due(store, questions), _now()))))
+    if s.current() is None and not cram:  # the session ran out of cards: say what held others back
+        why = session.held_back(questions, store, _now(), settings, picked)
+        if why:
+            render.say(console, why, style="yellow")
 
 
 @command("list")
@@ -241,19 +254,12 @@ def list_(
     """List questions with their state, due date, stability and retrievability."""
     from quiz import bank, schedule, session
 
-    questions = bank.select(_banks(bank_paths), deck, tag)
+    banks = _banks(bank_paths)
+    questions = bank.select(banks, deck, tag)
     now = _now()
     store = _open()
-    rows = session.card_rows(questions, store, schedule.scheduler(parameters=store.fsrs_parameters()), now, due_only=due)
-    states = ("new", "learning", "review", "relearning", "suspended", "buried")
-    if state is not None:
-        if state not in states:
-            from quiz.errors import UsageError
-
-            raise UsageError(f"--state must be one of {', '.join(states)}, got {state!r}")
-        rows = [r for r in rows if (r[state] if state in ("suspended", "buried") else r["state"] == state)]
-    if flagged:
-        rows = [r for r in rows if r["flagged"]]
+    rows = session.card_rows(questions, store, schedule.scheduler(parameters=store.fsrs_parameters()), now,
+                             due_only=due, state=state, flagged=flagged)
     if as_json:
         _say_json(rows)
         return
@@ -264,13 +270,10 @@ def list_(
         what = "Nothing due now" if due else "No questions"
         hint = ": the next review is due " + render.relative(nxt, now) if due and (
             nxt := session.next_due(store, questions)) else ""
-        console.print(f"{what}{hint}." + (" To study anyway: quiz start --cram" if due else ""), markup=False)
+        render.say(console, f"{what}{hint}." + (" To study anyway: quiz start --cram" if due else ""))
         return
-    counts = {s: sum(r["state"] == s for r in rows) for s in ("new", "learning", "review", "relearning")}
-    more = f" ({len(rows) - limit:,} more not shown: --limit N, or --json)" if len(rows) > limit else ""
-    foot = render.Text(f"{len(rows):,} card{'s' * (len(rows) != 1)} · " + " · ".join(
-        f"{n:,} {s}" for s, n in counts.items() if n) + more, style="dim")
-    render.page(console, render.cards_table(rows[:limit], now, console.width), foot)
+    render.page(console, render.cards_table(rows[:limit], now, console.width),
+                render.list_foot(rows, limit, console.width, [b for b in banks if b.overrides]))
 
 
 @command("show")
@@ -307,49 +310,30 @@ def _refs(refs: list[str], bank_paths):
     return [bank.find(banks, r) for r in refs]
 
 
-def _mark(refs, bank_paths, done: str, **values):
-    qs = _refs(refs, bank_paths)
-    store = _open(write=True)
-    store.mark([(q.deck, q.id) for q in qs], **values)
-    _say(f"{done}: " + ", ".join(q.key for q in qs))
-
-
 RefsArg = typer.Argument(..., help="Questions: N (in the default deck) or deck/N, one or more.")
 
 
-@command("suspend")
-def suspend(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
-    """Take cards out of every queue (their history is kept) until unsuspended."""
-    _mark(refs, bank_paths, "Suspended", suspended=1)
+def _mark_command(name: str, doc: str) -> None:
+    """suspend, unsuspend, bury, unbury, flag, unflag: session.mark_cards does it and says what it did."""
+
+    def mark(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
+        from quiz.session import mark_cards
+
+        _say(mark_cards(_open(write=True), _refs(refs, bank_paths), name, _now()))
+
+    mark.__doc__, mark.__name__ = doc, name
+    command(name)(mark)
 
 
-@command("unsuspend")
-def unsuspend(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
-    """Put suspended cards back in the queues, with the schedule they had."""
-    _mark(refs, bank_paths, "Unsuspended", suspended=0)
-
-
-@command("bury")
-def bury(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
-    """Hide cards until tomorrow (local midnight); their schedule is unchanged."""
-    from datetime import timedelta
-
-    from quiz.session import start_of_day
-    from quiz.store import iso
-
-    _mark(refs, bank_paths, "Buried until tomorrow", buried_until=iso(start_of_day(_now()) + timedelta(days=1)))
-
-
-@command("flag")
-def flag(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
-    """Flag cards to come back to (quiz list --flagged)."""
-    _mark(refs, bank_paths, "Flagged", flagged=1)
-
-
-@command("unflag")
-def unflag(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
-    """Remove the flag from cards."""
-    _mark(refs, bank_paths, "Unflagged", flagged=0)
+for _name, _doc in [
+    ("suspend", "Take cards out of every queue (their history is kept) until unsuspended."),
+    ("unsuspend", "Put suspended cards back in the queues, with the schedule they had."),
+    ("bury", "Hide cards until tomorrow (local midnight); their schedule is unchanged."),
+    ("unbury", "Put buried cards back in today's queue."),
+    ("flag", "Flag cards to come back to (quiz list --flagged)."),
+    ("unflag", "Remove the flag from cards."),
+]:
+    _mark_command(_name, _doc)
 
 
 @command("reset")
@@ -362,35 +346,28 @@ def reset(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt)
 
 @command("edit")
 def edit(
-    ref: str = typer.Argument(..., help="The question to edit: N (in the default deck) or deck/N."),
+    ref: str = typer.Argument(..., help="The question to edit: N (in the default deck) or deck/N; or a deck."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
-    """Open the question in $EDITOR at its line; check the bank when you save (progress is kept)."""
-    import os
-    import shlex
-    import subprocess
+    """Open the question in $EDITOR at its line; check the bank when you save (progress is kept).
 
-    from quiz.bank import builtin_dir
-    from quiz.importer import lint_file
+    A built-in question is first copied, with its whole deck, to $QUIZ_HOME/banks/, which is read
+    instead of the built-in from then on. A bank skipped for a problem opens at that problem's line.
+    """
+    from quiz import bank, importer
 
-    (q,) = _refs([ref], bank_paths)
-    path, line = q.source.rsplit(":", 1)
-    if Path(path).resolve().parent == builtin_dir().resolve():
-        raise QuizError(f"{q.key} is in a built-in bank; copy {Path(path).name} to $QUIZ_HOME/banks/ to edit it")
-    editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
-    try:
-        subprocess.run([*editor, f"+{line}", path], check=False)
-    except OSError as e:
-        raise QuizError(f"cannot start the editor {editor[0]!r}: {e.strerror} (set $EDITOR)") from None
-    _, problems, warnings = lint_file(Path(path))
-    for w in warnings:
-        _say(f"warning: {w}", file=sys.stderr)
-    for problem in problems:
+    skipped = []
+    path, line, note = importer.edit_target(ref, _banks(bank_paths, skipped), skipped, bank.default_deck())
+    if note:
+        _say(note)
+    importer.run_editor(path, line)
+    problems, warnings = importer.check_edit(path)
+    for problem in [f"warning: {w}" for w in warnings] + problems:
         _say(problem, file=sys.stderr)
     if problems:
         raise QuizError(f"{path} has {len(problems)} problem{'s' * (len(problems) != 1)}: fix them with quiz edit "
-                        f"{q.key} (your edit is saved; progress is keyed by deck and number)")
-    _say(f"{path}: OK (progress of {q.deck} is keyed by question number, so it is kept)")
+                        f"{ref} (your edit is saved; until then this bank is skipped, the others work)")
+    _say(f"{path}: OK (progress is keyed by deck and question number, so it is kept)")
 
 
 @command("search")
@@ -403,26 +380,15 @@ def search(
     """Find questions whose question, answer or tags contain every word of TEXT."""
     from quiz import bank, render
 
-    words = text.casefold().split()
-    if not words:
-        from quiz.errors import UsageError
-
-        raise UsageError("give a word to search for")
-    found = [q for q in bank.select(_banks(bank_paths), deck)
-             if all(w in " ".join((q.question, *q.answer, *q.tags)).casefold() for w in words)]
+    found = bank.search(bank.select(_banks(bank_paths), deck), text)
     if as_json:
         _say_json([{"deck": q.deck, "id": q.id, "question": q.question, "tags": list(q.tags)} for q in found])
         return
     console = render.console()
     if not found:
-        console.print(f"No question contains {text!r}.", markup=False)
+        render.say(console, f"No question contains {text!r}.")
         return
-    lines = []
-    for q in found:
-        line = render.Text(f"{q.key:>22}  ", style="bold")
-        line.append(render.plain(q.question))
-        lines.append(line)
-    render.page(console, *lines, render.Text(f"{len(found)} question{'s' * (len(found) != 1)}", style="dim"))
+    render.page(console, render.search_results(found))
 
 
 @command("prove")
@@ -526,22 +492,8 @@ def trust_(
     Python, and runs with your rights (in a separate process, with a time limit).
     """
     from quiz import trust
-    from quiz.bank import load_bank
 
-    files = []
-    for path in paths:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            b = load_bank(path, cache=False)
-            found = [q.proof_path for q in b.questions if q.proof_path is not None]
-            if not found:
-                raise QuizError(f"{path}: names no proof files")
-            files += found
-        else:
-            files.append(path)
-    for f in files:
-        if not f.is_file():
-            raise QuizError(f"{f}: proof file not found")
-    for f in files:
+    for f in trust.files_of(paths):
         _say(f"Trusted {f} (sha256 {trust.trust(f)[:16]}…)")
 
 
@@ -667,6 +619,18 @@ def restore_(
          + (f"; already loaded, not written: {', '.join(done['skipped'])}" if done["skipped"] else ""))
 
 
+@command("backup")
+def backup_(list_: bool = typer.Option(False, "--list", help="List the backups, newest first, instead.")):
+    """Save every deck's banks, settings and progress (a JSON backup, as export --format json) to
+    $QUIZ_HOME/backups/quiz-YYYYmmdd-HHMMSS.json, private to you; quiz restore FILE brings one back."""
+    from quiz import backup
+
+    if list_:
+        return _say("\n".join(backup.list_backups()) or "No backups yet: quiz backup makes one.")
+    path, cards, reviews = backup.save_backup(_banks(), _open(), _now())
+    _say(f"Saved {cards} cards and {reviews} reviews of every deck to {path} (restore: quiz restore {path})")
+
+
 @command("validate")
 def validate(
     paths: Optional[list[Path]] = typer.Argument(None, help="Bank files or folders, or Markdown files to import (default: every bank quiz loads)."),
@@ -676,10 +640,8 @@ def validate(
     from quiz.importer import lint
 
     problems, warnings, count = lint(paths, extra=bank_paths or [])
-    for warning in warnings:
-        _say(f"warning: {warning}")
-    for problem in problems:
-        _say(problem)
+    for line in [f"warning: {w}" for w in warnings] + problems:
+        _say(line)
     files = f"{count} file{'s' * (count != 1)}"
     if problems:
         raise QuizError(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files}")
@@ -711,8 +673,7 @@ def stats_(
     console = render.console()
     render.page(console, render.stats_view(data, now))
     if not data["reviews_total"]:
-        console.print("No answers yet" + (" for this selection" if keys is not None else "") + ": study with quiz start.",
-                      markup=False)
+        render.say(console, "No answers yet" + (" for this selection" if keys is not None else "") + ": study with quiz start.")
 
 
 @command("mock")
@@ -733,23 +694,21 @@ def mock_(
     """
     import random
 
-    from quiz import bank, config, mock, render, schedule
+    from quiz import bank, config, mock, render, session
     from quiz.ui import ConsoleUI
 
-    settings = config.load()
-    picked = mock.pick(bank.select(_banks(bank_paths), deck, tag), count, random.Random(seed))
+    banks = _banks(bank_paths)
+    picked = mock.pick(bank.select(banks, deck, tag), count, random.Random(seed))
     store = _open(write=True)
     console = render.console()
     budget = f" · {minutes:g} min" if minutes else ""
-    console.print(f"Mock interview: {len(picked)} question{'s' * (len(picked) != 1)}{budget}."
-                  " An empty line ends each answer.", style="bold", markup=False)
-    s = schedule.scheduler(settings["retention"], parameters=store.fsrs_parameters())
-    answers = mock.run(store, s, picked, ConsoleUI(console), minutes)
+    render.say(console, f"Mock interview: {len(picked)} question{'s' * (len(picked) != 1)}{budget}. An empty line "
+                        "ends each answer.", style="bold")
+    answers = mock.run(store, session.scheduler_for(store, config.load()), picked, ConsoleUI(console), minutes,
+                       corpus=[q for b in banks for q in b.questions])
     console.print()
-    if not answers:
-        console.print("No answers given.", markup=False)
-        return
-    console.print(render.mock_report(*mock.report(answers, len(picked), minutes)))
+    console.print(render.mock_report(*mock.report(answers, len(picked), minutes)) if answers else "No answers given.",
+                  markup=False)
 
 
 config_app = typer.Typer(help="Show or change settings (a TOML file in $QUIZ_HOME).", no_args_is_help=True,
@@ -768,7 +727,7 @@ def config_list(as_json: bool = JsonOpt):
         return
     console = render.console()
     console.print(render.settings_table(values, config.SETTINGS))
-    console.print(f"file: {config.path()}", style="dim", markup=False, soft_wrap=True)
+    render.say(console, f"file: {config.path()}", style="dim")
 
 
 @command("get", group=config_app)
@@ -783,39 +742,16 @@ def config_get(key: str = typer.Argument(..., help="A setting: new_per_day, revi
 def config_set(
     key: str = typer.Argument(..., help="A setting: new_per_day, reviews_per_day, retention or default_deck."),
     value: str = typer.Argument(..., help="Its new value (checked before it is saved)."),
-    deck: Optional[str] = typer.Option(None, "--deck", "-d", help="For new_per_day: this deck's own daily limit."),
+    deck: Optional[str] = typer.Option(None, "--deck", "-d", help="For new_per_day or reviews_per_day: this deck's own daily limit."),
 ):
     """Change one setting (e.g. quiz config set retention 0.85; quiz config set new_per_day 5 --deck day14)."""
     from quiz import config
 
+    decks = lambda: sorted({b.deck for b in _banks([])})  # noqa: E731 (read only when a deck is named)
     if deck is not None:
-        from quiz.errors import UsageError
-
-        if key != "new_per_day":
-            raise UsageError("--deck goes with new_per_day only")
-        decks = sorted({b.deck for b in _banks([])})
-        if deck not in decks:
-            raise UsageError(f"--deck: no deck {deck!r} (decks: {', '.join(decks)})")
-        limits = dict(config.load()["new_per_day_by_deck"])
-        try:
-            limits[deck] = config.SETTINGS["new_per_day"].parse(value)
-        except ValueError as e:
-            raise UsageError(f"new_per_day: {e}") from None
-        config.set_value("new_per_day_by_deck", limits)
-        _say(f"new_per_day = {limits[deck]} for deck {deck}")
-        return
-
-    if key == "default_deck":  # a deck that exists: a bare question number must mean something
-        from quiz.errors import UsageError
-
-        try:
-            config.SETTINGS[key].parse(value)  # its form first: a slug
-        except ValueError as e:
-            raise UsageError(f"{key}: {e}") from None
-        decks = sorted({b.deck for b in _banks([])})
-        if value not in decks:
-            raise UsageError(f"default_deck: no deck {value!r} (decks: {', '.join(decks)})")
-    _say(f"{key} = {config.set_value(key, value)}")
+        _say(f"{key} = {config.set_for_deck(key, value, deck, decks())} for deck {deck}")
+    else:
+        _say(f"{key} = {config.set_checked(key, value, decks)}")
 
 
 @command("optimize")
@@ -836,31 +772,23 @@ def optimize_(
     if as_json:
         _say_json(fit.to_json())
         return
-    if not fit.enough:
-        _say(f"not enough history: {fit.usable} of {optimize.MIN_REVIEWS} reviews (an answer counts when it comes "
-              "a day or more after the card's previous one). Nothing changed.")
-        return
-    _say(f"Fitted FSRS parameters to {fit.usable:,} usable reviews ({fit.reviews:,} answers in the log).")
-    _say(f"log loss  {fit.loss_before:.4f} → {fit.loss_after:.4f} (lower is better)")
-    if fit.saved:
-        _say("Saved: quiz start schedules with the new parameters from now on.")
-        _say("parameters  " + " ".join(f"{p:.4f}" for p in fit.after))
-    else:
-        _say("The fitted parameters do not predict your answers better: kept the current ones.")
-    if retention:
-        if fit.optimal_retention is None:
-            _say(f"optimal retention: not computed ({fit.retention_note})")
-        else:
-            _say(f"optimal desired retention  {fit.optimal_retention:.2f} (yours: {config.load()['retention']:g});"
-                  f" to use it: quiz config set retention {fit.optimal_retention:g}")
+    for line in fit.report(config.load()["retention"] if retention else None):
+        _say(line)
 
 
 def _say(*parts, file=None, end="\n"):
     """print(), with control, escape and bidi characters shown as escapes (file names, titles,
-    messages): nothing reaches the terminal as a control, and a file name stays one you can type."""
-    from quiz.text import visible
+    messages): nothing reaches the terminal as a control, and a file name stays one you can type. On a
+    terminal wrapped at words with a hanging indent, never inside a command."""
+    from quiz.text import visible, wrap
 
-    print(*(visible(str(p)) for p in parts), file=file or sys.stdout, end=end)
+    file = file or sys.stdout
+    text = " ".join(visible(str(p)) for p in parts)
+    if end == "\n" and file.isatty():
+        import shutil
+
+        text = wrap(text, shutil.get_terminal_size().columns)
+    print(text, file=file, end=end)
 
 
 def _say_json(data):

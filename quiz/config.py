@@ -65,12 +65,12 @@ def _deck_limits(value):
 SETTINGS = {
     s.key: s
     for s in [
-        Setting("new_per_day", 10, "new cards introduced per day", _int_range(0, 10_000)),
-        Setting("reviews_per_day", 200, "reviews per day (due cards beyond this wait)", _int_range(0, 100_000)),
-        Setting("retention", 0.9, "desired retention: the recall probability FSRS schedules for", _retention),
-        Setting("default_deck", "modern-backbones", "deck that a bare question number refers to", _deck),
-        Setting("new_per_day_by_deck", {}, "new cards per day for particular decks (quiz config set "
-                "new_per_day N --deck D)", _deck_limits),
+        Setting("new_per_day", 10, "new cards a day, per deck", _int_range(0, 10_000)),
+        Setting("reviews_per_day", 200, "reviews a day, per deck", _int_range(0, 100_000)),
+        Setting("retention", 0.9, "recall probability FSRS aims for", _retention),
+        Setting("default_deck", "modern-backbones", "the deck of a bare number", _deck),
+        Setting("new_per_day_by_deck", {}, "some decks' own (set --deck D)", _deck_limits),
+        Setting("reviews_per_day_by_deck", {}, "some decks' own (set --deck D)", _deck_limits),
     ]
 }
 
@@ -99,6 +99,37 @@ def load() -> dict:
         except ValueError as e:
             raise QuizError(f"{p}: {key}: {e}") from None
     return values
+
+
+PER_DECK = {"new_per_day": "new_per_day_by_deck", "reviews_per_day": "reviews_per_day_by_deck"}
+
+
+def set_for_deck(key: str, value: str, deck: str, decks: list[str]) -> int:
+    """`config set new_per_day N --deck D` (or reviews_per_day): that deck's own daily limit."""
+    if key not in PER_DECK:
+        raise UsageError(f"--deck goes with {' or '.join(PER_DECK)} only")
+    if deck not in decks:
+        raise UsageError(f"--deck: no deck {deck!r} (decks: {', '.join(decks)})")
+    limits = dict(load()[PER_DECK[key]])
+    try:
+        limits[deck] = SETTINGS[key].parse(value)
+    except ValueError as e:
+        raise UsageError(f"{key}: {e}") from None
+    set_value(PER_DECK[key], limits)
+    return limits[deck]
+
+
+def set_checked(key: str, value: str, decks) -> object:
+    """`config set KEY VALUE`: default_deck must name a deck (`decks()` lists them): a bare question
+    number must mean something."""
+    if key == "default_deck":
+        try:
+            SETTINGS[key].parse(value)  # its form first: a slug
+        except ValueError as e:
+            raise UsageError(f"{key}: {e}") from None
+        if value not in decks():
+            raise UsageError(f"default_deck: no deck {value!r} (decks: {', '.join(decks())})")
+    return set_value(key, value)
 
 
 def get(key: str):

@@ -4,8 +4,13 @@ Transparent key-term matching, nothing learned:
 
 - Each bullet has key terms: the bank's `keywords:` for that bullet, else its
   bold terms (`**Gradient Flow**`) plus up to four salient words (words of four
-  or more letters that are not common English, numbers like `256` or `3x3`,
-  acronyms like `SE`), in the order they appear.
+  or more letters that are neither common English nor filler such as
+  "technique" or "effectively", numbers like `256` or `3x3`, acronyms like
+  `SE`): the four rarest across the deck, shown in the order they appear.
+- A term weighs by how rare its words are across the deck's questions (plain
+  IDF: ln((1 + N) / (1 + df)) + 1 over the N questions of the deck, df of them
+  holding the word): "features" or "layers", said of many cards, count for less
+  than "ensemble" or "shallower".
 - A term may list alternatives, `skip|shortcut`; it matches when every word of
   one alternative occurs in the typed answer, in any order. Words are compared
   by their Snowball (Porter 2) stem, ignoring case: `scales` = `scaling`,
@@ -15,11 +20,11 @@ Transparent key-term matching, nothing learned:
 - A bold phrase matches when its main words do: the part outside parentheses,
   or the part inside them: `**Two-Stage (Faster R-CNN)**` is matched by
   "two-stage" or by "faster r-cnn".
-- A bullet is covered when at least half of its terms matched, partly covered
-  when some did, missed when none did. A bullet without key terms (a bare
-  formula) is left out of the score.
-- The suggested rating follows the mean share of terms matched per bullet:
-  all of them → Easy, ≥ 70% → Good, ≥ 40% → Hard, else Again. The user still
+- A bullet is covered when at least half of its terms' weight matched, partly
+  covered when some did, missed when none did. A bullet without key terms (a
+  bare formula) is left out of the score.
+- The suggested rating follows the mean weighted share of terms matched per bullet:
+  ≥ 90% → Easy, ≥ 60% → Good, ≥ 40% → Hard, else Again. The user still
   chooses the rating.
 """
 
@@ -42,6 +47,18 @@ simply since so some something such than that the their them then there these th
 though through thus to too toward towards two under until up upon us use used uses using usually very via was
 way ways we well were what when where whether which while who whom whose why will with within without would yet
 you your e.g i.e vs eg ie called mean means work works still whole able new
+""".split())
+
+# words of general English that say little about an answer, though a bank's text may use them ("Regularization
+# technique", "Effectively trains"): never key terms. Compared as typed ("effective" stays: "effective receptive field").
+FILLER = frozenset("""
+technique techniques method methods approach approaches effectively essentially basically actually typically
+generally mainly mostly quite various certain specific particular particularly important importantly concept
+idea process result results resulting overall widely commonly helps help enables provides based known entire
+immediately significantly mechanism
+increase increases increased increasing reduce reduces reduced reducing require requires required requiring
+prevent prevents prevented replace replaces replaced replacing combine combines combined combining extract
+extracts extracting extracted need needs needed cause causes caused mimic mimics introduce introduces
 """.split())
 
 TOKEN = re.compile(r"[^\W_]+\+?")
@@ -91,6 +108,7 @@ class Term:
     text: str                                # as shown: "skip|shortcut connection"
     alternatives: tuple[tuple[str, ...], ...]  # word keys of each alternative
     matched: bool = False
+    weight: float = 1.0                      # how rare its words are across the deck (IDF)
 
 
 @dataclass(frozen=True)
@@ -107,13 +125,15 @@ class Point:
 
     @property
     def score(self) -> float:
-        return self.matched / len(self.terms) if self.terms else 0.0
+        """The weighted share of its key terms matched."""
+        total = sum(t.weight for t in self.terms)
+        return sum(t.weight for t in self.terms if t.matched) / total if total else 0.0
 
     @property
     def status(self) -> str:
         if not self.terms:
             return "unscored"  # no key terms (a formula, say): left out of the score
-        if self.matched * 2 >= len(self.terms):
+        if self.score >= 0.5:
             return "covered"
         return "partial" if self.matched else "missed"
 
@@ -150,12 +170,19 @@ class Coverage:
         }
 
 
+# the suggested rating from the score: Easy, Good, Hard from these shares up (else Again); set against the
+# human grader of tests/data/graded-answers.yaml (benchmarks/grading.py): an answer in one's own words
+# rarely uses every key term of the bank's wording
+THRESHOLDS = (0.9, 0.6, 0.4)
+
+
 def suggest(score: float) -> int:
-    if score >= 1.0:
+    easy, good, hard = THRESHOLDS
+    if score >= easy:
         return 4
-    if score >= 0.7:
+    if score >= good:
         return 3
-    if score >= 0.4:
+    if score >= hard:
         return 2
     return 1
 
@@ -178,8 +205,46 @@ def _term(text: str) -> Term | None:
     return Term(" ".join(text.split()), alternatives) if alternatives else None
 
 
-def derive_terms(bullet: str) -> list[str]:
-    """Key terms of a bullet without `keywords:`: its bold terms, then up to four salient words."""
+def weights(corpus) -> dict[str, float] | None:
+    """IDF of every word key over these questions (each one's question and answer a document):
+    ln((1 + N) / (1 + df)) + 1. None for no corpus."""
+    import math
+
+    if not corpus:
+        return None
+    df: dict[str, int] = {}
+    for q in corpus:
+        for key in words(" ".join((q.question, *q.answer))):
+            df[key] = df.get(key, 0) + 1
+    n = len(corpus)
+    return {k: math.log((1 + n) / (1 + d)) + 1 for k, d in df.items()}
+
+
+_weights_cache: dict = {}
+
+
+def weights_for(question, corpus) -> dict[str, float] | None:
+    """weights() over the questions of `question`'s deck in `corpus` (the question alone without one),
+    kept for the corpus given (a session asks for it at every typed answer)."""
+    key = (id(corpus), len(corpus or ()), question.deck)
+    if key not in _weights_cache:
+        deck = [q for q in corpus or () if q.deck == question.deck] or [question]
+        _weights_cache.clear()  # one corpus at a time
+        _weights_cache[key] = weights(deck)
+    return _weights_cache[key]
+
+
+def _idf(text: str, idf: dict | None) -> float:
+    keys = [word_key(w) for w in TOKEN.findall(_normal(text)) if w.lower() not in STOPWORDS]
+    if not idf or not keys:
+        return 1.0
+    default = max(idf.values())  # a word the deck never uses: as rare as can be
+    return sum(idf.get(k, default) for k in keys) / len(keys)
+
+
+def derive_terms(bullet: str, idf: dict | None = None) -> list[str]:
+    """Key terms of a bullet without `keywords:`: its bold terms, then up to four salient words: with
+    `idf`, the rarest across the deck, filler left out; without, the first four."""
     terms, seen = [], set()
     for m in BOLD.finditer(bullet):
         text = " ".join(_normal(m[1] or m[2]).split()).strip(" :.,;")
@@ -191,7 +256,7 @@ def derive_terms(bullet: str) -> list[str]:
     salient = []
     for w in TOKEN.findall(_normal(rest)):
         key = word_key(w)
-        if key in seen or w.lower() in STOPWORDS:
+        if key in seen or w.lower() in STOPWORDS or (idf is not None and w.lower() in FILLER):
             continue
         acronym = len(w) >= 2 and w.isupper() and w.isalpha()
         if len(w) >= 4 or acronym or any(c.isdigit() for c in w):
@@ -202,19 +267,21 @@ def derive_terms(bullet: str) -> list[str]:
     return terms + salient
 
 
-def match(question, typed: str) -> Coverage:
-    """How `typed` covers each bullet of `question.answer` (see the module docstring)."""
+def match(question, typed: str, corpus=None) -> Coverage:
+    """How `typed` covers each bullet of `question.answer` (see the module docstring); `corpus`: the
+    questions whose words set the terms' weights (those of the question's deck count)."""
     have = words(typed)
     keywords = getattr(question, "keywords", ()) or ()
+    idf = weights_for(question, corpus)
     points = []
     for i, bullet in enumerate(question.answer):
         given = keywords[i] if i < len(keywords) else ()
-        texts = list(given) or derive_terms(bullet)
+        texts = list(given) or derive_terms(bullet, idf)
         terms = []
         for text in texts:
             t = _term(text)
             if t is not None:
                 hit = any(all(has_word(k, have) for k in alt) for alt in t.alternatives)
-                terms.append(Term(t.text, t.alternatives, hit))
+                terms.append(Term(t.text, t.alternatives, hit, _idf(text.split("|")[0], idf)))
         points.append(Point(bullet, tuple(terms), derived=not given))
     return Coverage(typed, tuple(points))

@@ -283,3 +283,8 @@ def export(fmt: str, banks: list[Bank], store, deck: str | None, out: Path | Non
         return text, ""
     write_output(out, text)
     return None, f"Wrote {out}: {summary}"
+
+
+# -- quiz backup: the json backup of everything, kept in $QUIZ_HOME/backups ------------------
+
+

@@ -489,6 +489,69 @@ def import_markdown(source: Path | str, deck: str | None = None, force: bool = F
     return Imported(bank, target, replaced, parsed.warnings)
 
 
+# -- quiz edit, and `e` in a session ------------------------------------------------------
+
+
+def run_editor(path: Path, line: int) -> None:
+    """$VISUAL or $EDITOR (else vi) on `path`, at `line`."""
+    import os
+    import shlex
+    import subprocess
+
+    editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+    try:
+        subprocess.run([*editor, f"+{line}", str(path)], check=False)
+    except OSError as e:
+        raise QuizError(f"cannot start the editor {editor[0]!r}: {e.strerror} (set $EDITOR)") from None
+
+
+def edit_target(ref: str, banks: list[Bank], skipped: list, default_deck: str) -> tuple[Path, int, str | None]:
+    """Where `quiz edit REF` opens (file, line) and a note: a bank that was skipped for a problem,
+    named by its deck (REF = deck, deck/N or N), at its problem's line; else the question's line,
+    a built-in question in a copy made now in $QUIZ_HOME/banks/ (the note says so)."""
+    from quiz.bank import find, user_copy
+
+    deck = ref.rpartition("/")[0] if "/" in ref else None if ref.strip().isdigit() else ref.strip()
+    for s in skipped:
+        if s.deck is not None and s.deck == (deck or default_deck):
+            return s.path, s.line, None
+    if deck and "/" not in ref:  # a deck's name alone: its bank at the top
+        from quiz.bank import deck_of
+
+        b = deck_of(banks, deck)
+        return user_copy(b.questions[0])[0], 1, None
+    q = find(banks, ref)
+    path, line, copied = user_copy(q)
+    note = (f"{q.deck} is a built-in deck: copied it to {path} to edit (it is read instead of the built-in "
+            "from now on; progress is kept)") if copied else None
+    return path, line, note
+
+
+def check_edit(path: Path) -> tuple[list[str], list[str]]:
+    """(problems, warnings) of a bank just edited: every problem as file:line: message."""
+    _, problems, warnings = lint_file(Path(path))
+    return problems, warnings
+
+
+def edit_question(q) -> tuple:
+    """`e` in a session: edit q's bank (a built-in one in a user copy) at q's line, then check it.
+    (the deck's questions as edited, or None; lines to show)."""
+    from quiz.bank import load_bank, user_copy
+
+    path, line, copied = user_copy(q)
+    lines = [f"{q.deck} is a built-in deck: editing your copy {path} (read instead of the built-in from "
+             "now on; progress is kept)"] if copied else []
+    run_editor(path, line)
+    problems, warnings = check_edit(path)
+    lines += [f"warning: {w}" for w in warnings] + problems
+    if problems:
+        return None, lines + [f"The card is unchanged here; fix the bank with: quiz edit {q.key}"]
+    bank = load_bank(path)
+    if bank.get(q.id) is None or bank.deck != q.deck:
+        return None, lines + [f"{q.key} is no longer in {path}: the card is unchanged here"]
+    return list(bank.questions), lines + [f"Saved {q.key}; progress is kept."]
+
+
 # -- quiz validate ---------------------------------------------------------------------
 
 

@@ -42,7 +42,7 @@ def pick(questions: list[Question], n: int, rng: random.Random | None = None) ->
 
 
 def run(store: Store, scheduler, questions: list[Question], ui, minutes: float | None = None,
-        clock=schedule.utcnow, timer=time.monotonic) -> list[MockAnswer]:
+        clock=schedule.utcnow, timer=time.monotonic, corpus=None) -> list[MockAnswer]:
     """Ask `questions` in order; stop early when the time budget (`minutes`) is spent or the user quits.
 
     The budget is checked before each question: an answer under way is never cut off.
@@ -62,7 +62,7 @@ def run(store: Store, scheduler, questions: list[Question], ui, minutes: float |
             typed = ui.read_answer()
             if typed is None:
                 break
-            answer = MockAnswer(q, match(q, typed), timer() - shown)
+            answer = MockAnswer(q, match(q, typed, corpus), timer() - shown)
             answers.append(answer)
             now = clock()
             row = store.cards().get((q.deck, q.id))

@@ -97,6 +97,26 @@ class Fit:
             "optimal_retention": self.optimal_retention, "retention_note": self.retention_note,
         }
 
+    def report(self, retention: float | None = None) -> list[str]:
+        """`quiz optimize`'s lines; `retention`: the user's setting, when --retention asked for the optimum."""
+        if not self.enough:
+            return [f"not enough history: {self.usable} of {MIN_REVIEWS} reviews (an answer counts when it comes "
+                    "a day or more after the card's previous one). Nothing changed."]
+        lines = [f"Fitted FSRS parameters to {self.usable:,} usable reviews ({self.reviews:,} answers in the log).",
+                 f"log loss  {self.loss_before:.4f} → {self.loss_after:.4f} (lower is better)"]
+        if self.saved:
+            lines += ["Saved: quiz start schedules with the new parameters from now on.",
+                      "parameters  " + " ".join(f"{p:.4f}" for p in self.after)]
+        else:
+            lines.append("The fitted parameters do not predict your answers better: kept the current ones.")
+        if retention is not None:
+            if self.optimal_retention is None:
+                lines.append(f"optimal retention: not computed ({self.retention_note})")
+            else:
+                lines.append(f"optimal desired retention  {self.optimal_retention:.2f} (yours: {retention:g});"
+                             f" to use it: quiz config set retention {self.optimal_retention:g}")
+        return lines
+
 
 def fit(store: Store, now: datetime, retention: bool = False, status=None) -> Fit:
     """Fit parameters to the log; save them if there is enough history and they lower the log loss.

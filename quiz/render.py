@@ -86,7 +86,14 @@ def answer_panel(q) -> Panel:
                  border_style="green", padding=(0, 2))
 
 
-def rating_prompt(intervals: dict[int, str], extra: str) -> Text:
+def say(console: Console, text: str, style: str = "", indent: int = 2) -> None:
+    """A message (cleaned), wrapped at words with a hanging indent; a command is never split."""
+    from quiz.text import wrap
+
+    console.print(Text(wrap(clean(text), console.width, indent), style=style), soft_wrap=True)
+
+
+def rating_prompt(intervals: dict[int, str], extra: str, width: int | None = None) -> Text:
     styles, names = RATING_STYLES, RATING_NAMES
     cram = all(v == "cram" for v in intervals.values())  # cramming: no interval to show, say it once
     t = Text()
@@ -98,8 +105,12 @@ def rating_prompt(intervals: dict[int, str], extra: str) -> Text:
             t.append(intervals[r])
     if cram:
         t.append("  (cram: not rescheduled)", style="dim")
-    t.append(f"   {extra}", style="dim")
+    fits = width is None or t.cell_len + 3 + len(extra) <= width
+    t.append(("   " if fits else "\n") + extra, style="dim")  # the keys on a line of their own when narrow
     return t
+
+
+STABILITY_WIDTH = 95  # `quiz list` shows stability from this width (the question keeps ≥ 40 columns)
 
 
 def cards_table(rows: list[dict], now: datetime, width: int = 80):
@@ -108,7 +119,7 @@ def cards_table(rows: list[dict], now: datetime, width: int = 80):
     stability below 95; tags are never cut while there is room for them."""
     from itertools import groupby
 
-    show_tags, show_stab = width >= 110, width >= 95
+    show_tags, show_stab = width >= 110, width >= STABILITY_WIDTH
     columns = [("id", {"justify": "right", "no_wrap": True}), ("question", {"ratio": 1, "min_width": 20})]
     if show_tags:
         columns.append(("tags", {"style": "dim", "max_width": 30}))  # wraps at ", ", never cut
@@ -141,6 +152,32 @@ def cards_table(rows: list[dict], now: datetime, width: int = 80):
             table.add_row(*cells)
         parts += [Text()] * bool(parts) + [table]
     return Group(*parts)
+
+
+def list_foot(rows: list[dict], limit: int, width: int, copies=()) -> Text:
+    """Under `quiz list`: the counts per state, what was left out and why, and the user copies read
+    instead of built-in banks."""
+    counts = {s: sum(r["state"] == s for r in rows) for s in ("new", "learning", "review", "relearning")}
+    parts = [f"{len(rows):,} card{'s' * (len(rows) != 1)}"] + [f"{n:,} {s}" for s, n in counts.items() if n]
+    if len(rows) > limit:
+        parts.append(f"{len(rows) - limit:,} more not shown: --limit N, or --json")
+    if width < STABILITY_WIDTH:
+        parts.append(f"stability shown from {STABILITY_WIDTH} columns (or --json)")
+    lines = [" · ".join(parts)]
+    lines += [f"{b.deck}: your copy {b.path} (read instead of the built-in {b.overrides})" for b in copies]
+    from quiz.text import wrap
+
+    return Text(wrap(clean("\n".join(lines)), width), style="dim")
+
+
+def search_results(found) -> Group:
+    """`quiz search`: each question's key, and its text wrapped beside it (never back to column 0)."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(justify="right", no_wrap=True, style="bold")
+    grid.add_column(ratio=1)
+    for q in found:
+        grid.add_row(Text(q.key), Text(plain(q.question)))
+    return Group(grid, Text(f"{len(found)} question{'s' * (len(found) != 1)}", style="dim"))
 
 
 def summary_panel(s: dict) -> Panel:
@@ -487,11 +524,11 @@ def stats_view(s: dict, now: datetime) -> Group:
 
 
 def settings_table(values: dict, settings: dict) -> Table:
-    """`quiz config list`: each setting, its value (bold with the default when changed), its meaning."""
+    """`quiz config list`: each setting, its value (bold, with the default beside it, when changed), its
+    meaning: one line each at 80 columns."""
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("setting", no_wrap=True)
     table.add_column("value", overflow="fold")
-    table.add_column("default", overflow="fold", style="dim")
     table.add_column("meaning", ratio=1)
 
     def show(v) -> str:  # a per-deck table as deck=N, …
@@ -501,7 +538,9 @@ def settings_table(values: dict, settings: dict) -> Table:
 
     for key, setting in settings.items():
         value = Text(plain(show(values[key])), style="bold" if values[key] != setting.default else "")
-        table.add_row(key, value, show(setting.default), Text(setting.help, style="dim"))
+        if values[key] != setting.default:
+            value.append(f" (default {show(setting.default)})", style="dim")
+        table.add_row(key, value, Text(setting.help, style="dim"))
     return table
 
 

@@ -12,8 +12,38 @@ STATE_NAMES = {None: "new", State.Learning: "learning", State.Review: "review", 
 __all__ = ["Card", "Rating", "Scheduler", "State", "RATINGS", "new_card", "review", "preview", "state_name", "scheduler", "retrievability", "utcnow", "human_delta"]
 
 
+_anchor: tuple | None = None  # (QUIZ_NOW's text, the time it names, time.monotonic() when first read)
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, in UTC; or, with QUIZ_NOW set (ISO 8601 with an offset, e.g. 2026-03-01T09:00+01:00),
+    that time when first asked, moving on with the clock: study, list or stats "as of" then."""
+    import os
+
+    fixed = os.environ.get("QUIZ_NOW")
+    if not fixed:
+        return datetime.now(timezone.utc)
+    global _anchor
+    if _anchor is None or _anchor[0] != fixed:
+        import time
+
+        _anchor = (fixed, parse_now(fixed), time.monotonic())
+    import time
+
+    return _anchor[1] + timedelta(seconds=time.monotonic() - _anchor[2])
+
+
+def parse_now(text: str) -> datetime:
+    from quiz.errors import QuizError
+
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise QuizError(f"QUIZ_NOW={text!r}: expected an ISO 8601 time with its offset, "
+                        "e.g. 2026-03-01T09:00+01:00 or 2026-03-01T08:00Z")
+    return when.astimezone(timezone.utc)
 
 
 def scheduler(retention: float = 0.9, parameters=None, fuzz: bool = True) -> Scheduler:
@@ -44,9 +74,15 @@ def state_name(card: Card | None) -> str:
 
 
 def retrievability(s: Scheduler, card: Card | None, now: datetime) -> float | None:
-    if card is None or card.last_review is None:
+    """The probability of recall now, by FSRS's forgetting curve over the time since the last review
+    counted in fractions of a day. (py-fsrs's get_card_retrievability counts whole days: a learning
+    card 15 h overdue, with a stability of 6 h, came out at 100%.)"""
+    if card is None or card.last_review is None or card.stability is None:
         return None
-    return s.get_card_retrievability(card, now)
+    decay = -s.parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    elapsed = max(0.0, (now - card.last_review).total_seconds() / 86400)
+    return (1 + factor * elapsed / card.stability) ** decay
 
 
 def human_delta(delta: timedelta) -> str:

@@ -364,13 +364,14 @@ class Store:
 
 
 
-    def reviews_since(self, since: datetime) -> int:
-        """Reviews of cards that were not new, since `since` (counts against the daily review limit)."""
-        return self.db.execute(
-            f"SELECT COUNT(*) FROM reviews WHERE {SCHEDULING_SQL} AND before_json IS NOT NULL"
-            " AND reviewed_at >= ?",
-            (iso(since),),
-        ).fetchone()[0]
+    def reviews_since(self, since: datetime, deck: str | None = None) -> int:
+        """Reviews of cards (of `deck`, or all) that were not new, since `since` (the daily review limit)."""
+        sql = (f"SELECT COUNT(*) FROM reviews WHERE {SCHEDULING_SQL} AND before_json IS NOT NULL"
+               " AND reviewed_at >= ?")
+        args = (iso(since),)
+        if deck is not None:
+            sql, args = sql + " AND deck = ?", args + (deck,)
+        return self.db.execute(sql, args).fetchone()[0]
 
     # -- writing: one transaction per rating ----------------------------------------
 

@@ -218,3 +218,52 @@ def math_to_unicode(text: str) -> str:
 def plain(text: str) -> str:
     """Bank text as one plain line: cleaned, math converted (for tables)."""
     return " ".join(math_to_unicode(clean(text)).split())
+
+
+# -- messages wrapped at words, commands kept whole ---------------------------------------
+
+# a word that goes on a command line: an option, a placeholder (N, FILE), a path, a deck/N, a setting
+_COMMAND_PART = re.compile(r"-.*|[A-Z0-9][A-Z0-9_.…]*|\S*[/_.$]\S*|list|get|set|\d+")
+
+
+def _cells(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
+
+
+def _chunks(words: list[str]) -> list[str]:
+    """Words, with each command (`quiz start --cram`, `quiz config set reviews_per_day N`) glued into
+    one chunk, so no line break falls inside it."""
+    out, i = [], 0
+    while i < len(words):
+        w = words[i]
+        if w.strip("`(") in ("quiz", "$EDITOR") and i + 1 < len(words) and w[-1:].isalnum():
+            j = i + 2  # quiz and its command
+            while j < len(words) and not words[j - 1][-1:] in ",;:.)`" and _COMMAND_PART.fullmatch(words[j].rstrip(",;:.)`")):
+                j += 1
+            out.append(" ".join(words[i:j]))
+            i = j
+        else:
+            out.append(w)
+            i += 1
+    return out
+
+
+def wrap(text: str, width: int, indent: int = 2) -> str:
+    """`text` broken into lines of at most `width` cells at spaces, never inside a word or a command;
+    lines after the first of each paragraph indented by `indent` (a hanging indent). A chunk
+    longer than a line (a long path) has a line of its own."""
+    lines = []
+    for para in text.split("\n"):
+        line, room = "", width
+        for chunk in _chunks(para.split(" ")):
+            if not line:
+                line = chunk
+            elif _cells(line) + 1 + _cells(chunk) <= room:
+                line += " " + chunk
+            else:
+                lines.append(line)
+                line, room = " " * indent + chunk, width
+        lines.append(line)
+    return "\n".join(lines)

@@ -73,3 +73,23 @@ def trusted_source(path: Path) -> bytes:
         why = "changed since you trusted it" if known else "not trusted"
         raise QuizError(f"{path}: {why} (sha256 {digest}); read it, then run: quiz trust {path}")
     return raw
+
+
+def files_of(paths: list[Path]) -> list[Path]:
+    """`quiz trust PATH…`: proof files, and each proof file a bank (.yaml) names; each must exist."""
+    from quiz.bank import load_bank
+    from quiz.errors import QuizError
+
+    files = []
+    for path in paths:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            found = [q.proof_path for q in load_bank(path, cache=False).questions if q.proof_path is not None]
+            if not found:
+                raise QuizError(f"{path}: names no proof files")
+            files += found
+        else:
+            files.append(path)
+    for f in files:
+        if not f.is_file():
+            raise QuizError(f"{f}: proof file not found")
+    return files

@@ -97,4 +97,34 @@ def test_edit_opens_the_editor_at_the_line_and_checks_the_bank(home, tmp_path):
     editor.write_text('#!/bin/sh\nsed -i "s/id: 2/id: two/" "$2"\n')  # a broken edit: reported with its line
     result = runner.invoke(app, ["edit", "mine/2"], env={"QUIZ_HOME": str(home), "EDITOR": str(editor)})
     assert result.exit_code == 1 and f"{bank}:7: id must be an integer" in result.stderr
-    assert quiz(home, "edit", "modern-backbones/1").exit_code == 1  # built-in: copy it first
+    # the broken bank is skipped with one warning line; every other deck works, and edit opens it at the error
+    result = quiz(home, "start", "--deck", "modern-backbones", "--limit", "1", input="\n4\n")
+    assert result.exit_code == 0 and "modern-backbones #1" in result.stdout
+    assert result.stderr == (f"warning: {bank}:7: id must be an integer (this bank is skipped; the others work; "
+                             "fix it: quiz edit mine)\n")
+    editor.write_text(f'#!/bin/sh\necho "$@" > {log}\n')  # opened, not fixed: still broken, at its line
+    result = runner.invoke(app, ["edit", "mine"], env={"QUIZ_HOME": str(home), "EDITOR": str(editor)})
+    assert result.exit_code == 1 and log.read_text().split() == ["+7", str(bank)]
+    editor.write_text(f'#!/bin/sh\necho "$@" > {log}\nsed -i "s/id: two/id: 2/" "$2"\n')
+    result = runner.invoke(app, ["edit", "mine/2"], env={"QUIZ_HOME": str(home), "EDITOR": str(editor)})
+    assert result.exit_code == 0, result.output
+    assert log.read_text().split() == ["+7", str(bank)]
+    assert quiz(home, "show", "mine/2").exit_code == 0
+
+
+def test_editing_a_built_in_card_makes_a_copy_that_overrides_it(home, tmp_path):
+    quiz(home, "start", "--limit", "1", input="\n4\n")  # progress on the built-in deck
+    log = tmp_path / "editor.log"
+    editor = tmp_path / "ed.sh"
+    editor.write_text(f'#!/bin/sh\necho "$@" > {log}\nsed -i "s/Why does ResNet work?/Why do skips help?/" "$2"\n')
+    editor.chmod(0o755)
+    result = runner.invoke(app, ["edit", "1"], env={"QUIZ_HOME": str(home), "EDITOR": str(editor)})
+    assert result.exit_code == 0, result.output
+    copy = home / "banks" / "modern-backbones.yaml"
+    assert log.read_text().split()[1] == str(copy) and "copied it to" in result.stdout
+    for cmd in (["list"], ["stats"], ["show", "1"]):  # every command reads the copy, no clash with the built-in
+        assert quiz(home, *cmd).exit_code == 0
+    rows = listed(home)
+    assert rows[("modern-backbones", 1)]["question"] == "Why do skips help?"
+    assert rows[("modern-backbones", 1)]["state"] == "review"  # progress kept
+    assert f"modern-backbones: your copy {copy}" in " ".join(quiz(home, "list").stdout.split())

@@ -124,8 +124,9 @@ def test_one_deck_in_two_banks_names_both_files(home, tmp_path):
     (tmp_path / "a.yaml").write_text(BANK.format(deck="dup"))
     (tmp_path / "b.yaml").write_text(BANK.format(deck="dup"))
     result = run("list", "--bank", tmp_path / "a.yaml", "--bank", tmp_path / "b.yaml")
-    assert result.exit_code == 1
-    assert result.stderr == f"Error: {tmp_path / 'b.yaml'}: deck 'dup' is already defined in {tmp_path / 'a.yaml'}\n"
+    assert result.exit_code == 0  # the second is skipped with a warning naming both files; the rest work
+    assert result.stderr == (f"warning: {tmp_path / 'b.yaml'}: deck 'dup' is already defined in {tmp_path / 'a.yaml'} "
+                             "(this bank is skipped; the others work; fix it: quiz edit dup)\n")
 
 
 def test_bare_numbers_use_the_configured_default_deck(home):

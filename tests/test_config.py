@@ -21,13 +21,13 @@ def test_list_shows_every_setting_with_its_default(home):
     for key, setting in config.SETTINGS.items():
         line = next(line for line in result.stdout.splitlines() if line.startswith(key))
         default = "none" if setting.default == {} else str(setting.default)
-        assert line.split()[:3] == [key, default, default]
+        assert line.split()[:2] == [key, default] and "(default" not in line
         assert setting.help in " ".join(result.stdout.split())
     assert json.loads(run("config", "list", "--json").stdout) == {k: s.default for k, s in config.SETTINGS.items()}
     run("config", "set", "retention", "0.8")
     line = next(line for line in run("config", "list").stdout.splitlines() if line.startswith("retention"))
-    assert line.split()[:3] == ["retention", "0.8", "0.9"]  # value, then the default column
-    assert f"file: {home / 'config.toml'}" in result.stdout
+    assert line.split()[:4] == ["retention", "0.8", "(default", "0.9)"]  # a changed value shows the default
+    assert f"file: {home / 'config.toml'}" in " ".join(result.stdout.split())
 
 
 def test_set_then_get_and_the_file(home):
@@ -45,8 +45,8 @@ def test_set_then_get_and_the_file(home):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["get", "colour"], "Error: unknown setting 'colour' (known: new_per_day, reviews_per_day, retention, default_deck, new_per_day_by_deck)\n"),
-    (["set", "colour", "red"], "Error: unknown setting 'colour' (known: new_per_day, reviews_per_day, retention, default_deck, new_per_day_by_deck)\n"),
+    (["get", "colour"], "Error: unknown setting 'colour' (known: new_per_day, reviews_per_day, retention, default_deck, new_per_day_by_deck, reviews_per_day_by_deck)\n"),
+    (["set", "colour", "red"], "Error: unknown setting 'colour' (known: new_per_day, reviews_per_day, retention, default_deck, new_per_day_by_deck, reviews_per_day_by_deck)\n"),
     (["set", "retention", "1.5"], "Error: retention: expected a number between 0.7 and 0.99, e.g. 0.9\n"),
     (["set", "retention", "high"], "Error: retention: expected a number between 0.7 and 0.99, e.g. 0.9\n"),
     (["set", "new_per_day", "-3"], "Error: new_per_day: expected a whole number from 0 to 10000\n"),
@@ -82,7 +82,7 @@ def test_a_broken_file_is_one_line_exit_1(home):
 def test_limits_apply_to_start(home):
     run("config", "set", "new_per_day", "2")
     result = run("start", input="\n3\n\n3\n")
-    assert result.exit_code == 0 and "1/2" in result.stdout and "2/2" in result.stdout and "1/3" not in result.stdout
+    assert result.exit_code == 0 and "2 new · 0 learning · 0 review" in result.stdout
     assert len(Store(home / "quiz.db").reviews()) == 2
     assert "Nothing due" in run("start").stdout  # today's 2 new cards are used up
 
@@ -98,3 +98,11 @@ def test_default_deck_applies_to_question_numbers(home):
 def test_config_help(home, cmd):
     result = run(*cmd, "--help")
     assert result.exit_code == 0 and "Usage:" in result.stdout
+
+
+def test_a_deck_can_have_its_own_review_limit(home):
+    result = run("config", "set", "reviews_per_day", "3", "--deck", "modern-backbones")
+    assert result.exit_code == 0 and result.stdout == "reviews_per_day = 3 for deck modern-backbones\n"
+    assert config.load()["reviews_per_day_by_deck"] == {"modern-backbones": 3}
+    result = run("config", "set", "retention", "0.8", "--deck", "modern-backbones")
+    assert result.exit_code == 2 and "--deck goes with new_per_day or reviews_per_day only" in result.stderr

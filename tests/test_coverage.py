@@ -69,7 +69,7 @@ def test_a_bullet_without_key_terms_is_not_scored():
 
 
 def test_suggested_rating_thresholds():
-    assert [suggest(s) for s in (0, 0.39, 0.4, 0.69, 0.7, 0.99, 1.0)] == [1, 1, 2, 2, 3, 3, 4]
+    assert [suggest(s) for s in (0, 0.39, 0.4, 0.59, 0.6, 0.89, 0.9, 1.0)] == [1, 1, 2, 2, 3, 3, 4, 4]
 
 
 def test_coverage_panel_marks_each_bullet_and_lists_terms():
@@ -101,7 +101,7 @@ class TypingUI:
     def wait_reveal(self, can_undo):
         return self._next()
 
-    def wait_finish(self, learning=0):
+    def wait_finish(self, later=(), now=None):
         return self._next()
 
     def read_answer(self):
@@ -110,11 +110,11 @@ class TypingUI:
     def answer(self, q, coverage=None):
         self.answers.append(coverage)
 
-    def ask_rating(self, intervals, can_prove, suggested=None, can_undo=True):
+    def ask_rating(self, intervals, can_prove, suggested=None, can_undo=True, can_show=False):
         self.suggested.append(suggested)
         return self._next()
 
-    def message(self, text):
+    def message(self, text, style=None):
         pass
 
     def feedback(self, text):
@@ -137,10 +137,30 @@ def test_study_with_typed_answers_suggests_but_the_user_rates(tmp_path, now):
 def test_study_type_each_asks_for_every_answer(tmp_path, now):
     store = Store(tmp_path / "q.db")
     s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=2))
-    ui = TypingUI(["", 1, "basic block: two 3x3 convs; bottleneck block", 3])
+    ui = TypingUI(["", 4, "basic block: two 3x3 convs; bottleneck block", 4])
     session.study(s, ui, clock=lambda: now, type_each=True)
     assert ui.answers[0].score == 0.0
     # 3 of 5, 2 of 5 and 1 of 4 key terms: (0.6 + 0.4 + 0.25) / 3 ≈ 0.42 → Hard
     assert [p.status for p in ui.answers[1].points] == ["covered", "partial", "partial"]
     assert ui.suggested == [1, 2]
-    assert [r.rating for r in store.reviews()] == [1, 3]
+    assert [r.rating for r in store.reviews()] == [4, 4]
+
+
+def test_filler_words_are_not_key_terms_and_rare_words_weigh_more():
+    from quiz.coverage import derive_terms, weights
+
+    q9 = next(q for q in QS if q.id == 9)
+    idf = weights(QS)
+    terms = [t for b in q9.answer for t in derive_terms(b, idf)]
+    assert "technique" not in terms and "effectively" not in terms
+    assert "technique" in derive_terms(q9.answer[0])  # the plain first-four choice had it
+    assert idf["ensembl"] > idf["network"]  # said of one card vs of many
+    # the case: a correct description of stochastic depth, in the learner's words
+    typed = ("during training whole residual blocks are randomly dropped, only the skip path is kept; it regularizes "
+             "deep resnets and trains an ensemble of shallower networks")
+    cov = match(q9, typed, QS)
+    assert cov.covered == 3 and cov.suggested >= 3
+    # the same words without a deck to weigh them: every term weighs 1
+    assert {t.weight for p in match(q9, typed).points for t in p.terms} == {1.0}
+    # filler around nothing: still Again
+    assert match(q9, "a technique that effectively changes the network", QS).suggested == 1

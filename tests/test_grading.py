@@ -34,3 +34,11 @@ def test_a_bold_phrase_matches_by_its_main_words():
     faster = match(q, "like faster r-cnn").points[0].terms[0]
     assert two_stage.text == "Two-Stage (Faster R-CNN)" and two_stage.matched and faster.matched
     assert not match(q, "a detector").points[0].terms[0].matched  # negative control: neither part typed
+
+
+def test_answers_in_ones_own_words_and_filler_words(home):
+    # issue 19: a correct answer with filler words ("technique", "effectively") was suggested Again
+    r = evaluate(DATA, load_banks(), added_only=True)
+    assert len(r["rows"]) >= 12
+    assert r["within_one"] >= 0.85
+    assert r["again_for_good"] == 0

@@ -53,12 +53,12 @@ def test_sigkill_mid_session_keeps_every_committed_rating(home):
     child = pexpect.spawn(sys.executable, ["-m", "quiz", "start"], env=env_for(home), encoding="utf-8",
                           timeout=30, dimensions=(40, 100))
     for n, rating in enumerate([3, 1, 4], start=1):
-        child.expect(f"{n}/10")
+        child.expect(f"modern-backbones #{n}")
         child.expect("show answer")
         child.send(" ")
         child.expect("4 Easy")
         child.send(str(rating))
-    child.expect("4/10")  # the next card is on screen: the third rating is committed
+    child.expect("modern-backbones #4")  # the next card is on screen: the third rating is committed
     child.send(" ")  # ...and the fourth card is revealed, mid-answer, when we kill it
     child.expect("4 Easy")
     os.kill(child.pid, signal.SIGKILL)
@@ -454,7 +454,9 @@ def _quiz(home, *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, **env):
 def test_endless_input_is_refused_by_bytes_read(home, args):
     result = _quiz(home, *args)
     said = result.stderr + result.stdout
-    assert result.returncode == 1 and ("too large" in said or "not a regular file" in said)
+    # a bank that cannot be read is skipped with one warning line; the other decks are listed
+    assert result.returncode == (0 if args[0] == "list" else 1)
+    assert "too large" in said or "not a regular file" in said
     assert "Traceback" not in result.stderr
 
 
@@ -651,12 +653,11 @@ def test_a_session_open_during_a_restore_stops_before_it_rates(home, tmp_path):
     assert _quiz(home, "export", "-f", "json", "-o", str(backup)).returncode == 0
     child = pexpect.spawn(sys.executable, ["-m", "quiz", "start", "--new", "5"], env=env_for(home), encoding="utf-8",
                           timeout=60, dimensions=(40, 100))
-    child.expect("1/")
     child.expect("show answer")
     child.send(" ")
     child.expect("4 Easy")
     child.send("4")
-    child.expect("2/")  # the first rating is committed
+    child.expect("back in")  # the first rating is committed
     before = reviews(home)
     done = _quiz(home, "restore", str(backup), "--force")
     assert done.returncode == 0, done.stderr
@@ -665,7 +666,6 @@ def test_a_session_open_during_a_restore_stops_before_it_rates(home, tmp_path):
     snap = sqlite3.connect(saved / "quiz.db")
     assert snap.execute("SELECT qid, rating FROM reviews ORDER BY id").fetchall() == before  # … which is kept here
     child.expect("show answer")
-    time.sleep(0.5)  # the restore took a while: let the session reach its prompt before the key
     child.send(" ")
     child.expect("4 Easy")
     child.send("3")

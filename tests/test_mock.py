@@ -190,7 +190,7 @@ def logged(home):
 
 def test_t_types_an_answer_in_start(home):
     child = spawn(home, "start", "--limit", "2")
-    child.expect("t: type your answer")
+    child.expect("t: type it")
     child.send("t")
     child.expect("an empty line or Ctrl-D ends it")
     child.expect(r"0:0\d › ")  # the running timer
@@ -205,17 +205,17 @@ def test_t_types_an_answer_in_start(home):
     child.expect("suggested rating: ")
     child.expect("2 Hard")
     child.expect(RATE)
-    child.send("3")  # the user's rating, not the suggestion
-    child.expect("2/2")
+    child.send("4")  # the user's rating, not the suggestion
+    child.expect("modern-backbones #2")
     child.expect("show answer")
     child.send(" ")  # not typed: a plain reveal still works
     child.expect(RATE)
-    child.send("2")
+    child.send("4")
     child.expect("That was the last card")
     child.send("\r")
     child.expect("Session summary")
     child.expect(pexpect.EOF)
-    assert logged(home) == [(1, 3, "review"), (2, 2, "review")]
+    assert logged(home) == [(1, 4, "review"), (2, 4, "review")]
 
 
 def test_mock_in_a_terminal(home):

@@ -28,11 +28,11 @@ if os.environ.get("QUIZ_TEST_SLOW_PROOF"):
 '''
 
 
-def spawn(home, args, cols=80, **env):
+def spawn(home, args, cols=80, rows=40, **env):
     env = {"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin", "TERM": "xterm", "COLUMNS": str(cols),
-           "LINES": "40", **env}
+           "LINES": str(rows), **env}
     return pexpect.spawn(sys.executable, ["-m", "quiz", *args], env=env, encoding="utf-8", timeout=60,
-                         dimensions=(40, cols))
+                         dimensions=(rows, cols))
 
 
 def ratings(home):
@@ -42,7 +42,7 @@ def ratings(home):
 def test_prove_after_reading_costs_only_the_proofs_own_time(home):
     # q15 (the only card tagged `pooling`): the worker imports torch while the card is read
     child = spawn(home, ["start", "--prove", "--tag", "pooling"])
-    child.expect("1/1")
+    child.expect("1 new · 0 learning · 0 review")
     child.expect("show answer")
     time.sleep(5)  # the learner reads the question
     start = time.perf_counter()
@@ -51,7 +51,7 @@ def test_prove_after_reading_costs_only_the_proofs_own_time(home):
     latency = time.perf_counter() - start
     own = float(child.match.group(1))
     assert latency - own < 1.0, f"{latency:.2f}s to show a proof that computed for {own:.2f}s"
-    child.expect("4 Easy")  # the card is drawn again under the proof, then rated
+    child.expect("4 Easy")  # the rating prompt under the proof, then rated
     assert workers_of(home)  # the worker is there while the session runs …
     child.send("4")
     child.expect("last card")
@@ -125,3 +125,26 @@ def test_code_through_a_pipe_is_plain_source(args, home):
     out = subprocess.run([sys.executable, "-m", "quiz", *args], capture_output=True, text=True,
                          env={"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0 and "\x1b" not in out.stdout and "def run(p)" in out.stdout
+
+
+def test_p_on_an_80x24_screen_leaves_the_proof_readable(home):
+    child = spawn(home, ["start", "--tag", "pooling"], cols=80, rows=24)
+    child.expect("show answer")
+    child.send(" ")
+    child.expect("p prove")
+    child.send("p")
+    child.expect("c card")  # the rating prompt, offering the card again
+    seen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before)
+    lines = [line.strip("\r") for line in seen.split("\r\n")]
+    start = next(i for i, line in enumerate(lines) if line.startswith("modern-backbones/15 · "))
+    proof = lines[start:]
+    assert "╭" not in "".join(proof)  # no card or answer panel redrawn under the proof
+    assert len(proof) <= 24, "\n".join(proof)  # proof and prompt fit one 24-row screen: nothing scrolled away
+    child.send("c")  # the card again, on request
+    child.expect("Answer")
+    child.expect("4 Easy")
+    child.send("4")
+    child.expect("last card")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    assert ratings(home) == [(15, 4)]

@@ -1,4 +1,6 @@
 import random
+
+import pytest
 from datetime import timedelta
 
 from fsrs import Card, Rating, Scheduler
@@ -50,3 +52,34 @@ def test_human_delta():
     assert schedule.human_delta(timedelta(days=90)) == "3.0mo"
     assert schedule.human_delta(timedelta(days=730)) == "2.0y"
     assert schedule.state_name(None) == "new"
+
+
+def test_retrievability_counts_fractions_of_a_day(now):
+    # a learning card (stability under a day) 15 h after its review: fsrs's whole-day count said 100%
+    s = schedule.scheduler(fuzz=False)
+    card = schedule.review(s, schedule.new_card(1, now), 1, now)
+    assert card.stability < 1
+    later = now + timedelta(hours=15)
+    assert s.get_card_retrievability(card, later) == 1.0  # what fsrs says
+    r = schedule.retrievability(s, card, later)
+    assert 0.5 < r < 0.9
+    assert schedule.retrievability(s, card, now) == 1.0
+    # on whole days the two agree
+    assert schedule.retrievability(s, card, now + timedelta(days=3)) == pytest.approx(
+        s.get_card_retrievability(card, now + timedelta(days=3)))
+
+
+def test_quiz_now_sets_the_clock(monkeypatch):
+    from datetime import datetime, timezone
+
+    from quiz.errors import QuizError
+
+    monkeypatch.setattr(schedule, "_anchor", None)
+    monkeypatch.setenv("QUIZ_NOW", "2030-01-02T09:30+01:00")
+    first = schedule.utcnow()
+    assert datetime(2030, 1, 2, 8, 30, tzinfo=timezone.utc) <= first < datetime(2030, 1, 2, 8, 31, tzinfo=timezone.utc)
+    assert schedule.utcnow() >= first  # it moves on with the clock
+    for bad in ("2030-01-02T09:30", "tomorrow"):  # no offset, not a time: one line saying what is expected
+        monkeypatch.setenv("QUIZ_NOW", bad)
+        with pytest.raises(QuizError, match="expected an ISO 8601 time with its offset"):
+            schedule.utcnow()

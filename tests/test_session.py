@@ -27,20 +27,22 @@ class ScriptedUI:
     def wait_reveal(self, can_undo):
         return self._next()
 
-    def wait_finish(self, learning=0):
+    def wait_finish(self, later=(), now=None):
+        self.later = later
         return self._next()
 
-    def answer(self, q):
+    def answer(self, q, coverage=None):
         pass
 
-    def redraw(self, q, progress):
+    def redraw(self, q, progress, coverage=None):
         self.shown.append((q.id, "again"))
 
-    def ask_rating(self, intervals, can_prove, can_undo=True):
+    def ask_rating(self, intervals, can_prove, can_undo=True, can_show=False, suggested=None):
         self.offered_undo.append(can_undo)
+        self.labels = getattr(self, "labels", []) + [intervals]
         return self._next()
 
-    def message(self, text):
+    def message(self, text, style=None):
         self.messages.append(text)
 
     def feedback(self, text):
@@ -92,6 +94,7 @@ def test_cram_selects_everything_and_does_not_reschedule(tmp_path, now):
 def test_rating_commits_the_outcome_that_was_shown(tmp_path, now):
     store = Store(tmp_path / "q.db")
     s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=1))
+    s.next(now)
     shown = s.outcomes(now)
     session.study(s, ScriptedUI(["reveal", 4]), clock=lambda: now)
     (review,) = store.reviews()
@@ -107,7 +110,10 @@ def test_undo_removes_the_rating_and_shows_the_card_again(tmp_path, now):
     assert [(r.qid, r.rating) for r in store.reviews()] == [(1, 3), (2, 4)]
     # 3 was on screen when `u` took back the rating of 2; 2 came up again, then 3
     assert [q for q, _ in ui.shown] == [1, 2, 3, 2, 3]
-    assert [p for _, p in ui.shown] == ["1/3", "2/3", "3/3", "2/3", "3/3"]
+    # the header: cards left per queue, the one on screen included (1 is in its 10-minute step after Good)
+    assert [p for _, p in ui.shown] == ["3 new · 0 learning · 0 review", "2 new · 1 learning · 0 review",
+                                        "1 new · 2 learning · 0 review", "2 new · 1 learning · 0 review",
+                                        "1 new · 1 learning · 0 review"]
     assert s.summary(None, now)["ratings"] == {"Again": 0, "Hard": 0, "Good": 1, "Easy": 1}
 
 
@@ -122,10 +128,11 @@ def test_prove_key_runs_the_proof_then_asks_again(tmp_path, now):
     store = Store(tmp_path / "q.db")
     s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=1))
     proved = []
-    ui = ScriptedUI(["reveal", "prove", 3])
+    ui = ScriptedUI(["reveal", "prove", "card", 4])
     session.study(s, ui, clock=lambda: now, prove=lambda q: proved.append(q.id))
-    assert proved == [1] and [r.rating for r in store.reviews()] == [3]
-    assert ui.shown[1] == (1, "again")  # the card drawn again, under the proof
+    assert proved == [1] and [r.rating for r in store.reviews()] == [4]
+    # the proof is left on screen under the rating prompt; `c` (card) draws the card again
+    assert ui.shown == [(1, "1 new · 0 learning · 0 review"), (1, "again")]
 
 
 def test_card_rows(tmp_path, now):
@@ -139,26 +146,104 @@ def test_card_rows(tmp_path, now):
     assert [r["id"] for r in session.card_rows(QS, store, schedule.scheduler(), now, due_only=True)] == [4]
 
 
-def test_cards_in_learning_can_be_gone_over_again_before_finishing(tmp_path, now):
+class Clock:
+    """A clock the test moves on."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_learning_card_comes_back_once_due_before_the_rest(tmp_path, now):
     store = Store(tmp_path / "q.db")
-    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=2))
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=4))
+    clock = Clock(now)
 
     class UI(ScriptedUI):
-        def wait_finish(self, learning=0):
-            self.offered = getattr(self, "offered", []) + [learning]
-            return self._next()
+        def ask_rating(self, *a, **kw):
+            clock.now += timedelta(seconds=40)  # each card takes 40 s to answer
+            return super().ask_rating(*a, **kw)
 
-    # card 1: Easy (graduates to days); card 2: Again (1-minute step) → r → card 2 again: Good
-    ui = UI(["reveal", 4, "reveal", 1, "again", "reveal", 3, "done"])
+    # 1: Again (back in 1 minute); 2: Easy; 80 s in, 1 is due: it comes before 3 and 4
+    ui = UI(["reveal", 1, "reveal", 4, "reveal", 4, "reveal", 4, "reveal", 4, "done"])
+    session.study(s, ui, clock=clock)
+    assert [q for q, _ in ui.shown] == [1, 2, 1, 3, 4]
+    assert ui.shown[2][1] == "2 new · 1 learning · 0 review"
+
+
+def test_with_nothing_else_left_learning_cards_due_soon_come_at_once(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=2))
+    # card 1: Easy (graduates to days); card 2: Again (1 minute) → shown again at once (learn ahead):
+    # Good (its 10-minute step) → again: Good → graduates
+    ui = ScriptedUI(["reveal", 4, "reveal", 1, "reveal", 3, "reveal", 3, "done"])
     session.study(s, ui, clock=lambda: now)
-    assert [q for q, _ in ui.shown] == [1, 2, 2]
-    assert ui.offered == [1, 1]  # after Good, card 2 is in its 10-minute step: offered once more
-    assert [(r.qid, r.rating) for r in store.reviews()] == [(1, 4), (2, 1), (2, 3)]
+    assert [q for q, _ in ui.shown] == [1, 2, 2, 2]
+    assert [(r.qid, r.rating) for r in store.reviews()] == [(1, 4), (2, 1), (2, 3), (2, 3)]
+    assert ui.later == []
+    # a learning step beyond the learn-ahead limit (20 min) waits: the finish says when it is due
+    relearn = session.Session(store, schedule.scheduler(fuzz=False, parameters=None),
+                              session.select(QS, store, now + timedelta(days=30), limit=1))
+    ui = ScriptedUI(["reveal", 1, "done"])
+    s2 = schedule.scheduler(fuzz=False)
+    s2.relearning_steps = (timedelta(hours=1),)
+    relearn.scheduler = s2
+    session.study(relearn, ui, clock=lambda: now + timedelta(days=30))
+    assert len(ui.later) == 1 and ui.later[0] - (now + timedelta(days=30)) == timedelta(hours=1)
     # nothing to go over in a cram session
     cram = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, cram=True, limit=1),
                            cram=True)
     session.study(cram, ScriptedUI(["reveal", 1]), clock=lambda: now)
-    assert cram.learning(now) == []
+    assert cram.learning == {}
+
+
+def test_labels_are_what_is_scheduled(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    clock = Clock(now)
+    s = session.Session(store, schedule.scheduler(), session.select(QS, store, now, limit=2))  # fuzz on
+
+    class UI(ScriptedUI):
+        def ask_rating(self, *a, **kw):
+            clock.now += timedelta(seconds=29)  # the rating comes a while after the labels were drawn
+            return super().ask_rating(*a, **kw)
+
+    ui = UI(["reveal", 1, "reveal", 2, "quit"])
+    session.study(s, ui, clock=clock)
+    assert ui.labels[0][1] == "1m" and ui.messages[0] == "Again on modern-backbones/1 → back in 1m"
+    assert ui.labels[1][2] == "6m" and ui.messages[1] == "Hard on modern-backbones/2 → back in 6m"
+
+
+def test_bury_and_suspend_in_a_session_are_undoable_flag_toggles(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=3))
+    ui = ScriptedUI(["bury", "reveal", "suspend", "undo", "flag", "flag", "flag", "reveal", 3, "help", "quit"])
+    session.study(s, ui, clock=lambda: now)
+    assert [q for q, _ in ui.shown] == [1, 2, 3, 2, 3]  # 3 was on screen when `u` brought 2 back
+    marks = store.marks()
+    assert marks[("modern-backbones", 1)]["buried_until"] > now.isoformat()
+    assert marks[("modern-backbones", 2)]["suspended"] == 0 and marks[("modern-backbones", 2)]["flagged"] == 1
+    assert [(r.qid, r.rating) for r in store.reviews()] == [(2, 3)]
+    assert ui.messages[:3] == ["Buried modern-backbones/1 until tomorrow · u: undo",
+                               "Suspended modern-backbones/2 (quiz unsuspend modern-backbones/2 puts it back) · u: undo",
+                               "Undone: modern-backbones/2 is no longer suspended; it comes up again."]
+    assert ui.messages[3:6] == ["Flagged modern-backbones/2 (quiz list --flagged)", "Unflagged modern-backbones/2",
+                                "Flagged modern-backbones/2 (quiz list --flagged)"]
+    assert ui.messages[-1] == session.KEYS_HELP
+    assert session.select(QS, store, now, limit=2)[0].question.id == 3  # 1 buried today, 2 rated
+
+
+def test_edit_in_a_session_shows_the_edited_card(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    from dataclasses import replace
+
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(QS, store, now, limit=2))
+    ui = ScriptedUI(["edit", "reveal", 4, "reveal", 4])
+    edited = [replace(q, question=f"Edited {q.id}?") for q in QS]
+    session.study(s, ui, clock=lambda: now, edit=lambda q: edited)
+    assert ui.shown == [(1, "2 new · 0 learning · 0 review")] * 2 + [(2, "1 new · 0 learning · 0 review")]
+    assert [step.item.question.question for step in s.done] == ["Edited 1?", "Edited 2?"]  # the others too
 
 
 def test_each_rating_says_what_it_recorded_and_undo_which(tmp_path, now):
@@ -169,3 +254,47 @@ def test_each_rating_says_what_it_recorded_and_undo_which(tmp_path, now):
     assert ui.offered_undo == [False, True]  # nothing to undo on the first card
     assert ui.messages[0] == "Good on modern-backbones/1 → back in 10m"
     assert ui.messages[1] == "Undone: Good on modern-backbones/1 is removed from the log; that card comes up again."
+
+
+def test_new_card_limit_message_leaves_suspended_cards_out(tmp_path, now):
+    store = Store(tmp_path / "q.db")
+    settings = {"new_per_day": 2, "new_per_day_by_deck": {}, "reviews_per_day": 200, "reviews_per_day_by_deck": {}}
+    qs = QS[:3]
+    s = session.Session(store, schedule.scheduler(fuzz=False), session.select(qs, store, now, new_per_day=2))
+    session.study(s, ScriptedUI(["reveal", 4, "suspend"]), clock=lambda: now)  # 1 started, 2 suspended
+    # 1 of 2 started: the limit is not what keeps card 3 out… 
+    assert [i.question.id for i in session.select(qs, store, now, new_per_day=2)] == [3]
+    # …and with 3 started too, the limit is reached: the suspended card is not counted as waiting
+    session.study(session.Session(store, schedule.scheduler(fuzz=False), session.select(qs, store, now, new_per_day=2)),
+                  ScriptedUI(["reveal", 4]), clock=lambda: now)
+    text = session.nothing_to_study(qs, store, now, settings)
+    assert "New-card limit" not in text  # no new card waits: 2 is suspended
+    assert "1 card is suspended or buried" in text
+    more = QS[:4]
+    assert "New-card limit reached (modern-backbones: 2 of 2 started today): 1 new card waits" in \
+        session.nothing_to_study(more, store, now, settings)
+
+
+def test_each_deck_has_its_own_review_limit_and_the_session_says_which_stopped_it(tmp_path, now):
+    from quiz.bank import parse_bank
+
+    other = list(parse_bank("deck: other\ntitle: O\nquestions:\n" + "".join(
+        f"  - id: {i}\n    question: Q{i}?\n    answer: [a]\n" for i in (1, 2)), "<o>").questions)
+    store = Store(tmp_path / "q.db")
+    for qid in (1, 2, 3):
+        studied(store, qid, now - timedelta(days=1), now)
+    for q in other:
+        store.record("other", q.id, 3, now - timedelta(days=29), None, None,
+                     Card(card_id=card_id("other", q.id), due=now - timedelta(days=1)))
+    qs = QS[:3] + other
+    settings = {"new_per_day": 0, "new_per_day_by_deck": {}, "reviews_per_day": 2,
+                "reviews_per_day_by_deck": {"other": 1}}
+    picked = session.select(qs, store, now, **session.limits(settings))
+    assert sorted((i.question.deck, i.question.id) for i in picked) == [
+        ("modern-backbones", 1), ("modern-backbones", 2), ("other", 1)]
+    s = session.Session(store, schedule.scheduler(fuzz=False), picked)
+    session.study(s, ScriptedUI(["reveal", 4] * 3 + ["done"]), clock=lambda: now)
+    said = session.held_back(qs, store, now, settings, {})
+    assert said == ("Daily review limit reached (modern-backbones: 2 of 2 reviews today; other: 1 of 1 reviews "
+                    "today): 2 due cards wait. More tomorrow; or raise it: quiz config set reviews_per_day N "
+                    "(--deck D for one deck), or study anyway: quiz start --cram.")
