@@ -7,7 +7,9 @@ streamed in slices (MobileNetV2 §5.1), plus what training keeps (saved-tensor h
 import torch
 from torch import nn
 from torchvision import models
-from torchvision.models.efficientnet import MBConv  # EfficientNet's inverted residual (+ squeeze-excitation)
+from torchvision.models.efficientnet import (
+    MBConv,  # EfficientNet's inverted residual (+ squeeze-excitation)
+)
 from torchvision.models.mobilenetv2 import InvertedResidual  # MobileNetV2 block
 from torchvision.models.resnet import Bottleneck  # ResNet-50 block
 

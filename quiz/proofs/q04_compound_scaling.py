@@ -3,6 +3,8 @@ together (α=1.2, β=1.1, γ=1.15, φ=1…3) and count its FLOPs; then torchvisi
 claim is arithmetic, a read of torchvision's builders or published: no control can flip it, so none is measured.
 """
 
+import itertools
+
 import torch
 from torch import nn
 from torchvision import models
@@ -108,7 +110,7 @@ def run(p):
         "EfficientNet-B0…B3 inputs grow with φ",
         "torchvision EfficientNet_B0…B3_Weights.DEFAULT.transforms().crop_size",
         f"{px} px",
-        holds=all(a["res"] < b["res"] for a, b in zip(seq, seq[1:])),
+        holds=all(a["res"] < b["res"] for a, b in itertools.pairwise(seq)),
         note="The crop each set of torchvision's weights is evaluated at: torchvision's evaluation sizes, "
         "which need not be the paper's own for every model.",
         data={"res": {b: e["res"] for b, e in effs.items()}},

@@ -6,7 +6,9 @@ BN with its running statistics (eval mode), and LN with its statistics pooled ov
 import torch
 from torch import nn
 from torchvision import models
-from torchvision.models.convnext import LayerNorm2d  # ConvNeXt's channel LayerNorm for (N, C, H, W)
+from torchvision.models.convnext import (
+    LayerNorm2d,  # ConvNeXt's channel LayerNorm for (N, C, H, W)
+)
 
 from quiz.proofs import Knob
 from quiz.proofs._tools import seed
@@ -121,13 +123,13 @@ def run(p):
         holds=ln_inv < 1e-4 and ln_others == 0 and bn_std_after < bn_std_before / 5,
         note="Shown: LN normalises each sample by its own statistics, so one sample's scale neither hurts it nor "
         "others; with BN the outlier inflates the batch variance and squashes everyone else toward a constant. "
-        f"With LN's statistics pooled over the batch (--control) the outlier moves the others too. "
+        "With LN's statistics pooled over the batch (--control) the outlier moves the others too. "
         "Not shown: that this improves accuracy in ConvNeXt (needs ImageNet training).",
         data={"ln_outlier_change": ln_inv, "ln_others_max_change": ln_others,
               "bn_others_std_before": bn_std_before, "bn_others_std_after": bn_std_after},
         control="per_sample",
     )
-    p.bars(f"BatchNorm (train): sample 0's output moves with the batch size (LayerNorm: 0 for all)",
+    p.bars("BatchNorm (train): sample 0's output moves with the batch size (LayerNorm: 0 for all)",
            {f"batch {k} vs {N}": v for k, v in bn_spread.items()})
     p.takeaway(f"ConvNeXt's LayerNorm2d is a Transformer's token LayerNorm by construction; BN couples samples "
                f"(others move {bn_moved:.2g}) and one ×100 outlier squashes the batch to std {bn_std_after:.2f}")

@@ -7,7 +7,7 @@ import torch
 from torchvision.models.mobilenetv2 import InvertedResidual
 
 from quiz.proofs import run_proof
-from quiz.proofs.q03_inverted_residual import forward, memory
+from quiz.proofs.q03_inverted_residual import forward
 
 NAME = "q03_inverted_residual"
 HW, T, C = 56, 6, 24  # MobileNetV2 paper: 24-channel stage at 56×56, expansion 6
