@@ -109,13 +109,6 @@ def conv_macs(block, x):
     return [macs(c, inputs[c]) for c in convs(block)]
 
 
-def spatial_share(block, x):
-    """Share of the block's conv multiply-adds done by its 3×3 conv (the depthwise one in MobileNetV2)."""
-    per_conv = conv_macs(block, x)
-    k3 = [m for c, m in zip(convs(block), per_conv) if c.kernel_size == (3, 3)]
-    return sum(k3) / sum(per_conv)
-
-
 def saved_for_backward(block, x):
     """Training: bytes of activations autograd keeps for backward (parameters excluded), and per channel count."""
     weights = {storage(w)[0] for w in block.parameters()}
@@ -196,8 +189,8 @@ def run(p):
         )
 
     if p.measures("depthwise"):
-        per_conv = conv_macs(ir, x_ir)  # [1×1 expand, 3×3, 1×1 project]
-        share_macs = spatial_share(ir, x_ir)  # the 3×3's MACs ÷ all conv MACs of the block
+        per_conv = conv_macs(ir, x_ir)  # [1×1 expand, 3×3 (depthwise, or dense in the control), 1×1 project]
+        share_macs = per_conv[1] / sum(per_conv)  # the 3×3's share of the block's conv MACs
         p.claim(
             "…the depthwise conv is the heavy part",
             f"its share of the block's multiply-adds ({fmt(per_conv[1])} of {fmt(sum(per_conv))} conv MACs at "

@@ -10,9 +10,7 @@ import torch
 from torch import nn
 from torchvision.models import resnet50
 from torchvision.models.resnet import Bottleneck
-from torchvision.ops import (
-    SqueezeExcitation,  # avgpool → fc1 (1×1 conv) → ReLU → fc2 → Sigmoid → scale
-)
+from torchvision.ops import SqueezeExcitation  # avgpool → fc1 → ReLU → fc2 → sigmoid
 
 from quiz.proofs import Knob
 from quiz.proofs._tools import fmt, params, seed
@@ -44,7 +42,7 @@ def run(p):
         f"toy, {SEEDS} inits: each image has a signal (the 'dog') in channel 0 or 1 — channel 2 carries a cue ±1 "
         f"saying which — and noise 3× louder in every other channel ('background'); {gate} ({TOY_C} ch) trained "
         f"{TOY_STEPS} Adam steps so that Σ gate·channel mean predicts the signal; on fresh data, mean gate on the "
-        f"dog's channel {span(dog)}, on the others {span(bg)}; loss {span(loss)} (no gate: {span(loss_one)})",
+        f"dog's channel {span(dog)}, on the others {span(bg)}; loss {span(loss)} (every gate at 1: {span(loss_one)})",
         f"gate {min(dog):.2f}+ on the dog vs ≤ {max(bg):.3f} on the rest",
         holds=min(dog) > 0.9 and max(bg) < 0.1,
         note="A toy with channels built to mean 'dog' and 'background'. If the dog were always in channel 0, a "
