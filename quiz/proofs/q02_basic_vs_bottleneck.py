@@ -108,8 +108,8 @@ def run(p):
         f"{per_m(l50, p50):.2f} vs {per_m(l34, p34):.2f} layers/M params",
         holds=per_m(l50, p50) > per_m(l34, p34),
         note=f"He et al.'s meaning (2016, §4.1, Fig. 5): a bottleneck {'→'.join(map(str, widths(bottle)))} costs "
-        f"{fmt(pk)} params ({sum_k}), a BasicBlock(64) {fmt(p64)} ({sum_64}), yet it adds a third layer and carries a {out // 64}× wider "
-        f"({out}-d) stream; a BasicBlock costing the same would be {same:.0f} wide. So ResNet-50 has {l50} layers "
+        f"{fmt(pk)} params ({sum_k}), a BasicBlock(64) {fmt(p64)} ({sum_64}), yet it adds a third layer and "
+        f"carries a {out // 64}× wider ({out}-d) stream; a BasicBlock costing the same would be {same:.0f} wide. So ResNet-50 has {l50} layers "
         f"and a 256…2048-d stream for {fmt(p50)} params, ResNet-34 {l34} layers at 64…512-d for {fmt(p34)}. "
         f"Without the reduction (--control) the same {l50} layers cost {fmt(params(plain50))}. Against "
         f"BasicBlock(256), the same output width ({sum_b}), a bottleneck is {pb / pk:.3g}× cheaper, but that rival is "

@@ -208,4 +208,5 @@ def train(squeeze=True, moving=True, steps=TOY_STEPS):
         w = gates(test)  # (512, SEEDS, 8)
         mean_where = lambda m: [(w[:, k][m[:, k]].mean(0)).tolist() for k in range(SEEDS)]
         return {"gate_dog_ch0": mean_where(test_cue > 0), "gate_dog_ch1": mean_where(test_cue < 0),
-                "loss": losses(test, test_s).tolist(), "loss_gate_one": losses(test, test_s, torch.ones_like(w)).tolist()}
+                "loss": losses(test, test_s).tolist(),
+                "loss_gate_one": losses(test, test_s, torch.ones_like(w)).tolist()}  # every gate at 1
