@@ -1,14 +1,24 @@
 """What is compound scaling in EfficientNet? — scale a small CNN's depth, width, resolution alone and all
-together (α=1.2, β=1.1, γ=1.15, φ=1, 2) and count its FLOPs; then torchvision EfficientNet-B0…B3 on meta.
+together (α=1.2, β=1.1, γ=1.15, φ=1…3) and count its FLOPs; then torchvision EfficientNet-B0…B3 on meta. Every
+claim is arithmetic, a read of torchvision's builders or published: no control can flip it, so none is measured.
 """
+
+import itertools
 
 import torch
 from torch import nn
 from torchvision import models
 
+from quiz.proofs import Knob
 from quiz.proofs._tools import fmt, macs, params, seed, without_bn
 
 ALPHA, BETA, GAMMA = 1.2, 1.1, 1.15  # depth, width, resolution multipliers (EfficientNet paper)
+# What-if knobs (no control: every claim here is arithmetic, a read of torchvision or published): try your own
+KNOBS = {
+    "alpha": Knob(ALPHA, "depth multiplier per step of φ", low=1.0, high=2.0),
+    "beta": Knob(BETA, "width multiplier per step of φ", low=1.0, high=2.0),
+    "gamma": Knob(GAMMA, "resolution multiplier per step of φ", low=1.0, high=2.0),
+}
 D0, W0, R0 = 20, 64, 224  # baseline: 20 conv layers, 64 channels, 224×224 input
 MODELS = ("b0", "b1", "b2", "b3")
 PHIS = (1, 2, 3)
@@ -42,12 +52,13 @@ def efficientnet_stats(b):
 
 def run(p):
     seed()
+    alpha, beta, gamma = p.options["alpha"], p.options["beta"], p.options["gamma"]
     base = count(D0, W0, R0)
     settings = {  # name: (depth mult, width mult, resolution mult, predicted FLOPs ratio) for a given φ
-        "depth": lambda f: (ALPHA ** f, 1, 1, ALPHA ** f),
-        "width": lambda f: (1, BETA ** f, 1, BETA ** (2 * f)),
-        "resolution": lambda f: (1, 1, GAMMA ** f, GAMMA ** (2 * f)),
-        "compound": lambda f: (ALPHA ** f, BETA ** f, GAMMA ** f, (ALPHA * BETA ** 2 * GAMMA ** 2) ** f),
+        "depth": lambda f: (alpha ** f, 1, 1, alpha ** f),
+        "width": lambda f: (1, beta ** f, 1, beta ** (2 * f)),
+        "resolution": lambda f: (1, 1, gamma ** f, gamma ** (2 * f)),
+        "compound": lambda f: (alpha ** f, beta ** f, gamma ** f, (alpha * beta ** 2 * gamma ** 2) ** f),
     }
     rows = []
     for phi in PHIS:
@@ -57,39 +68,41 @@ def run(p):
             m = count(d, w, r)
             rows.append({"phi": phi, "scale": name, "depth": d, "width": w, "res": r, "macs": m,
                          "ratio": m / base, "predicted": predicted})
-    p.lines("FLOPs ÷ baseline vs φ: one dimension scaled, or all three (α=1.2, β=1.1, γ=1.15)",
-            {name: ([0, *PHIS], [1.0] + [r["ratio"] for r in rows if r["scale"] == name]) for name in settings},
-            x="φ", y="FLOPs ÷ baseline", logy=True)
+    top = [r for r in rows if r["phi"] == PHIS[-1]]
+    mult = {"depth": f"α={alpha:g}", "width": f"β²={beta ** 2:.3g}", "resolution": f"γ²={gamma ** 2:.3g}",
+            "compound": f"α·β²·γ²={alpha * beta ** 2 * gamma ** 2:.3g}"}
+    p.bars(f"FLOPs ÷ baseline at φ = {PHIS[-1]}: one dimension scaled, or all three (growth per step of φ)",
+           {f"{r['scale']} ({mult[r['scale']]})": r["ratio"] for r in top}, unit="×")
 
     single = [r for r in rows if r["scale"] != "compound"]
     err_single = max(abs(r["ratio"] / r["predicted"] - 1) for r in single)
-    p.claim(
+    p.by_definition(
         "FLOPs grow ∝ depth, ∝ width², ∝ resolution²",
-        "MACs counted (FlopCounterMode) after scaling one dimension by α^φ, β^φ or γ^φ; vs α^φ, β^2φ, γ^2φ: "
-        + ", ".join(f"{r['scale']} φ={r['phi']}: ×{r['ratio']:.3f} (pred ×{r['predicted']:.3f})" for r in single),
+        "arithmetic: a k×k conv costs k²·c_in·c_out·H·W multiply-adds, so a stack of them costs depth × width² × "
+        "resolution². Counted (FlopCounterMode) after scaling one dimension by α^φ, β^φ or γ^φ, vs α^φ, β^2φ, "
+        "γ^2φ: " + ", ".join(f"{r['scale']} φ={r['phi']}: ×{r['ratio']:.3f} (pred ×{r['predicted']:.3f})"
+                             for r in single)
+        + "; the rest is rounding layers/channels/pixels to integers and the 3-channel stem",
         f"within {err_single:.1%} of d·w²·r²",
-        holds=err_single < 0.05, added=True,
-        note="Deviations come from rounding layers/channels/pixels to integers and from the 3-channel stem.",
-        data={"base_macs": base, "rows": rows, "max_rel_err_single": err_single},
+        data={"base_macs": base, "rows": rows, "max_rel_err_single": err_single}, added=True,
     )
     comp = [r for r in rows if r["scale"] == "compound"]
     err = max(abs(r["ratio"] / r["predicted"] - 1) for r in comp)
     per_step = [r["ratio"] ** (1 / r["phi"]) for r in comp]  # FLOPs growth per unit of φ
-    k = ALPHA * BETA ** 2 * GAMMA ** 2
-    p.claim(
+    k = alpha * beta ** 2 * gamma ** 2
+    p.by_definition(
         "Scaling depth, width, resolution together with one φ",
-        f"MACs of the compound-scaled CNN ÷ baseline, α·β²·γ² = {k:.3f}: " + " · ".join(
-            f"φ={r['phi']}: measured ×{r['ratio']:.3f}, predicted ×{r['predicted']:.3f}, 2^φ = {2 ** r['phi']}"
-            for r in comp),
+        f"the method's definition: depth α^φ, width β^φ, resolution γ^φ, so FLOPs grow (α·β²·γ²)^φ = {k:.3f}^φ. "
+        "Counted on the compound-scaled CNN ÷ baseline: " + " · ".join(
+            f"φ={r['phi']}: ×{r['ratio']:.3f}, predicted ×{r['predicted']:.3f}, 2^φ = {2 ** r['phi']}" for r in comp)
+        + f". The paper constrains α·β²·γ² ≈ 2; with these α, β, γ it is {k:.3g}, so FLOPs grow {k:.3g}^φ "
+        f"({k ** 2:.3g}×, not 4×, at φ=2). Try your own: --set alpha=1.4.",
         "×" + ", ×".join(f"{g:.2f}" for g in per_step) + " per unit φ",
-        holds=err < 0.05 and all(abs(g - 2) < 0.2 for g in per_step),  # the paper's α·β²·γ² ≈ 2, within 10%
-        note=f"The paper constrains α·β²·γ² ≈ 2; with these α, β, γ it is {k:.3g}, so FLOPs grow "
-        f"{k:.3g}^φ ({k ** 2:.3g}×, not 4×, at φ=2).",
         data={"compound": comp, "max_rel_err_predicted": err, "growth_per_phi": per_step},
     )
 
     # torchvision EfficientNet-B0…B3: input resolution from the weights' metadata (published, no download);
-    # depth, width, params and MACs measured on the builders, weights=None, on the meta device
+    # depth, width, params and MACs counted on the builders, weights=None, on the meta device
     effs = {b: efficientnet_stats(b) for b in MODELS}
     seq = list(effs.values())
     px = "→".join(str(e["res"]) for e in seq)
@@ -97,28 +110,24 @@ def run(p):
         "EfficientNet-B0…B3 inputs grow with φ",
         "torchvision EfficientNet_B0…B3_Weights.DEFAULT.transforms().crop_size",
         f"{px} px",
-        holds=all(a["res"] < b["res"] for a, b in zip(seq, seq[1:])),
+        holds=all(a["res"] < b["res"] for a, b in itertools.pairwise(seq)),
         note="The crop each set of torchvision's weights is evaluated at: torchvision's evaluation sizes, "
         "which need not be the paper's own for every model.",
         data={"res": {b: e["res"] for b, e in effs.items()}},
     )
-    grows = all(a[k] <= b[k] for a, b in zip(seq, seq[1:]) for k in ("blocks", "width", "params", "macs"))
-    p.claim(
+    p.by_definition(
         "…and B0…B3 deepen and widen with them",
-        "MBConv blocks, last-conv channels, params and MACs (FlopCounterMode at each model's crop) of "
-        "torchvision's efficientnet_b0…b3 built on the meta device: " + " · ".join(
-            f"{b}: {e['blocks']} blocks, {e['width']} ch, {e['res']}px, {fmt(e['params'])} params, "
-            f"{fmt(e['macs'])} MACs" for b, e in effs.items()),
-        "blocks " + "→".join(str(e["blocks"]) for e in seq) + ", ch " + "→".join(str(e["width"]) for e in seq),
-        holds=grows and all(seq[-1][k] > seq[0][k] for k in ("blocks", "width")),
-        note="B1…B3 use rounded per-model multipliers, not exact α^φ, β^φ, γ^φ (same last-conv width: "
+        "how torchvision builds them (efficientnet_b0…b3 on the meta device; MACs at each model's crop): " + " · ".join(
+            f"{b}: {e['blocks']} MBConv blocks, {e['width']} last-conv ch, {e['res']}px, {fmt(e['params'])} params, "
+            f"{fmt(e['macs'])} MACs" for b, e in effs.items())
+        + ". B1…B3 use rounded per-model multipliers, not exact α^φ, β^φ, γ^φ (same last-conv width: "
         + ", ".join(f"{a}={b}" for a, b in zip(effs, list(effs)[1:]) if effs[a]["width"] == effs[b]["width"])
-        + "): each dimension grows or stays, none shrinks. MACs B0→B3: "
-        + " → ".join(fmt(e["macs"]) for e in seq) + ".",
+        + "): each dimension grows or stays, none shrinks",
+        "blocks " + "→".join(str(e["blocks"]) for e in seq) + ", ch " + "→".join(str(e["width"]) for e in seq),
         data={"efficientnet": effs},
     )
 
-    p.takeaway(f"compound scaling multiplies FLOPs by α·β²·γ² = {k:.2f} per step of φ (measured ×"
+    p.takeaway(f"compound scaling multiplies FLOPs by α·β²·γ² = {k:.2f} per step of φ (counted ×"
                f"{per_step[0]:.2f}); B0→B3 grows depth {seq[0]['blocks']}→{seq[-1]['blocks']} blocks and input "
                f"{seq[0]['res']}→{seq[-1]['res']} px together")
     p.not_shown(

@@ -1,89 +1,90 @@
 """Why did ConvNeXt switch to LayerNorm? — BatchNorm2d (training mode) vs torchvision's ConvNeXt LayerNorm2d
-on one batch: perturb one sample, change the batch size, blow one sample up ×100, and see who notices.
+on one batch: perturb one sample, change the batch size, blow one sample up ×100, and see who notices. Controls:
+BN with its running statistics (eval mode), and LN with its statistics pooled over the batch.
 """
 
 import torch
 from torch import nn
 from torchvision import models
-from torchvision.models.convnext import LayerNorm2d  # ConvNeXt's channel LayerNorm for (N, C, H, W)
+from torchvision.models.convnext import (
+    LayerNorm2d,  # ConvNeXt's channel LayerNorm for (N, C, H, W)
+)
 
+from quiz.proofs import Knob
 from quiz.proofs._tools import seed
 
 N, C, HW = 16, 32, 7
+KNOBS = {
+    "batch_stats": Knob(True, "BatchNorm normalises with the batch's own statistics (training mode); off: with "
+                        "its running statistics (eval mode)", control=False, says="BN in eval mode"),
+    "per_sample": Knob(True, "LayerNorm2d takes each sample's own statistics (its C channels at each pixel); off: "
+                       "pooled over the batch as well", control=False, says="LN pooled over the batch"),
+}
 
 
-def vs_token_layernorm(norm, x):
-    """max |norm(x) − a Transformer's nn.LayerNorm applied to each pixel's C channels as a token|."""
-    token_ln = nn.LayerNorm(x.shape[1])  # what a ViT / Swin applies to each token (…, C)
-    with torch.no_grad():
-        as_tokens = token_ln(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)  # (N, H, W, C) tokens → (N, C, H, W)
-        return (norm(x) - as_tokens).abs().max().item()
+class PooledLayerNorm2d(LayerNorm2d):
+    """Control: ConvNeXt's LayerNorm2d with its statistics pooled over the batch too (each pixel's channels of
+    every sample), the only change."""
+
+    def forward(self, x):  # (N, C, H, W)
+        mean = x.mean(dim=(0, 1), keepdim=True)  # (1, 1, H, W)
+        var = x.var(dim=(0, 1), unbiased=False, keepdim=True)
+        return (x - mean) / torch.sqrt(var + self.eps) * self.weight[:, None, None] + self.bias[:, None, None]
+
+
+def norm_counts(net):
+    return {"batchnorm": sum(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in net.modules()),
+            "layernorm": sum(isinstance(m, nn.LayerNorm) for m in net.modules())}  # LayerNorm2d is one too
 
 
 def run(p):
     g = seed()
-    bn = nn.BatchNorm2d(C).train()  # normalises each channel over (N, H, W): batch statistics
-    ln = LayerNorm2d(C)  # normalises each pixel over C: one sample's own statistics
+    bn = nn.BatchNorm2d(C).train(p.options["batch_stats"])  # train: each channel over (N, H, W) of this batch
+    ln = (LayerNorm2d if p.options["per_sample"] else PooledLayerNorm2d)(C)  # each pixel over C, one sample alone
     x = torch.randn(N, C, HW, HW, generator=g)  # (N, C, H, W) = (16, 32, 7, 7)
 
-    # ConvNeXt in torchvision really has no BatchNorm (ResNet-50 for contrast), built on meta
-    with torch.device("meta"):
-        nets = {"convnext_tiny": models.convnext_tiny(weights=None), "resnet50": models.resnet50(weights=None)}
-    norms = {n: {"batchnorm": sum(isinstance(m, nn.BatchNorm2d) for m in net.modules()),
-                 "layernorm": sum(isinstance(m, nn.LayerNorm) for m in net.modules())}  # LayerNorm2d is one too
-             for n, net in nets.items()}
-    cx, rn = norms["convnext_tiny"], norms["resnet50"]
-    p.claim(
-        "ConvNeXt uses LayerNorm, no BatchNorm",
-        f"norm layers in torchvision convnext_tiny ({cx['batchnorm']} BatchNorm, {cx['layernorm']} LayerNorm) vs "
-        f"resnet50 ({rn['batchnorm']} BatchNorm, {rn['layernorm']} LayerNorm), built on the meta device",
-        f"{cx['batchnorm']} BN, {cx['layernorm']} LN (ResNet-50: {rn['batchnorm']} BN)",
-        holds=cx["batchnorm"] == 0 < cx["layernorm"] and rn["layernorm"] == 0 < rn["batchnorm"],
-        data=norms, added=True,
-    )
-
-    # a Transformer's LayerNorm normalises each token over its channels; ConvNeXt's LayerNorm2d does the same
-    # to each pixel: the same numbers?
-    same_as_tokens = vs_token_layernorm(ln, x)
-    bn_vs_tokens = vs_token_layernorm(bn, x)  # control: BatchNorm is not the token LayerNorm
-    with torch.device("meta"):
-        tf = {"swin_t": models.swin_t(weights=None), "vit_b_16": models.vit_b_16(weights=None)}
-    tf_norms = {n: {"batchnorm": sum(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in net.modules()),
-                    "layernorm": sum(isinstance(m, nn.LayerNorm) for m in net.modules())} for n, net in tf.items()}
-    p.claim(
-        "To mimic Transformers",
-        "torchvision swin_t and vit_b_16 (meta device): BatchNorm and LayerNorm layers "
-        + ", ".join(f"{n}: {v['batchnorm']} BN / {v['layernorm']} LN" for n, v in tf_norms.items())
-        + f"; max |LayerNorm2d(x) − nn.LayerNorm over each pixel's {C} channels as tokens| = {same_as_tokens:.1g}",
-        f"= token LayerNorm (Δ {same_as_tokens:.1g}); ViT, Swin: 0 BN",
-        holds=same_as_tokens < 1e-5 and all(v["batchnorm"] == 0 < v["layernorm"] for v in tf_norms.values()),
-        note="Shown: ConvNeXt's norm is exactly the per-token LayerNorm of torchvision's Transformers, which "
-        f"use no BatchNorm (BatchNorm2d on the same x: Δ {bn_vs_tokens:.2g}). A motive cannot be measured; that the authors copied it from Transformers is their "
-        "own account (Liu et al. 2022, §2.6).",
-        data={"max_diff_vs_token_layernorm": same_as_tokens, "bn_max_diff_vs_token_layernorm": bn_vs_tokens,
-              "transformers": tf_norms},
-    )
+    if p.measures():  # reads of torchvision's architectures and the authors' account: the proof as it is only
+        # ConvNeXt in torchvision really has no BatchNorm (ResNet-50 for contrast), built on meta
+        with torch.device("meta"):
+            nets = {n: getattr(models, n)(weights=None) for n in ("convnext_tiny", "resnet50", "swin_t", "vit_b_16")}
+        norms = {n: norm_counts(net) for n, net in nets.items()}
+        cx, rn = norms["convnext_tiny"], norms["resnet50"]
+        p.by_definition(
+            "ConvNeXt uses LayerNorm, no BatchNorm",
+            f"how torchvision builds them (meta device): norm layers in convnext_tiny ({cx['batchnorm']} BatchNorm, "
+            f"{cx['layernorm']} LayerNorm) vs resnet50 ({rn['batchnorm']} BatchNorm, {rn['layernorm']} LayerNorm)",
+            f"{cx['batchnorm']} BN, {cx['layernorm']} LN (ResNet-50: {rn['batchnorm']} BN)",
+            data={n: norms[n] for n in ("convnext_tiny", "resnet50")}, added=True,
+        )
+        tf = {n: norms[n] for n in ("swin_t", "vit_b_16")}
+        p.published(
+            "To mimic Transformers",
+            "Liu et al. 2022 (ConvNeXt), §2.6 'Substituting BN with LN': the authors' account of their design",
+            f"their stated motive (ViT, Swin: {sum(v['batchnorm'] for v in tf.values())} BN)",
+            note="A motive cannot be measured. What can be read: torchvision's LayerNorm2d permutes (N, C, H, W) to "
+            "(N, H, W, C) and calls F.layer_norm over C — a Transformer's per-token LayerNorm by construction, so "
+            "comparing the two measures nothing — and torchvision's Transformers use no BatchNorm: "
+            + ", ".join(f"{n} {v['batchnorm']} BN / {v['layernorm']} LN" for n, v in tf.items()) + ".",
+            data={"transformers": tf},
+        )
 
     # perturb sample 0 only; watch samples 1..N-1
     x2 = x.clone()
     x2[0] += torch.randn(C, HW, HW, generator=g)
     with torch.no_grad():
         bn_moved = (bn(x)[1:] - bn(x2)[1:]).abs().max().item()
-        ln_same = torch.equal(ln(x)[1:], ln(x2)[1:])
-        bn.eval()  # running statistics instead of batch statistics
-        bn_eval_same = torch.equal(bn(x)[1:], bn(x2)[1:])
-        bn.train()
+        ln_moved = (ln(x)[1:] - ln(x2)[1:]).abs().max().item()
     p.claim(
         "BatchNorm makes samples depend on each other",
-        f"perturb sample 0 of {N}; max |change| of the other {N - 1} samples' outputs: BatchNorm (train) "
-        f"{bn_moved:.3g} · LayerNorm2d bit-identical: {ln_same} · BatchNorm (eval, running stats) bit-identical: "
-        f"{bn_eval_same}",
-        f"others move {bn_moved:.2g} (BN) vs 0 (LN)",
-        holds=bn_moved > 1e-3 and ln_same,
-        note="The coupling is a training-mode property: in eval mode BN uses running statistics, so samples are "
-        "independent at test time, and train and test then normalise differently.",
-        data={"bn_other_samples_max_change": bn_moved, "ln_other_samples_identical": ln_same,
-              "bn_eval_other_samples_identical": bn_eval_same},
+        f"perturb sample 0 of {N}; max |change| of the other {N - 1} samples' outputs: BatchNorm "
+        f"({'train' if bn.training else 'eval'} mode) {bn_moved:.3g} · LayerNorm2d {ln_moved:.3g}",
+        f"others move {bn_moved:.2g} (BN) vs {ln_moved:.2g} (LN)",
+        holds=bn_moved > 1e-3 and ln_moved == 0,
+        note="The coupling is a training-mode property: in eval mode BN uses running statistics (--control), so "
+        "samples are independent at test time, and train and test then normalise differently.",
+        data={"bn_other_samples_max_change": bn_moved, "ln_other_samples_max_change": ln_moved,
+              "bn_training": bn.training},
+        control="batch_stats",
     )
 
     # the same sample 0 in batches of 2, 4, 8, 16
@@ -92,14 +93,19 @@ def run(p):
         bn_out = {k: bn(x[:k])[0] for k in sizes + [N]}  # (C, H, W) for sample 0
         ln_out = {k: ln(x[:k])[0] for k in sizes + [N]}
     bn_spread = {k: (bn_out[k] - bn_out[N]).abs().max().item() for k in sizes}
-    ln_equal = all(torch.equal(ln_out[k], ln_out[N]) for k in sizes)
+    ln_spread = {k: (ln_out[k] - ln_out[N]).abs().max().item() for k in sizes}
     p.claim(
         "LayerNorm is independent of batch size",
-        f"sample 0's output in batches of {sizes}: max |difference| from its batch-{N} output: BatchNorm "
-        + ", ".join(f"N={k}: {v:.3g}" for k, v in bn_spread.items()) + f" · LayerNorm2d bit-identical: {ln_equal}",
-        f"LN Δ 0; BN Δ {min(bn_spread.values()):.2g}…{max(bn_spread.values()):.2g}",
-        holds=ln_equal and min(bn_spread.values()) > 1e-3,
-        data={"bn_diff_vs_full_batch": {str(k): v for k, v in bn_spread.items()}, "ln_identical": ln_equal},
+        f"sample 0's output in batches of {sizes}: max |difference| from its batch-{N} output: "
+        + " · ".join(f"{name} " + ", ".join(f"N={k}: {v:.3g}" for k, v in spread.items())
+                     for name, spread in (("LayerNorm2d", ln_spread), ("BatchNorm", bn_spread))),
+        f"LN Δ {max(ln_spread.values()):.2g}; BN Δ {min(bn_spread.values()):.2g}…{max(bn_spread.values()):.2g}",
+        holds=max(ln_spread.values()) == 0 and min(bn_spread.values()) > 1e-3,
+        note="LayerNorm2d never looks across samples: sample 0's output is bit-identical in every batch. Pool its "
+        "statistics over the batch as well (--control) and sample 0's output moves with the batch as BN's does.",
+        data={"bn_diff_vs_full_batch": {str(k): v for k, v in bn_spread.items()},
+              "ln_diff_vs_full_batch": {str(k): v for k, v in ln_spread.items()}},
+        control="per_sample",
     )
 
     # one sample with very different statistics: ×100 and shifted
@@ -107,23 +113,23 @@ def run(p):
     x3[0] = 100 * x3[0] + 5
     with torch.no_grad():
         ln_inv = (ln(x3)[0] - ln(x)[0]).abs().max().item()  # the outlier itself, normalised by its own stats
-        ln_others = torch.equal(ln(x3)[1:], ln(x)[1:])
+        ln_others = (ln(x3)[1:] - ln(x)[1:]).abs().max().item()
         bn_std_before, bn_std_after = bn(x)[1:].std().item(), bn(x3)[1:].std().item()
     p.claim(
         "LayerNorm copes with large variations in statistics",
-        "sample 0 scaled ×100 and shifted +5: LN output change for it, and others; std of the other samples' "
-        f"BN (train) outputs before → after; LN outlier change {ln_inv:.2g} (float rounding), others bit-identical: "
-        f"{ln_others}",
-        f"BN squashes others: std {bn_std_before:.2f} → {bn_std_after:.2f}",
-        holds=ln_inv < 1e-4 and ln_others and bn_std_after < bn_std_before / 5,
+        "sample 0 scaled ×100 and shifted +5: max |change| of LN's output for it and for the others; std of the "
+        f"other samples' BN outputs before → after; LN outlier {ln_inv:.2g} (float rounding), others {ln_others:.2g}",
+        f"others: LN Δ {ln_others:.2g}, BN std {bn_std_before:.2f} → {bn_std_after:.2f}",
+        holds=ln_inv < 1e-4 and ln_others == 0 and bn_std_after < bn_std_before / 5,
         note="Shown: LN normalises each sample by its own statistics, so one sample's scale neither hurts it nor "
         "others; with BN the outlier inflates the batch variance and squashes everyone else toward a constant. "
+        "With LN's statistics pooled over the batch (--control) the outlier moves the others too. "
         "Not shown: that this improves accuracy in ConvNeXt (needs ImageNet training).",
-        data={"ln_outlier_change": ln_inv, "ln_others_identical": ln_others,
+        data={"ln_outlier_change": ln_inv, "ln_others_max_change": ln_others,
               "bn_others_std_before": bn_std_before, "bn_others_std_after": bn_std_after},
+        control="per_sample",
     )
-    p.bars(f"BatchNorm (train): sample 0's output moves with the batch size (LayerNorm: 0 for all)",
+    p.bars("BatchNorm (train): sample 0's output moves with the batch size (LayerNorm: 0 for all)",
            {f"batch {k} vs {N}": v for k, v in bn_spread.items()})
-    p.takeaway(f"ConvNeXt's LayerNorm2d is a Transformer's token LayerNorm (Δ {same_as_tokens:.1g}); BN couples "
-               f"samples (others move {bn_moved:.2g}) and one ×100 outlier squashes the batch to std "
-               f"{bn_std_after:.2f}")
+    p.takeaway(f"ConvNeXt's LayerNorm2d is a Transformer's token LayerNorm by construction; BN couples samples "
+               f"(others move {bn_moved:.2g}) and one ×100 outlier squashes the batch to std {bn_std_after:.2f}")

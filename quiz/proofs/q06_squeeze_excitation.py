@@ -1,19 +1,90 @@
-"""Q6: What is the Squeeze-and-Excitation block? — run torchvision's SqueezeExcitation on a
-feature map, capture its squeeze and excitation with hooks, train a toy SE for a fraction of a
-second on one informative channel among loud noise channels (the 'dog vs background' picture), and
-count what SE adds to ResNet-50 (r = 16, SE after bn3 of every bottleneck, as in SE-ResNet)."""
+"""Q6: What is the Squeeze-and-Excitation block? — run torchvision's SqueezeExcitation on a feature map, capture
+its squeeze and excitation with hooks, train toy SEs (5 inits) for a fraction of a second where the informative
+channel (the 'dog') moves between images among loud noise channels (the 'background'), against a static learned
+per-channel gate (the control: no squeeze), and count what SE adds to ResNet-50 (r = 16, after bn3 of every
+bottleneck, as in SE-ResNet)."""
+
+import functools
 
 import torch
 from torch import nn
 from torchvision.models import resnet50
 from torchvision.models.resnet import Bottleneck
-from torchvision.ops import SqueezeExcitation  # avgpool → fc1 (1×1 conv) → ReLU → fc2 → Sigmoid → scale
+from torchvision.ops import SqueezeExcitation  # avgpool → fc1 → ReLU → fc2 → sigmoid
 
+from quiz.proofs import Knob
 from quiz.proofs._tools import fmt, params, seed
+
+SEEDS, TOY_C, TOY_STEPS = 5, 8, 200  # toy SEs trained at once (each its own init and data); channels; Adam steps
+KNOBS = {
+    "squeeze": Knob(True, "the toy's gate is computed from each input's channel means (off: one learned gate per "
+                    "channel, the same for every input)", control=False, says="without squeeze"),
+}
 
 
 def run(p):
     seed()
+    squeeze = p.options["squeeze"]  # False in its control run: a static learned gate sigmoid(v)
+    if p.measures():  # what the block is: construction, the proof as it is only
+        anatomy(p)
+
+    # --- the toy: where the 'dog' is (channel 0 or 1) changes with the image; a cue channel says which
+    toy = train(squeeze)
+    on, off = toy["gate_dog_ch0"], toy["gate_dog_ch1"]  # (SEEDS, 8) mean gates: dog in ch 0 / in ch 1
+    dog = [(a[0] + b[1]) / 2 for a, b in zip(on, off)]  # gate on the dog's channel, per seed
+    bg = [(sum(a) - a[0] + sum(b) - b[1]) / (2 * (TOY_C - 1)) for a, b in zip(on, off)]  # on every other channel
+    loss, loss_one = toy["loss"], toy["loss_gate_one"]
+    fixed = train(False, moving=False) if p.measures() else None  # the note's contrast: a static gate, a fixed dog
+    gate = "SE's gate" if squeeze else "a static gate"
+    span = lambda v: f"{min(v):.3g}…{max(v):.3g}"
+    p.claim(
+        "Lets the net attend to the 'dog' channel, ignore 'background'",
+        f"toy, {SEEDS} inits: each image has a signal (the 'dog') in channel 0 or 1 — channel 2 carries a cue ±1 "
+        f"saying which — and noise 3× louder in every other channel ('background'); {gate} ({TOY_C} ch) trained "
+        f"{TOY_STEPS} Adam steps so that Σ gate·channel mean predicts the signal; on fresh data, mean gate on the "
+        f"dog's channel {span(dog)}, on the others {span(bg)}; loss {span(loss)} (every gate at 1: {span(loss_one)})",
+        f"gate {min(dog):.2f}+ on the dog vs ≤ {max(bg):.3f} on the rest",
+        holds=min(dog) > 0.9 and max(bg) < 0.1,
+        note="A toy with channels built to mean 'dog' and 'background'. If the dog were always in channel 0, a "
+        "static learned gate per channel would do it too" + (
+            f" (measured, {SEEDS} inits: {span([g[0] for g in fixed['gate_dog_ch0']])} on it, ≤ "
+            f"{max(max(g[1:]) for g in fixed['gate_dog_ch0']):.3f} on the rest)" if fixed else "")
+        + ": any channel weighting tells a fixed dog channel from background. SE's squeeze is needed when where the "
+        "dog is changes with the image, as here; without it (--control) the gate settles on one compromise for "
+        "both channels. In a trained ImageNet SE-Net channels have no names; the paper shows gates that vary by "
+        "class in late layers (Hu et al. 2018, Fig. 6).",
+        data={"gate_dog": dog, "gate_background": bg, "loss": loss, "loss_gate_one": loss_one, "squeeze": squeeze,
+              "fixed_dog_static": fixed},
+        control="squeeze",
+    )
+    on0, off0 = [g[0] for g in on], [g[0] for g in off]  # channel 0's gate when the dog is in ch 0 / in ch 1
+    on1, off1 = [g[1] for g in on], [g[1] for g in off]
+    p.claim(
+        "adaptively recalibrates channel-wise responses",
+        f"the same toy: channel 0's gate when the dog is in channel 0 ({span(on0)}) vs in channel 1 ({span(off0)}); "
+        f"channel 1's: {span(off1)} vs {span(on1)}; {gate}, {SEEDS} inits",
+        f"ch 0 gate {min(on0):.2f}+ or ≤ {max(off0):.3f} by image",
+        holds=min(on0) > 0.9 and max(off0) < 0.1 and min(off1) > 0.9 and max(on1) < 0.1,
+        note="SE's gate is computed from the input's own channel means, so the same channel is opened for one image "
+        "and shut for the next. A fixed per-channel scale (what a learned BN γ or a 1×1 depthwise conv gives; "
+        "--control) settles on one value for both cases.",
+        data={"gate_ch0_dog_in_ch0": on0, "gate_ch0_dog_in_ch1": off0, "gate_ch1_dog_in_ch1": off1,
+              "gate_ch1_dog_in_ch0": on1, "loss": loss, "squeeze": squeeze},
+        control="squeeze",
+    )
+    if p.measures():
+        static = train(False)  # the control's gate (cached: its control run reads this)
+        s_on, s_off = static["gate_dog_ch0"][0], static["gate_dog_ch1"][0]
+        p.bars("gate on ch 0 when the dog is in ch 0 / in ch 1 (init 0): SE's vs a static gate",
+               {"SE, dog in ch 0": on[0][0], "SE, dog in ch 1": off[0][0],
+                "static, dog in ch 0": s_on[0], "static, dog in ch 1": s_off[0]})
+        p.takeaway(f"SE = channel means → MLP → sigmoid gate: it opens the dog's channel ({min(dog):.2f}+) and shuts "
+                   f"it when the dog is elsewhere (≤ {max(off0):.3f}); a static gate can't (stuck at {s_on[0]:.2f})")
+        cost(p)
+
+
+def anatomy(p):
+    """torchvision's SqueezeExcitation on a feature map: squeeze and excite hooked, checked by hand."""
     N, C, H, W, r = 8, 256, 14, 14, 16
     # a feature map whose channels have different mean levels per sample (like real features)
     x = torch.randn(N, C, H, W) + torch.randn(N, C, 1, 1)  # (N, C, H, W) = (8, 256, 14, 14)
@@ -26,7 +97,6 @@ def run(p):
         y = se(x)  # (8, 256, 14, 14)
     s, w = seen["squeeze"], seen["excite"]  # (8, 256, 1, 1) each
 
-    # --- squeeze = global average pooling
     squeeze_err = (s - x.mean(dim=(2, 3), keepdim=True)).abs().max().item()
     p.by_definition(
         "'Squeeze' global spatial info (AvgPool)",
@@ -36,30 +106,7 @@ def run(p):
         data={"squeeze_shape": list(s.shape), "max_abs_diff": squeeze_err},
     )
 
-    # --- excite: trained on a toy where one channel carries the signal and the others loud noise
-    gate, before, loss = train_toy(informative=True)
-    noise = gate[1:].mean().item()
-    _, _, loss_fixed = train_toy(informative=True, gate=False)  # control: the same toy, gate fixed at 1
-    p.claim(
-        "'Excite' learns a weight vector (Sigmoid) to scale channels",
-        f"toy: SqueezeExcitation({TOY_C}, 4) trained {TOY_STEPS} Adam steps so that the sum of its gated channel "
-        "means predicts channel 0's signal; mean gate per channel before → after training, on fresh data",
-        f"gate ch0 {before[0]:.2f} → {gate[0]:.2f}, noise {before[1:].mean():.2f} → {noise:.2f}",
-        holds=abs(gate[0] - before[0]).item() > 0.3 and loss < 0.05,
-        data={"gate": gate.tolist(), "gate_before": before.tolist(), "loss": loss},
-    )
-    p.claim(
-        "Lets the net attend to the 'dog' channel, ignore 'background'",
-        f"the same toy: channel 0 = the signal (the 'dog'), channels 1…{TOY_C - 1} = noise 3× louder (the "
-        f"'background'); learned gate of each; final loss {loss:.3f} vs {loss_fixed:.2f} with the gate fixed at 1",
-        f"gate {gate[0]:.3f} on the signal vs {noise:.3f} on noise",
-        holds=gate[0] > 0.9 and noise < 0.1 and loss < loss_fixed / 10,
-        note="A toy with channels built to mean 'signal' and 'noise'; in a trained ImageNet SE-Net channels have "
-        "no names, and the paper shows gates that vary by class in late layers (Hu et al. 2018, Fig. 6).",
-        data={"gate_signal": gate[0].item(), "gate_noise_mean": noise, "loss": loss, "loss_gate_fixed": loss_fixed},
-    )
-
-    # --- my own SE (mean → Linear → ReLU → Linear → sigmoid → scale) with the same weights
+    # my own SE (mean → Linear → ReLU → Linear → sigmoid → scale) with the same weights
     fc1 = se.fc1.weight.flatten(1)  # (16, 256)
     fc2 = se.fc2.weight.flatten(1)  # (256, 16)
     with torch.no_grad():
@@ -69,28 +116,21 @@ def run(p):
     scale_err = (y - x * w).abs().max().item()
     mine_err = (y - mine_y).abs().max().item()
     spread = (w - w[0]).abs().amax().item()
-    # adaptive = the gate depends on the input: a toy where a cue channel says which channel carries the signal
-    sw = train_switch(adaptive=True)
-    static = train_switch(adaptive=False)  # control: one learned per-channel scale for every input
-    (on0, on1), (off0, off1) = sw["gate_cue_ch0"], sw["gate_cue_ch1"]
-    p.claim(
-        "adaptively recalibrates channel-wise responses",
-        f"toy: the signal sits in channel 0 or 1, a cue channel says which; SqueezeExcitation({TOY_C}, 4) vs a "
-        f"static learned per-channel scale, {TOY_STEPS} Adam steps each; mean gate of ch 0 / ch 1 on fresh "
-        f"data when the cue says ch 0: {on0:.3f} / {on1:.3f}, says ch 1: {off0:.3f} / {off1:.3f} (static: "
-        f"{static['gate_cue_ch0'][0]:.2f} / {static['gate_cue_ch0'][1]:.2f} either way); loss SE "
-        f"{sw['loss']:.4f} vs static {static['loss']:.3f}. Also: torchvision SE(x) = x·w (w hooked, max |diff| "
-        f"{scale_err:.1e}) = a hand-written SE ({mine_err:.1e})",
-        f"ch0 gate {on0:.2f} or {off0:.3f} by cue; static loss ×{static['loss'] / sw['loss']:.0f}",
-        holds=on0 > 0.9 > 0.1 > off0 and off1 > 0.9 > 0.1 > on1 and sw["loss"] < static["loss"] / 10
-        and torch.allclose(y, x * w) and torch.allclose(y, mine_y, atol=1e-6),
-        note="A fixed per-channel scale (what a learned BN γ or a 1×1 depthwise conv gives) can only settle on "
-        "one compromise for both cases; SE's gate is computed from the input's channel means, so it flips.",
+    p.by_definition(
+        "'Excite' learns a weight vector (Sigmoid) to scale channels",
+        f"what the block does: w = sigmoid(fc2(relu(fc1(squeeze)))), one weight per channel per image, in (0, 1) "
+        f"by the sigmoid's range, fc1 and fc2 learned; then SE(x) = x·w: torchvision's output vs x·w hooked, max "
+        f"|diff| {scale_err:.1e}; vs a hand-written SE {mine_err:.1e}. Learned, untrained here: what training "
+        "makes of it is the toy's",
+        f"w {tuple(mine.shape)} in {w.min():.2f}…{w.max():.2f}",
         data={"max_abs_diff_xw": scale_err, "max_abs_diff_mine": mine_err, "max_spread": spread,
-              "se": sw, "static": static},
+              "excite_shape": list(w.shape)},
     )
 
-    # --- cost: SE-ResNet-50 = torchvision ResNet-50 with SE(C, C/16) after bn3 of every bottleneck
+
+
+def cost(p, r=16):
+    """SE-ResNet-50 = torchvision ResNet-50 with SE(C, C/16) after bn3 of every bottleneck: what it adds."""
     with torch.device("meta"):  # shapes and parameter counts only, no memory
         net = resnet50(weights=None)
         base = params(net)
@@ -103,104 +143,70 @@ def run(p):
     blocks = [len(st) for st in stages]
     per_stage = [sum(params(m) for m in st.modules() if isinstance(m, SqueezeExcitation)) for st in stages]
     total = params(net)
-    p.claim(
+    p.by_definition(
         "costs +10% parameters on ResNet-50 (25.6M → 28.1M)",
-        "params of SE modules per stage (width×blocks) added to torchvision ResNet-50: "
+        "arithmetic: SE(C, C/16) adds 2·C²/16 + C + C/16 params to a block; counted on torchvision ResNet-50 with "
+        "one after bn3 of every bottleneck, per stage (width×blocks): "
         + "; ".join(f"{c}×{n}: {fmt(k)}" for c, n, k in zip(widths, blocks, per_stage))
-        + ". The 25.6M / 28.1M are the paper's (Hu et al. 2018, Table 2), measured here.",
+        + f" ({per_stage[-1] / sum(per_stage):.0%} in the last stage: 2·C²/r grows with C²). The 25.6M / 28.1M are "
+        "the paper's (Hu et al. 2018, Table 2)",
         f"{fmt(base)} → {fmt(total)} (+{(total - base) / base:.1%})",
-        abs(base - 25.6e6) < 0.05e6 and abs(total - 28.1e6) < 0.05e6 and total - base == sum(per_stage),
-        note=f"{per_stage[-1] / sum(per_stage):.0%} of the SE parameters sit in the last stage (2·C²/r grows with C²)",
         data={"widths": widths, "blocks": blocks, "se_params_per_stage": per_stage,
               "se_params": sum(per_stage), "resnet50_params": base, "se_resnet50_params": total},
         added=True,
     )
 
-    p.bars("toy SE: learned gate per channel (ch 0 = signal, the rest = loud noise)",
-           {f"ch {c}" + (" signal" if c == 0 else ""): v for c, v in enumerate(gate.tolist())})
-    p.bars("SE's gate on ch 0 when the cue points to ch 0 / ch 1 (static: one value)",
-           {"SE, cue → ch 0": on0, "SE, cue → ch 1": off0, "static, either": static["gate_cue_ch0"][0]})
-    p.takeaway(f"SE = channel means → MLP → sigmoid gate: a toy learns {gate[0]:.2f} on the signal vs {noise:.3f} "
-               f"on noise, flips with the input ({on0:.2f}/{off0:.3f}); +{(total - base) / base:.0%} params on ResNet-50")
+
+def toy_se():
+    """SEEDS independent SqueezeExcitation(8, 4)s as one of SEEDS·8 channels whose 1×1 convs have SEEDS groups:
+    group k (channels 8k…8k+7) is seed k's SE, with its own init (a group's fan-in is that of an SE(8, 4))."""
+    se = SqueezeExcitation(SEEDS * TOY_C, SEEDS * 4)
+    se.fc1 = nn.Conv2d(SEEDS * TOY_C, SEEDS * 4, 1, groups=SEEDS)  # group k: seed k's fc1 (8 → 4)
+    se.fc2 = nn.Conv2d(SEEDS * 4, SEEDS * TOY_C, 1, groups=SEEDS)  # group k: seed k's fc2 (4 → 8)
+    return se
 
 
-TOY_C, TOY_STEPS = 8, 200
-
-
-class Ones(nn.Module):
-    """A gate fixed at 1: SE without its excitation (control)."""
-
-    def forward(self, z):
-        return torch.ones_like(z)
-
-
-def train_toy(informative=True, steps=TOY_STEPS, gate=True):
-    """Train SqueezeExcitation(8, 4) so that sum_c gate_c · mean(x_c) predicts y. Channel 0 carries a signal
-    s, channels 1…7 noise 3× louder; y = s (informative) or unrelated noise (control). gate=False fixes the
-    gate at 1 (control). Returns (mean gate per channel on fresh data, the same before training, loss on that fresh data)."""
+@functools.cache  # deterministic: the control run reads the static gate the proof as it is already trained
+def train(squeeze=True, moving=True, steps=TOY_STEPS):
+    """SEEDS toy gates trained at once, as one torchvision SqueezeExcitation of SEEDS groups (each group its own
+    8 channels, init and data: SEEDS independent SE(8, 4)s). Each image: noise 3× louder in every channel,
+    the signal s (+ a little noise) in channel 0 — or in channel 1 where the cue is −1 (moving) — and the cue ±1
+    in channel 2; Σ_c gate_c · mean(x_c) is trained to predict s. squeeze: SE's gate, from the image's channel
+    means; else a static learned gate sigmoid(v), one per channel for every image. Returns, per seed, the mean
+    gates when the dog is in ch 0 / in ch 1, the loss, and the loss with every gate at 1, all on fresh data."""
     g = seed(6)
-    se = SqueezeExcitation(TOY_C, 4)
-    if not gate:
-        se.scale_activation = Ones()
-    opt = torch.optim.Adam(se.parameters(), lr=0.05)
+    se = toy_se()
+    v = nn.Parameter(torch.zeros(SEEDS * TOY_C))  # the static gate's logits
+
+    def gates(x):  # (n, SEEDS·8, 4, 4) → (n, SEEDS, 8)
+        w = se._scale(x) if squeeze else torch.sigmoid(v)[None, :, None, None].expand(len(x), -1, 1, 1)
+        return w.view(len(x), SEEDS, TOY_C)
 
     def batch(n):
-        x = 3 * torch.randn(n, TOY_C, 4, 4, generator=g)  # (n, 8, 4, 4): loud noise everywhere …
-        signal = torch.randn(n, generator=g)
-        x[:, 0] = signal[:, None, None] + 0.1 * torch.randn(n, 4, 4, generator=g)  # … but channel 0 is the signal
-        return x, signal if informative else torch.randn(n, generator=g)
+        x = 3 * torch.randn(n, SEEDS, TOY_C, 4, 4, generator=g)  # loud noise everywhere
+        s = torch.randn(n, SEEDS, generator=g)  # the signal, one per image per seed
+        cue = torch.randint(0, 2, (n, SEEDS), generator=g) * 2 - 1  # +1: the dog in ch 0; −1: in ch 1
+        where = (cue < 0).long() if moving else torch.zeros_like(cue)  # (n, SEEDS): the dog's channel
+        signal = s[..., None, None] + 0.1 * torch.randn(n, SEEDS, 4, 4, generator=g)
+        x.scatter_(2, where[:, :, None, None, None].expand(-1, -1, 1, 4, 4), signal[:, :, None])
+        x[:, :, 2] = cue[..., None, None] + 0.1 * torch.randn(n, SEEDS, 4, 4, generator=g)  # the cue channel
+        return x.view(n, SEEDS * TOY_C, 4, 4), s, cue
 
-    def gates(x):
-        with torch.no_grad():
-            return se.scale_activation(se.fc2(torch.relu(se.fc1(x.mean((2, 3), keepdim=True))))).flatten(1).mean(0)
+    def losses(x, s, w=None):  # per seed: MSE of Σ_c gate_c · mean(x_c) against s
+        w = gates(x) if w is None else w
+        pred = (w * x.mean((2, 3)).view(len(x), SEEDS, TOY_C)).sum(-1)  # (n, SEEDS)
+        return ((pred - s) ** 2).mean(0)  # (SEEDS,)
 
-    def loss_on(x, y):
-        return nn.functional.mse_loss(se(x).mean(dim=(2, 3)).sum(1), y)  # gated channel means, summed
-
-    test, test_y = batch(256)
-    before = gates(test)
-    for _ in range(steps if gate else 0):  # a fixed gate has nothing to learn
-        loss = loss_on(*batch(64))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    with torch.no_grad():
-        return gates(test), before, loss_on(test, test_y).item()  # loss on fresh data
-
-
-def train_switch(adaptive=True, steps=TOY_STEPS):
-    """Train y ≈ sum_c gate_c · mean(x_c) where the signal sits in channel 0 or 1 (the other one is loud noise)
-    and channel 2 carries a cue ±1 saying which. adaptive: SE's gate (from the channel means); else a static
-    learned gate sigmoid(v), the same for every input. Returns gates of ch 0, 1 by cue and the loss, fresh data."""
-    g = seed(6)
-    se = SqueezeExcitation(TOY_C, 4)
-    v = nn.Parameter(torch.zeros(TOY_C))  # the static gate's logits
-
-    def gates(x):  # (n, 8)
-        if adaptive:
-            return torch.sigmoid(se.fc2(torch.relu(se.fc1(x.mean((2, 3), keepdim=True))))).flatten(1)
-        return torch.sigmoid(v).expand(len(x), TOY_C)
-
-    def batch(n):
-        x = 3 * torch.randn(n, TOY_C, 4, 4, generator=g)  # (n, 8, 4, 4): loud noise
-        s = torch.randn(n, generator=g)
-        cue = torch.randint(0, 2, (n,), generator=g) * 2 - 1  # +1: signal in ch 0, -1: in ch 1
-        signal = s[:, None, None] + 0.1 * torch.randn(n, 4, 4, generator=g)  # (n, 4, 4)
-        x[cue > 0, 0], x[cue < 0, 1] = signal[cue > 0], signal[cue < 0]
-        x[:, 2] = cue[:, None, None] + 0.1 * torch.randn(n, 4, 4, generator=g)  # the cue channel
-        return x, s, cue
-
-    def loss_on(x, y):
-        return nn.functional.mse_loss((gates(x) * x.mean((2, 3))).sum(1), y)
-
-    opt = torch.optim.Adam(list(se.parameters()) if adaptive else [v], lr=0.05)
-    test, test_y, test_cue = batch(512)
+    opt = torch.optim.Adam(list(se.parameters()) if squeeze else [v], lr=0.05)
+    test, test_s, test_cue = batch(512)
     for _ in range(steps):
-        loss = loss_on(*batch(64)[:2])
+        loss = losses(*batch(64)[:2]).sum()  # the seeds' losses are independent: the sum trains each on its own
         opt.zero_grad()
         loss.backward()
         opt.step()
     with torch.no_grad():
-        gt = gates(test)
-        return {"gate_cue_ch0": gt[test_cue > 0, :2].mean(0).tolist(),
-                "gate_cue_ch1": gt[test_cue < 0, :2].mean(0).tolist(), "loss": loss_on(test, test_y).item()}
+        w = gates(test)  # (512, SEEDS, 8)
+        mean_where = lambda m: [(w[:, k][m[:, k]].mean(0)).tolist() for k in range(SEEDS)]
+        return {"gate_dog_ch0": mean_where(test_cue > 0), "gate_dog_ch1": mean_where(test_cue < 0),
+                "loss": losses(test, test_s).tolist(),
+                "loss_gate_one": losses(test, test_s, torch.ones_like(w)).tolist()}  # every gate at 1

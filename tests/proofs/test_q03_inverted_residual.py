@@ -1,22 +1,27 @@
-"""q03_inverted_residual: the depthwise conv is light (✗ heavy), expanded tensors dominate memory (◐); widths,
-params, MACs and memory match our own arithmetic; dense-3×3 and no-expansion negative controls."""
+"""q03_inverted_residual: the depthwise conv is light (✗ heavy; a dense 3×3 in its place is heavy), expanded
+tensors dominate memory as PyTorch runs the block but not streamed in slices (◐; in ResNet's order nothing helps);
+widths, params, MACs and memory match our own arithmetic; the streamed forward computes torchvision's block."""
 
 import pytest
 import torch
-from torch import nn
 from torchvision.models.mobilenetv2 import InvertedResidual
 
 from quiz.proofs import run_proof
-from quiz.proofs.q03_inverted_residual import expanded_share, spatial_share
+from quiz.proofs.q03_inverted_residual import forward
 
 NAME = "q03_inverted_residual"
 HW, T, C = 56, 6, 24  # MobileNetV2 paper: 24-channel stage at 56×56, expansion 6
 FLOAT = 4  # bytes per float32
 
 
+def control(controlled, knob, claim):
+    (run,) = [r for r in controlled.controls if r.knob == knob]
+    (c,) = [c for c in run.claims if c.claim == claim]
+    return c
+
+
 def test_verdicts(result):
-    assert [c.verdict for c in result.claims] == ["holds", "by definition", "by definition", "holds", "fails",
-                                                  "by definition", "overstated"]
+    assert [c.verdict for c in result.claims] == ["by definition"] * 4 + ["fails", "by definition", "overstated"]
     assert [c.added for c in result.claims] == [False] * 5 + [True, False]  # the answer says nothing of the skip
     assert len(result.takeaways) == 1
 
@@ -26,29 +31,53 @@ def test_depthwise_share_of_macs_is_small(result):
     assert result.claim("heavy part").data["dw_share_of_macs"] == pytest.approx(9 / (2 * C + 9))
 
 
-def block_and_input(expand_ratio=T):
-    torch.manual_seed(0)
-    x = torch.randn(1, C, HW, HW)  # (N, C, H, W) = (1, 24, 56, 56)
-    return InvertedResidual(C, C, stride=1, expand_ratio=expand_ratio), x
-
-
-def test_negative_control_a_dense_3x3_is_the_heavy_part():
-    # swap the mechanism: the depthwise 3×3 (groups=144) for a dense 3×3 — the same count now flips the verdict
-    block, x = block_and_input()
+def test_a_dense_3x3_in_its_place_is_the_heavy_part(controlled):
+    d = control(controlled, "depthwise", "…the depthwise conv is the heavy part").data
     hi = C * T
-    assert spatial_share(block, x) < 0.5  # depthwise: the proof's "heavy part" check reports ✗
-    block.conv[1][0] = nn.Conv2d(hi, hi, 3, padding=1, bias=False)  # dense, groups=1
-    dense_share = spatial_share(block, x)
-    assert dense_share > 0.5  # the check would report ✓
-    assert dense_share == pytest.approx(9 * hi / (2 * C + 9 * hi))  # closed form: 9·hi² / (C·hi + 9·hi² + hi·C)
+    assert d["depthwise"] is False
+    assert d["conv_macs"][1] == 9 * hi * hi * HW * HW  # the dense 3×3's own count
+    assert d["dw_share_of_macs"] == pytest.approx(9 * hi / (2 * C + 9 * hi))  # 9·hi² / (C·hi + 9·hi² + hi·C)
 
 
-def test_negative_control_no_expansion_no_wide_peak():
-    # remove the mechanism: expand_ratio=1 (no 1×1 expansion) — no tensor wider than the input, share 0
-    block, x = block_and_input(expand_ratio=1)
-    assert expanded_share(block, x) == 0  # the "Memory efficient" check (share < 0.5) would report ✓
-    wide, x = block_and_input()
-    assert expanded_share(wide, x) > 0.5
+@pytest.mark.parametrize("expand_ratio, cin", [(T, C), (1 / T, C * T)])  # inverted, and ResNet's order
+@pytest.mark.parametrize("chunks", [1, 5, T])
+def test_the_streamed_forward_computes_the_block(expand_ratio, cin, chunks):
+    torch.manual_seed(0)
+    block = InvertedResidual(cin, cin, stride=1, expand_ratio=expand_ratio).eval()
+    for bn in (m for m in block.modules() if isinstance(m, torch.nn.BatchNorm2d)):  # BN stats that matter
+        bn.running_mean.uniform_(-1, 1), bn.running_var.uniform_(0.5, 2), bn.weight.data.uniform_(0.5, 2)
+        bn.bias.data.uniform_(-1, 1)
+    x = torch.randn(2, cin, 9, 9)
+    with torch.no_grad():
+        assert torch.allclose(forward(block, x, chunks), block(x), atol=1e-5)
+
+
+def test_peak_memory_own_arithmetic(result):
+    m = result.claim("Memory efficient").data
+    unit = HW * HW * FLOAT  # bytes of one channel
+    # as PyTorch runs it, the peak comes while the expand BN runs: block input (24) + conv output + BN output (144)
+    assert m["peak_bytes"] == (C + 2 * C * T) * unit and m["peak_channels"] == [C, C * T, C * T]
+    assert m["wide_share"] == pytest.approx(2 * T / (1 + 2 * T))
+    # streamed in T slices of 24 channels: input + output so far + a slice's input and output, nothing wider
+    assert m["streamed_peak_bytes"] == 4 * C * unit and m["streamed_wide_share"] == 0
+    assert m["input_bytes"] == C * unit
+    assert m["saved_wide_bytes"] % (C * T * unit) == 0  # whole expanded tensors
+    assert m["saved_wide_bytes"] > m["saved_bytes"] / 2
+
+
+def test_streaming_is_what_makes_it_hold(controlled):
+    d = control(controlled, "chunks", "Memory efficient").data
+    assert d["chunks"] == T
+    assert d["peak_bytes"] == d["streamed_peak_bytes"] == 4 * C * HW * HW * FLOAT and d["wide_share"] == 0
+
+
+def test_in_resnet_order_the_wide_tensors_are_the_block_input_and_output(controlled):
+    d = control(controlled, "inverted", "Memory efficient").data
+    hi, unit = C * T, HW * HW * FLOAT
+    assert d["inverted"] is False and d["input_bytes"] == hi * unit
+    # the last BN and the skip: input + output + its BN (or the sum), all 144 channels, sliced or not
+    assert d["peak_bytes"] == 3 * hi * unit and d["wide_share"] == 1
+    assert d["streamed_peak_bytes"] >= 3 * hi * unit and d["streamed_wide_share"] > 0.95
 
 
 def test_used_in_mobilenet_and_efficientnet(result):
@@ -76,19 +105,10 @@ def test_depthwise_vs_dense_own_formula(result):
     assert d["ir_block_params"] == C * hi + 9 * hi + hi * C + 2 * (hi + hi + C)  # + BN weight/bias
 
 
-def test_skip_and_peak_memory_own_arithmetic(result):
+def test_skip_arithmetic(result):
     d = result.claim("skip carries").data
     assert d["skip_ir"] == C * HW * HW and d["skip_bottleneck"] == 256 * HW * HW
     assert d["expanded"] == C * T * HW * HW
-    m = result.claim("Memory efficient").data
-    # peak while the expand BN runs: block input (24) + conv output (144) + BN output (144)
-    assert m["ir_peak_bytes"] == (C + 2 * C * T) * HW * HW * FLOAT
-    assert m["ir_peak_channels"] == [C, C * T, C * T]
-    # ResNet bottleneck peak at bn3: input (256) + conv3 output (256) + bn3 output (256)
-    assert m["bottleneck_peak_bytes"] == 3 * 256 * HW * HW * FLOAT
-    assert m["expanded_share_of_peak"] == pytest.approx(2 * T / (1 + 2 * T))
-    assert m["ir_saved_wide_bytes"] % (C * T * HW * HW * FLOAT) == 0  # whole expanded tensors
-    assert m["ir_saved_wide_bytes"] > m["ir_saved_bytes"] / 2
 
 
 def test_deterministic(result):
