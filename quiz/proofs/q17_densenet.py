@@ -176,6 +176,7 @@ def run(p):
         naive, checkpointed = list(sweep("concat")), list(sweep("concat", True))  # torchvision's two, for the note
         d2, d2_resid, d2_cp = _second_diff(block), _second_diff(resid), _second_diff(checkpointed)
         name = f"{join} block{' (checkpointed)' if efficient else ''}"
+        quadratic = len(set(d2)) == 1 and d2[0] > 0  # a constant 2nd difference > 0
         p.claim(
             "memory grows with the channel count: quadratic in depth",
             measured=f"bytes saved for backward (saved_tensors_hooks, distinct storages, no params; checkpointed: "
@@ -183,7 +184,7 @@ def run(p):
             f"DenseNet layers (k={K}) vs BasicBlock stack; 2nd difference {sorted(set(d2))} B vs residual "
             f"{sorted(set(d2_resid))}; value: bytes at depth 8 ÷ at depth 4",
             value=f"dense ×{block[7] / block[3]:.2f}, res ×{resid[7] / resid[3]:.2f} (8÷4)",
-            holds=len(set(d2)) == 1 and d2[0] > 0 and set(d2_resid) == {0},  # constant 2nd difference > 0
+            holds=quadratic and set(d2_resid) == {0},
             note="Constant positive 2nd difference = quadratic in depth: layer i stores its (c0 + i·k)-channel "
             "concatenated input (BN input and BN/ReLU output). Zero 2nd difference = linear: every residual block "
             "stores the same. That is torchvision's default (memory_efficient=False); its checkpointed block "
@@ -238,9 +239,9 @@ def run(p):
             ", ".join(f"{v:.2f}× {k.replace('resnet', 'R')}" for k, v in ratio.items()),
             holds=min(ratio.values()) > 2,  # 'huge': over twice the rival's
             partly=min(ratio.values()) > 1,
-            note=f"Huge depends on the rival: DenseNet-121 keeps {acts[dn] / acts['resnet34']:.1f}× the activation "
-            f"memory of ResNet-34 (about as accurate) but {acts[dn] / acts['resnet50']:.2f}× ResNet-50's (more "
-            f"accurate, {size['resnet50'] / size[dn]:.1f}× the params)"
+            note=f"Huge depends on the rival: DenseNet-121 ({top1[dn]}% top-1) keeps {acts[dn] / acts['resnet34']:.1f}× "
+            f"the activation memory of ResNet-34 ({top1['resnet34']}%) but {acts[dn] / acts['resnet50']:.2f}× "
+            f"ResNet-50's ({top1['resnet50']}%, {size['resnet50'] / size[dn]:.1f}× the params)"
             + (" — with checkpointing (memory_efficient=True), which recomputes each layer's concatenation, BN, "
                "ReLU and 1×1 conv in backward." if efficient else
                ". That is the naive implementation torchvision builds by default; memory_efficient=True "
@@ -250,6 +251,7 @@ def run(p):
         )
         if p.measures():
             p.takeaway(f"concat vs sum: DenseNet-121 beats ResNet-34 with {fmt(size[dn])} vs "
-                       f"{fmt(size['resnet34'])} params, but its block memory grows quadratically with depth and "
-                       f"it keeps {acts[dn] / acts['resnet34']:.1f}× ResNet-34's activations "
+                       f"{fmt(size['resnet34'])} params, but its block memory grows "
+                       f"{'quadratically' if quadratic else 'linearly'} with depth ({name}) and it keeps "
+                       f"{acts[dn] / acts['resnet34']:.1f}× ResNet-34's activations "
                        f"({acts[dn] / acts['resnet50']:.1f}× ResNet-50's)")

@@ -163,8 +163,9 @@ def run(p):
         "init, optimiser, depth and task, and needs many seeds). The gains are small and architecture-dependent.",
     )
     p.takeaway(f"SiLU = x·σ(x): smooth (f′(0) = {s_right:.2f} from both sides), dips to {f_min:.3f} at "
-               f"x = {x_min:.2f}; a layer stuck below 0 still learns with it ({max(tried['loss_ratio']):.3f} of the "
-               f"mean's MSE), not with ReLU ({max(relu['loss_ratio']):.2f}); EfficientNet uses it everywhere")
+               f"x = {x_min:.2f}; a layer stuck below 0 {'still learns' if learns else 'does not learn'} with "
+               f"{name} ({max(tried['loss_ratio']):.3f} of the mean's MSE; ReLU {max(relu['loss_ratio']):.2f}); "
+               "EfficientNet uses it everywhere")
 
 
 @functools.cache  # deterministic: the control run reads the ReLU reference the first run trained

@@ -125,8 +125,8 @@ def run(p):
     b = blamed[0]
     p.claim(
         "Even kernels cause phase shifts",
-        measured=f"centroid of an impulse after 1…{LAYERS} (value: {LAYERS}) stacked k×k box filters, 'same' padding, "
-        "offset (row, col) px: " + "; ".join(
+        measured=f"centroid of an impulse after 1…{LAYERS} stacked k×k box filters (value: after {LAYERS}), 'same' "
+        "padding, offset (row, col) px: " + "; ".join(
             f"k={k}: {_off(drift[k][0][0])}/layer → {_off(drift[k][-1][0])} after {LAYERS}" for k in drift),
         value=f"k={b} {_off(drift[b][-1][0])} px, k=3 {_off(drift[3][-1][0])} px",
         holds=grows and odd_ok and all(per_layer[k] != 0 for k in blamed),
@@ -156,13 +156,14 @@ def run(p):
         + ", ".join(f"k={k} {v:.3f}" for k, v in alias.items()),
         "k=2…5: " + " ".join(f"{alias[k]:.3f}" for k in (2, 3, 4, 5)),
         holds=min(alias[k] for k in blamed) > max(alias[k] for k in ODD),  # blamed kernels alias more
-        note=f"Mean aliased power {where} cycles/sample "
-        + ("falls with every extra tap" if falls else "does not fall steadily with length")
-        + f" (k=1, no filter: {alias[1]:.2f}), whatever the parity: the 4-tap lets through less than the "
-        f"3-tap ({alias[4]:.3f} vs {alias[3]:.3f}). Aliasing follows the filter's length and shape, and the "
-        "stride causes it; an even kernel only shifts. One frequency alone can rank them either way: at 0.45 the "
-        f"{worst[0.45]}-tap lets through the most ({_ranks(one[0.45])}), at 0.35 the {worst[0.35]}-tap "
-        f"({_ranks(one[0.35])}); only the band average judges the filter.",
+        note=(f"Over the band the aliased power falls with every extra tap, whatever the parity (k=1, no filter: "
+              f"{alias[1]:.2f}; the 4-tap lets through less than the 3-tap: {alias[4]:.3f} vs {alias[3]:.3f}): it "
+              "follows the filter's length and shape, and the stride causes it; an even kernel only shifts. "
+              if falls else f"{where.capitalize()} cycles/sample the power does not fall with length: "
+              f"{_ranks({k: alias[k] for k in (2, 3, 4, 5)})}. ")
+        + f"One frequency alone can rank the kernels either way: at 0.45 the {worst[0.45]}-tap lets through the "
+        f"most ({_ranks(one[0.45])}), at 0.35 the {worst[0.35]}-tap ({_ranks(one[0.35])}); only the band "
+        "average judges the filter.",
         data={"aliased_power": {str(k): v for k, v in alias.items()}, "frequencies": freqs,
               "falls_with_length": falls, "one_frequency": {str(f): v for f, v in one.items()}},
         control="probe",
@@ -170,8 +171,9 @@ def run(p):
     p.bars(f"mean aliased power |H|², stride-2 k-tap box filter, {where} cycles/sample",
            {f"k = {k}": alias[k] for k in (2, 3, 4, 5)})
     p.takeaway(f"odd kernels: a centre tap and (k−1)/2 padding each side; even ones drift "
-               f"{_off(per_layer[2])} px per layer; aliasing falls with length, not parity "
-               f"(k=3 {alias[3]:.3f} > k=4 {alias[4]:.3f})")
+               f"{_off(per_layer[2])} px per layer; aliasing comes from the stride"
+               + (f" and falls with length, not parity (k=3 {alias[3]:.3f} > k=4 {alias[4]:.3f})" if falls else
+                  f"; {where} cycles/sample the filters let through {_ranks({k: alias[k] for k in (2, 3, 4, 5)})}"))
 
 
 def _ranks(power):
