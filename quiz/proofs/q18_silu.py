@@ -111,7 +111,8 @@ def run(p):
         f"steps (lr {LR}) on a linear target, {SEEDS} seeds; MSE ÷ the MSE of predicting the mean, worst seed",
         f"MSE ÷ mean's: {name} {max(tried['loss_ratio']):.3f}, ReLU {max(relu['loss_ratio']):.2f}",
         holds=learns and min(relu["loss_ratio"]) > 0.5,
-        note="ReLU gives those units output 0 and gradient 0: its first layer never moves (changed by "
+        note=f"{name} over {SEEDS} seeds: {min(tried['loss_ratio']):.4f}–{max(tried['loss_ratio']):.4f} of the mean's "
+        "MSE. ReLU gives those units output 0 and gradient 0: its first layer never moves (changed by "
         f"{relu['first_layer_change']:.0%}) and only the output bias learns. "
         + (f"{name}'s negative side is small but not flat (f′({bias:g}) = {slope:.3f}): the layer learns through "
            f"it (first layer moved by {tried['first_layer_change']:.0%}; {tried['revived']:.0%} of units now "
