@@ -1,20 +1,34 @@
 """Q18 — What is the SiLU (Swish) activation?
 
 Evaluates torch.nn.functional.silu in float64 against x·sigmoid(x) and nn.SiLU, finds its minimum
-(dense grid, then Newton steps on autograd's f′ and f″), reads the sign of its derivative, its
-left/right derivatives at 0 next to ReLU's, its gradient on negative inputs, and counts the SiLU
-modules in torchvision's EfficientNet-B0 (meta device).
+(dense grid, then Newton steps on autograd's f′ and f″), reads the sign of its derivative and its
+left/right derivatives at 0 next to ReLU's — properties of the formula, shown as such. The experiment:
+a hidden layer whose pre-activations all start below 0 (a layer ReLU would leave dead) is trained on a
+regression target, 5 seeds at once; the control swaps SiLU for ReLU in the same code. Last, it counts
+the SiLU modules in torchvision's EfficientNet-B0 (meta device).
 """
+
+import functools
 
 import torch
 import torch.nn.functional as F
 import torchvision
 from torch import nn
 
+from quiz.proofs import Knob
 from quiz.proofs._tools import seed
 
+ACTIVATIONS = {"silu": F.silu, "relu": torch.relu, "gelu": F.gelu}
+NAMES = {"silu": "SiLU", "relu": "ReLU", "gelu": "GELU"}
+KNOBS = {
+    "activation": Knob("silu", "the hidden layer's activation in the dead-layer experiment", control="relu",
+                       says="with ReLU", choices=tuple(ACTIVATIONS)),
+    "bias": Knob(-4.0, "the hidden layer's starting bias (below 0: every pre-activation starts negative)",
+                 low=-8.0, high=0.0),
+}
 LO, HI = -5.0, 3.0  # plotted / searched range
 H = 1e-6  # offset for one-sided derivatives at 0
+SEEDS, N, D, WIDTH, STEPS, LR = 5, 128, 8, 32, 100, 0.02  # dead-layer experiment: seeds trained side by side
 
 
 def _grad(f, x):
@@ -52,58 +66,65 @@ def run(p):
     x_min = xm.item()
     f_min = F.silu(xm).item()
     slope_at_min = _grad(F.silu, xm).item()
-
-    # Non-monotonic: sign of f′ along the grid.
-    g = _grad(F.silu, grid)
+    g = _grad(F.silu, grid)  # f′ along the grid
     sign = torch.sign(g)
     flips = int((sign[1:] != sign[:-1]).sum())
     first_pos = grid[(g > 0).nonzero()[0, 0]].item()
-    p.claim(
+    p.by_definition(
         "Non-monotonic",
-        measured=f"f′ by autograd on [{LO:g}, {HI:g}] (step 1e-4): it changes sign {flips}× (− then +, at x ≈ "
-        f"{first_pos:.4f}); minimum: grid argmin + Newton on f′ (f″ by autograd)",
-        value=f"dips to {f_min:.4f} at x = {x_min:.4f}",
-        holds=flips == 1 and g[0] < 0 < g[-1] and f_min < 0 and abs(slope_at_min) < 1e-12,
-        note=(
-            "Closed form (not used here, tests check it): f′ = 0 ⇔ x + 1 = −eˣ, so x* = −1 − W(1/e) and "
-            "f(x*) = −W(1/e), with W the Lambert W function."
-        ),
+        "a property of the formula: f′ = σ(x)(1 + x(1 − σ(x))) is 0 only where x + 1 = −eˣ, at x* = −1 − W(1/e) "
+        f"(Lambert W), negative left of it, positive right. Autograd agrees: on [{LO:g}, {HI:g}] (step 1e-4) f′ "
+        f"changes sign {flips}× (first positive at x ≈ {first_pos:.4f}); grid argmin + Newton on f′ finds "
+        f"x* = {x_min:.6f}, f(x*) = {f_min:.6f}, f′(x*) = {slope_at_min:.1e}",
+        f"dips to {f_min:.4f} at x = {x_min:.4f}",
         data={"x_min": x_min, "f_min": f_min, "grid_x_min": x0, "sign_flips": flips, "slope_at_min": slope_at_min},
     )
 
-    # Smooth: one-sided derivatives at 0, SiLU vs ReLU.
+    # Smooth: one-sided derivatives at 0, SiLU vs ReLU; f″ along the grid (ReLU's is a Dirac at 0).
     at = torch.tensor([-H, H], dtype=torch.float64)
     s_left, s_right = _grad(F.silu, at).tolist()
     r_left, r_right = _grad(torch.relu, at).tolist()
-    # f″ along the grid stays bounded: no kink anywhere (ReLU's f″ is a Dirac at 0).
     xg = grid.clone().requires_grad_(True)
     (d1,) = torch.autograd.grad(F.silu(xg).sum(), xg, create_graph=True)
     (d2,) = torch.autograd.grad(d1.sum(), xg)
     max_curv = d2.abs().max().item()
-    p.claim(
+    p.by_definition(
         "Smooth",
-        measured=f"f′(−{H:g}) and f′(+{H:g}) by autograd, SiLU {s_left:.6f} | {s_right:.6f} vs ReLU {r_left:g} | "
+        "a property of the formula: x·σ(x) is a product of smooth functions, so every derivative is continuous; "
+        f"autograd agrees: f′(−{H:g}) | f′(+{H:g}) = SiLU {s_left:.6f} | {s_right:.6f} vs ReLU {r_left:g} | "
         f"{r_right:g}; max |f″| of SiLU on the grid {max_curv:.3f}",
-        value=f"f′ at 0: {s_left:.3f}|{s_right:.3f} (ReLU {r_left:g}|{r_right:g})",
-        holds=abs(s_right - s_left) < 1e-5 and r_right - r_left == 1 and max_curv < 1,
-        note="SiLU's derivative is continuous at 0 (equal one-sided values); ReLU's jumps.",
+        f"f′ at 0: {s_left:.3f}|{s_right:.3f} (ReLU {r_left:g}|{r_right:g})",
         data={"silu_left": s_left, "silu_right": s_right, "relu_left": r_left, "relu_right": r_right,
               "max_second_derivative": max_curv},
     )
 
-    neg = torch.linspace(-5, -0.01, 500, dtype=torch.float64)
-    silu_nz = (_grad(F.silu, neg) != 0).float().mean().item()
-    relu_nz = (_grad(torch.relu, neg) != 0).float().mean().item()
-    g_far = _grad(F.silu, torch.tensor([-5.0, -20.0], dtype=torch.float64)).tolist()
+    act, bias = p.options["activation"], p.options["bias"]
+    tried, relu = dead_layer(act, bias), dead_layer("relu", bias)  # (S,) loss ratios and more, each
+    name = NAMES[act]
+    learns = max(tried["loss_ratio"]) < 0.5  # under half the MSE of predicting the mean, on every seed
+    slope = _grad(ACTIVATIONS[act], torch.tensor([bias], dtype=torch.float64)).item()
+    far = _grad(F.silu, torch.tensor([-20.0], dtype=torch.float64)).item()
     p.claim(
-        "f′ ≠ 0 for x in [−5, 0), unlike ReLU",
-        measured="share of x ∈ [−5, −0.01] (500 points) with f′(x) ≠ 0, by autograd; "
-        f"SiLU f′(−5) = {g_far[0]:.3g}, f′(−20) = {g_far[1]:.1e}",
-        value=f"SiLU {silu_nz:.0%} of points, ReLU {relu_nz:.0%}",
-        holds=silu_nz == 1 and relu_nz == 0, added=True,
-        note="Not 'no dead units': f′ vanishes far left (→ 0 as x → −∞; −4e-8 at −20), and is negative below "
-        "the minimum.",
-        data={"silu_nonzero_share": silu_nz, "relu_nonzero_share": relu_nz, "silu_grad_far": g_far},
+        "negative inputs keep a gradient: a layer stuck below 0 still learns",
+        f"a {D}→{WIDTH}→1 MLP whose hidden pre-activations all start below 0 (bias {bias:g}, weights "
+        f"N(0, 0.25/{D}): every unit negative for every input {tried['dead_at_start']}), {STEPS} full-batch Adam "
+        f"steps (lr {LR}) on a linear target, {SEEDS} seeds; MSE ÷ the MSE of predicting the mean, worst seed",
+        f"MSE ÷ mean's: {name} {max(tried['loss_ratio']):.3f}, ReLU {max(relu['loss_ratio']):.2f}",
+        holds=learns and min(relu["loss_ratio"]) > 0.5,
+        note=f"{name} over {SEEDS} seeds: {min(tried['loss_ratio']):.4f}–{max(tried['loss_ratio']):.4f} of the mean's "
+        "MSE. ReLU gives those units output 0 and gradient 0: its first layer never moves (changed by "
+        f"{relu['first_layer_change']:.0%}) and only the output bias learns. "
+        + (f"{name}'s negative side is small but not flat (f′({bias:g}) = {slope:.3f}): the layer learns through "
+           f"it (first layer moved by {tried['first_layer_change']:.0%}; {tried['revived']:.0%} of units now "
+           "positive for some input; Adam's steps do not shrink with the gradient's scale). " if learns else
+           f"With {name} (f′({bias:g}) = {slope:.1e}) the layer does not learn: worst seed "
+           f"{max(tried['loss_ratio']):.2f}. ")
+        + f"Not 'f′ ≠ 0 for all x < 0': SiLU's f′ is exactly 0 at its minimum x* = {x_min:.4f} (autograd: "
+        f"{slope_at_min:.0e}) and → 0 far left ({far:.0e} at −20). A toy on a linear target: whether SiLU nets "
+        "train better is the published claim below.",
+        data={"tried": tried, "relu": relu, "slope_at_bias": slope, "silu_grad_at_minus_20": far},
+        added=True,
+        control="activation",
     )
 
     xs = torch.linspace(LO, HI, 81, dtype=torch.float64)
@@ -112,20 +133,21 @@ def run(p):
             x="x", y="f(x)")
 
     # Where it is used: torchvision's EfficientNet-B0, built on the meta device (no weights).
+    if not p.measures():  # a control run (it judges the experiment alone) skips the 0.2 s build
+        return
     with torch.device("meta"):
         eff = torchvision.models.efficientnet_b0(weights=None)
     kinds = {}
     for m in eff.modules():
         if isinstance(m, (nn.SiLU, nn.ReLU, nn.ReLU6, nn.Hardswish, nn.GELU, nn.Sigmoid)):
             kinds[type(m).__name__] = kinds.get(type(m).__name__, 0) + 1
-    p.claim(
+    p.by_definition(
         "Used in EfficientNet",
-        measured="activation modules in torchvision efficientnet_b0 (meta device): "
-        + ", ".join(f"{k} × {v}" for k, v in sorted(kinds.items())),
-        value=f"SiLU × {kinds.get('SiLU', 0)}, no ReLU",
-        holds=kinds.get("SiLU", 0) > 0 and not set(kinds) & {"ReLU", "ReLU6", "Hardswish", "GELU"},
-        note="Every hidden activation in EfficientNet-B0 is SiLU (stem, MBConv blocks, SE reduce, head); "
-        "the Sigmoids are the squeeze-excitation gates.",
+        "how torchvision builds it: activation modules in efficientnet_b0 (meta device): "
+        + ", ".join(f"{k} × {v}" for k, v in sorted(kinds.items()))
+        + ". Every hidden activation is SiLU (stem, MBConv blocks, SE reduce, head); the Sigmoids are the "
+        "squeeze-excitation gates",
+        f"SiLU × {kinds.get('SiLU', 0)}, ReLU × {kinds.get('ReLU', 0)}",
         data={"activations": kinds},
     )
     p.not_shown(
@@ -142,4 +164,38 @@ def run(p):
         "init, optimiser, depth and task, and needs many seeds). The gains are small and architecture-dependent.",
     )
     p.takeaway(f"SiLU = x·σ(x): smooth (f′(0) = {s_right:.2f} from both sides), dips to {f_min:.3f} at "
-               f"x = {x_min:.2f}, keeps a gradient for negative inputs; EfficientNet uses it everywhere")
+               f"x = {x_min:.2f}; a layer stuck below 0 {'still learns' if learns else 'does not learn'} with "
+               f"{name} ({max(tried['loss_ratio']):.3f} of the mean's MSE; ReLU {max(relu['loss_ratio']):.2f}); "
+               "EfficientNet uses it everywhere")
+
+
+@functools.cache  # deterministic: the control run reads the ReLU reference the first run trained
+def dead_layer(activation, bias):
+    """Train SEEDS independent D→WIDTH→1 MLPs side by side (batched, hand-written Adam) whose hidden
+    pre-activations all start below 0; their MSE ÷ the MSE of predicting the mean, per seed."""
+    f = ACTIVATIONS[activation]
+    g = seed(1)
+    x = torch.randn(SEEDS, N, D, generator=g)  # (S, N, D): one data set per seed
+    y = x @ torch.randn(SEEDS, D, 1, generator=g)  # (S, N, 1) a linear target…
+    y = (y - y.mean(1, keepdim=True)) / y.std(1, unbiased=False, keepdim=True)  # …with mean 0, variance 1
+    w1 = torch.randn(SEEDS, D, WIDTH, generator=g) * 0.5 / D**0.5  # (S, D, W) small: |x·w1| < |bias|
+    b1 = torch.full((SEEDS, 1, WIDTH), float(bias))  # (S, 1, W)
+    w2 = torch.randn(SEEDS, WIDTH, 1, generator=g) / WIDTH**0.5  # (S, W, 1)
+    b2 = torch.zeros(SEEDS, 1, 1)
+    params = [t.requires_grad_() for t in (w1, b1, w2, b2)]
+    start = w1.detach().clone()
+    dead = bool((x @ w1 + b1 < 0).all())
+    m, v = [torch.zeros_like(t) for t in params], [torch.zeros_like(t) for t in params]
+    for t in range(1, STEPS + 1):
+        loss = ((f(x @ w1 + b1) @ w2 + b2 - y) ** 2).mean((1, 2))  # (S,) MSE per seed
+        grads = torch.autograd.grad(loss.sum(), params)  # seeds share no weights: independent runs
+        with torch.no_grad():
+            for w, dw, mw, vw in zip(params, grads, m, v):  # Adam (β 0.9, 0.999), elementwise
+                mw.lerp_(dw, 0.1)
+                vw.lerp_(dw * dw, 0.001)
+                w -= LR * (mw / (1 - 0.9**t)) / ((vw / (1 - 0.999**t)).sqrt() + 1e-8)
+    with torch.no_grad():
+        loss = ((f(x @ w1 + b1) @ w2 + b2 - y) ** 2).mean((1, 2))  # predicting the mean (0) scores 1
+        revived = (x @ w1 + b1 > 0).any(1).float().mean().item()  # units positive for some input
+    return {"loss_ratio": loss.tolist(), "dead_at_start": dead, "revived": revived,
+            "first_layer_change": ((w1 - start).norm() / start.norm()).item()}

@@ -5,8 +5,14 @@ downloading anything, then calls the builders the old and the new way with the w
 (torchvision.models._api.load_state_dict_from_url, i.e. torch.hub's) patched to raise before any
 network access and record the URL it was asked for — mapped back to the enum. Models are built on
 the meta device, so nothing is allocated either.
+
+No claim here is an experiment: what the builder does with pretrained=True or weights=… is how torchvision's
+code is written (≡, observed by calling it), and V1 vs V2 accuracy is torchvision's published evaluation (§).
+There is no mechanism to switch off whose absence would test anything but the library's own source, so this
+proof has no knobs and no controls.
 """
 
+import inspect
 import warnings
 from unittest import mock
 
@@ -77,52 +83,59 @@ def run(p):
     old, loader, old_warnings = _call(pretrained=True)
     deprecated = [m for m in old_warnings if "deprecated" in m]
     named = [w for w in ResNet50_Weights if f"weights={w}" in " ".join(old_warnings)]  # what the warning names
-    p.claim(
+    try:  # the builder under torchvision's legacy-interface wrapper (handle_legacy_interface)
+        with torch.device("meta"):
+            inspect.unwrap(torchvision.models.resnet50)(pretrained=True)
+        unwrapped = "accepted"
+    except TypeError as e:
+        unwrapped = str(e)
+    p.by_definition(
         "pretrained=True is deprecated",
-        measured="warnings raised by resnet50(pretrained=True) (meta device, weight download intercepted): "
-        + " | ".join(old_warnings),
-        value=f"{len(deprecated)} deprecation warnings → {old.name if old in ResNet50_Weights else old}",
-        holds=len(deprecated) == len(old_warnings) >= 1 and old in ResNet50_Weights and named == [old],
-        note=f"The legacy flag maps to {old!r} (the URL it asked the loader for; the warning names {named}) — "
-        f"the V1 weights, not DEFAULT ({ResNet50_Weights.DEFAULT!r}).",
+        "how torchvision's code is written: resnet50 is wrapped in handle_legacy_interface, which maps "
+        "pretrained=True to a weights enum and warns. Called here (meta device, download intercepted), it raised: "
+        + " | ".join(old_warnings) + f" — and asked the loader for {old!r}. The builder without that wrapper "
+        f"(inspect.unwrap) rejects the flag: {unwrapped}",
+        f"{len(deprecated)} warnings → {old.name if old in ResNet50_Weights else old}",
         data={"warnings": old_warnings, "requested": str(old), "named_in_warning": [str(w) for w in named],
-              "loader_called": loader},
+              "loader_called": loader, "without_wrapper": unwrapped},
     )
 
     # --- The new way: an explicit enum, its name as a string, or DEFAULT.
     new, _, new_warnings = _call(weights=v2)
     by_name, _, _ = _call(weights="IMAGENET1K_V2")
     default, _, _ = _call(weights="DEFAULT")
-    none, _, none_warnings = _call(weights=None)
-    p.claim(
+    none, none_loader, none_warnings = _call(weights=None)
+    p.by_definition(
         "weights=ResNet50_Weights.IMAGENET1K_V2 is the new API",
-        measured="weights the builder asks the (intercepted) loader for, and warnings raised: "
-        f"weights=IMAGENET1K_V2 → {new!r}, 'IMAGENET1K_V2' → {by_name!r}, 'DEFAULT' → {default!r}, None → {none}; "
-        f"warnings: {len(new_warnings) + len(none_warnings)}",
-        value=f"loads {getattr(new, 'name', new)}, no warning; DEFAULT = {getattr(default, 'name', default)}",
-        holds=new is v2 and by_name is v2 and default is v2 and none is None and not new_warnings + none_warnings,
-        note=f"ResNet50_Weights.DEFAULT is IMAGENET1K_V2: {ResNet50_Weights.DEFAULT is v2}. The builder asked "
-        f"{loader} for the file (torch.hub's function: "
-        f"{torchvision.models._api.load_state_dict_from_url is torch.hub.load_state_dict_from_url}); "
-        "intercepted there, nothing was downloaded.",
+        "how torchvision's code is written (builders take weights=; DEFAULT is an alias), observed: the weights "
+        f"the builder asks the (intercepted) loader for: weights=IMAGENET1K_V2 → {new!r}, 'IMAGENET1K_V2' → "
+        f"{by_name!r}, 'DEFAULT' → {default!r}, None → {none}; warnings: {len(new_warnings) + len(none_warnings)}. "
+        f"ResNet50_Weights.DEFAULT is IMAGENET1K_V2: {ResNet50_Weights.DEFAULT is v2}; the legacy flag above "
+        f"loads {getattr(old, 'name', old)}, not DEFAULT. The loader asked is torch.hub's function: "
+        f"{torchvision.models._api.load_state_dict_from_url is torch.hub.load_state_dict_from_url}; intercepted "
+        "there, nothing was downloaded",
+        f"→ {getattr(new, 'name', new)}{' (= DEFAULT)' if default is new else ''}, "
+        f"{len(new_warnings)} warnings",
         data={"new": str(new), "by_name": str(by_name), "default": str(default), "none": str(none),
+              "none_loader": none_loader, "warnings": new_warnings + none_warnings,
               "default_is_v2": ResNet50_Weights.DEFAULT is v2},
     )
 
     available = [str(w) for w in torchvision.models.get_model_weights("resnet50")]
     with torch.device("meta"):
         n = params(torchvision.models.resnet50(weights=None))
-    p.claim(
+    p.by_definition(
         "Allows selecting different versions of weights (V1 vs V2)",
-        measured="get_model_weights('resnet50'); each version's metadata and weights.transforms() applied to a "
-        "300×400 uint8 image: " + "; ".join(
-            f"{k}: resize {v['resize']} → crop {v['crop']} → {v['out_shape']} {v['out_dtype']}" for k, v in prep.items()),
-        value=f"{len(available)} versions; resize " + " vs ".join(str(v["resize"][0]) for v in prep.values()),
-        holds=len(available) >= 2 and prep[v1.name]["resize"] != prep[v2.name]["resize"]
-        and all(w.meta["num_params"] == n for w in (v1, v2)),
-        note=f"Available: {available}. Same architecture ({n:,} params, counted on meta = meta['num_params']), "
-        f"different training recipes (V1: {recipe[v1.name]}; V2: {recipe[v2.name]}) and preprocessing.",
-        data={"available": available, "preprocessing": prep, "recipe": recipe, "params_counted": n},
+        "how torchvision's weights API is built: get_model_weights('resnet50') lists "
+        f"{len(available)} versions of one architecture ({n:,} params counted on meta; meta['num_params'] "
+        f"{' = '.join(str(w.meta['num_params']) for w in (v1, v2))}), each with its own training recipe "
+        f"(V1: {recipe[v1.name]}; V2: {recipe[v2.name]}) and its own preprocessing, weights.transforms() applied "
+        "to a 300×400 uint8 image: " + "; ".join(
+            f"{k}: resize {v['resize']} → crop {v['crop']} → {v['out_shape']} {v['out_dtype']}"
+            for k, v in prep.items()),
+        f"{len(available)} versions; resize " + " vs ".join(str(v["resize"][0]) for v in prep.values()),
+        data={"available": available, "preprocessing": prep, "recipe": recipe, "params_counted": n,
+              "num_params": {w.name: w.meta["num_params"] for w in (v1, v2)}},
     )
     p.published(
         "V2 is more accurate than V1",

@@ -1,8 +1,10 @@
-"""q18_silu: x·σ(x), its minimum (vs the Lambert-W closed form), smoothness, negative-side gradient, EfficientNet."""
+"""q18_silu: x·σ(x), its minimum (vs the Lambert-W closed form), smoothness, a layer stuck below 0 that
+learns with SiLU and not with ReLU (the control swaps the activation in the same code), EfficientNet."""
 
 import math
 
 from quiz.proofs import run_proof
+from quiz.proofs.q18_silu import SEEDS
 
 NAME = "q18_silu"
 
@@ -26,20 +28,10 @@ def silu_grad(x):
 
 
 def test_verdicts(result):
-    assert [c.verdict for c in result.claims] == ["by definition", "holds", "holds", "holds", "holds",
-                                                  "not shown", "published"]
-    assert result.claim("f′ ≠ 0").added and "−4e-8" in result.claim("f′ ≠ 0").note
+    assert [c.verdict for c in result.claims] == ["by definition", "by definition", "by definition", "holds",
+                                                  "by definition", "not shown", "published"]
+    assert result.claim("stuck below 0").added
     assert len(result.takeaways) == 1
-
-
-def test_negative_control_relu_is_monotonic_and_kinked():
-    # swap the mechanism: ReLU in SiLU's place fails the same checks
-    import torch
-
-    grid = torch.linspace(-5, 3, 8001, dtype=torch.float64, requires_grad=True)
-    (g,) = torch.autograd.grad(torch.relu(grid).sum(), grid)
-    sign = torch.sign(g)
-    assert int((sign[1:] != sign[:-1]).sum()) == 1 and not (g < 0).any()  # never decreasing: monotonic
 
 
 def test_identity(result):
@@ -55,6 +47,7 @@ def test_minimum_matches_lambert_w(result):
     assert abs(d["f_min"] - (-w)) < 1e-9
     assert abs(d["grid_x_min"] - (-1 - w)) <= 1e-4  # grid step
     assert d["sign_flips"] == 1
+    assert abs(d["slope_at_min"]) < 1e-12  # f′ = 0 at the minimum: why "f′ ≠ 0 for x < 0" is not claimed
 
 
 def test_smooth_at_zero_relu_kinked(result):
@@ -64,11 +57,28 @@ def test_smooth_at_zero_relu_kinked(result):
     assert abs(d["max_second_derivative"] - 0.5) < 1e-6  # f″(0) = 1/2 is SiLU's largest curvature
 
 
-def test_negative_side_gradient(result):
-    d = result.claim("f′ ≠ 0").data
-    assert d["silu_nonzero_share"] == 1.0 and d["relu_nonzero_share"] == 0.0
-    for got, x in zip(d["silu_grad_far"], (-5.0, -20.0)):
-        assert abs(got - silu_grad(x)) < 1e-15 + 1e-12 * abs(got)
+def test_a_layer_stuck_below_zero_learns_with_silu(result):
+    d = result.claim("stuck below 0").data
+    silu, relu = d["tried"], d["relu"]
+    assert silu["dead_at_start"] and relu["dead_at_start"]  # every unit negative for every input at the start
+    assert len(silu["loss_ratio"]) == SEEDS >= 5
+    assert max(silu["loss_ratio"]) < 0.05  # far better than predicting the mean, on every seed
+    assert silu["first_layer_change"] > 0.1  # the first layer moved: the gradient came through the negative side
+    assert abs(d["slope_at_bias"] - silu_grad(-4.0)) < 1e-12
+    assert abs(d["silu_grad_at_minus_20"] - silu_grad(-20.0)) < 1e-15
+
+
+def test_with_relu_the_stuck_layer_gets_no_gradient(controlled):
+    (run,) = [r for r in controlled.controls if r.knob == "activation"]
+    assert run.value == "relu"
+    (c,) = [c for c in run.claims if c.claim.startswith("negative inputs")]
+    relu = c.data["tried"]
+    assert relu == c.data["relu"]  # the same net as the reference: ReLU in SiLU's place
+    assert relu["first_layer_change"] == 0.0  # relu′ = 0 below 0: the first layer never moves
+    assert relu["revived"] == 0.0
+    # only the output bias can learn, and it starts at the target's mean (0): the MSE stays the mean's
+    assert all(abs(r - 1) < 1e-6 for r in relu["loss_ratio"])
+    assert c.data["slope_at_bias"] == 0.0
 
 
 def test_efficientnet_b0_activations(result):
@@ -90,6 +100,12 @@ def test_figure(result):
 
 
 def test_deterministic(result):
-    again = run_proof("q18_silu")
+    again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
     assert [c.value for c in again.claims] == [c.value for c in result.claims]
+
+
+def test_the_cached_experiment_is_deterministic(result):
+    from quiz.proofs.q18_silu import dead_layer
+
+    assert dead_layer.__wrapped__("silu", -4.0) == result.claim("stuck below 0").data["tried"]

@@ -1,10 +1,10 @@
 """q19_odd_kernels: centre tap, 'same' padding split, half-pixel drift of even kernels, aliasing against the
-box filter's frequency response."""
+box filter's frequency response; the controls (odd kernels in the even ones' place, one probe frequency
+instead of the folding band) flip the verdicts for the reasons the notes give."""
 
 import math
 
 from quiz.proofs import run_proof
-from quiz.proofs.q19_odd_kernels import aliased_amplitude
 
 NAME = "q19_odd_kernels"
 
@@ -12,23 +12,61 @@ KS = range(1, 8)
 LAYERS = 6
 
 
+def box_power(k, f):
+    """|H(f)|² of a k-tap box filter (mean of k taps): (sin(πfk) / (k·sin(πf)))², independent of torch."""
+    return (math.sin(math.pi * f * k) / (k * math.sin(math.pi * f))) ** 2
+
+
+def control(controlled, knob):
+    (run,) = [r for r in controlled.controls if r.knob == knob]
+    return {c.claim: c for c in run.claims}
+
+
 def test_verdicts(result):
     assert [c.verdict for c in result.claims] == ["by definition", "holds", "holds", "fails"]
     assert len(result.takeaways) == 1
 
 
-def test_aliasing_matches_the_box_filters_frequency_response(result):
-    # independent: a k-tap box filter passes frequency f with gain |sin(πfk) / (k·sin(πf))|
-    d = result.claim("aliasing").data["aliased"]
+def test_aliasing_is_the_band_average_of_the_box_filters_response(result):
+    d = result.claim("aliasing").data
+    freqs = d["frequencies"]
+    assert len(freqs) > 100 and 0.25 < min(freqs) < 0.252 and 0.498 < max(freqs) < 0.5  # the band that folds
     for k in (2, 3, 4, 5):
-        gain = abs(math.sin(math.pi * 0.45 * k) / (k * math.sin(math.pi * 0.45)))
-        assert abs(d[str(k)] - gain) < 0.02, k
+        expected = sum(box_power(k, f) for f in freqs) / len(freqs)
+        assert abs(d["aliased_power"][str(k)] - expected) < 1e-6, k
+    # issue 17: the band means, continuous: k2 0.182, k3 0.050, k4 0.038, k5 0.030
+    assert [round(d["aliased_power"][str(k)], 2) for k in (2, 3, 4, 5)] == [0.18, 0.05, 0.04, 0.03]
+    assert d["aliased_power"]["1"] > 0.999  # no filter: the whole cosine folds (the stride aliases, not k)
+    assert d["falls_with_length"] is True
+    # the 4-tap lets through less than the 3-tap: parity does not order aliasing
+    assert d["aliased_power"]["4"] < d["aliased_power"]["3"]
 
 
-def test_negative_control_no_stride_no_aliasing():
-    # remove the mechanism (a 1-tap filter is the identity): the full cosine folds to the false frequency,
-    # so aliasing is the subsampling's, present with an odd kernel too
-    assert aliased_amplitude(1) > 0.95
+def test_one_frequency_ranks_the_kernels_either_way(result):
+    one = result.claim("aliasing").data["one_frequency"]
+    for f, power in one.items():
+        for k, v in power.items():
+            assert abs(v - box_power(k, float(f))) < 1e-6
+    assert max(one["0.45"], key=one["0.45"].get) == 3  # the old note's probe: the 3-tap looks worst
+    assert min(one["0.35"][2], one["0.35"][4]) > max(one["0.35"][3], one["0.35"][5])  # the even ones do
+
+
+def test_a_single_probe_makes_even_kernels_look_worse(controlled):
+    c = control(controlled, "probe")["…and aliasing"]
+    assert c.data["frequencies"] == [0.35]
+    p = c.data["aliased_power"]
+    for k in (2, 3, 4, 5):
+        assert abs(p[str(k)] - box_power(k, 0.35)) < 1e-6
+    assert min(p["2"], p["4"]) > max(p["3"], p["5"])
+
+
+def test_odd_kernels_in_place_of_even_ones_neither_pad_asymmetrically_nor_drift(controlled):
+    claims = control(controlled, "parity")
+    pad = claims["Symmetric padding is easier"].data
+    assert pad["blamed"] == [3, 5]
+    assert all(pad["split"][str(k)][0] == pad["split"][str(k)][1] for k in (3, 5))
+    drift = claims["Even kernels cause phase shifts"].data["per_layer"]
+    assert drift["3"] == drift["5"] == 0 and drift["2"] == drift["4"] == -0.5  # the same filters: only who is blamed
 
 
 def test_centre_tap(result):
@@ -39,6 +77,7 @@ def test_centre_tap(result):
 
 def test_same_padding_split(result):
     d = result.claim("Symmetric padding").data
+    assert d["blamed"] == [2, 4]
     for k in KS:
         total = k - 1  # 'same' at stride 1, dilation 1: out = in + total − (k − 1)
         left = total // 2  # extra padding goes right/bottom (PyTorch's convention)
@@ -64,10 +103,10 @@ def test_centroid_drift(result):
 
 def test_figures(result):
     assert [f.kind for f in result.figures] == ["lines", "bars"]
-    assert set(result.figures[0].data["series"]) == {"k=2", "k=3", "k=4", "k=5"}
+    assert set(result.figures[0].data["series"]) == {"k=2", "k=3"}
 
 
 def test_deterministic(result):
-    again = run_proof("q19_odd_kernels")
+    again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
     assert [c.value for c in again.claims] == [c.value for c in result.claims]

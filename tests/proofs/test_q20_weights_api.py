@@ -30,18 +30,12 @@ def result():
 
 
 def test_verdicts(result):
-    assert [c.verdict for c in result.claims] == ["holds", "holds", "holds", "published"]
+    # reads of torchvision's own code (≡) and its published evaluation (§): no experiment, so no control
+    assert [c.verdict for c in result.claims] == ["by definition", "by definition", "by definition", "published"]
+    assert result.knobs == {} and result.controls == []
     assert result.claims[-1].measured.startswith("published: torchvision ResNet50_Weights")
     assert "IMAGENET1K_V2" in result.claims[1].value and "…" not in result.claims[1].value
     assert len(result.takeaways) == 1
-
-
-def test_negative_control_weights_none_asks_for_nothing_and_warns_nothing():
-    # remove the mechanism (no weights requested): the loader is never called, no deprecation warning
-    from quiz.proofs.q20_weights_api import _call
-
-    requested, where, warned = _call(weights=None)
-    assert requested is None and where is None and warned == []
 
 
 def test_pretrained_true_is_deprecated_and_means_v1(result):
@@ -53,12 +47,16 @@ def test_pretrained_true_is_deprecated_and_means_v1(result):
     assert d["named_in_warning"] == ["ResNet50_Weights.IMAGENET1K_V1"]
     # WeightsEnum.get_state_dict calls the name bound in torchvision.models._api (torchvision 0.29 source)
     assert d["loader_called"] == "torchvision.models._api.load_state_dict_from_url"
+    # the deprecation is the wrapper's: the builder inside it does not know the flag at all
+    assert d["without_wrapper"] == "ResNet.__init__() got an unexpected keyword argument 'pretrained'"
 
 
 def test_new_api_and_default(result):
     d = result.claim("weights=ResNet50_Weights.IMAGENET1K_V2").data
     assert d["new"] == d["by_name"] == d["default"] == "ResNet50_Weights.IMAGENET1K_V2"
-    assert d["none"] == "None"
+    # weights=None: the interceptor saw no request at all (it can tell "nothing asked" from a request)
+    assert d["none"] == "None" and d["none_loader"] is None
+    assert d["warnings"] == []
     assert d["default_is_v2"] is True
 
 
@@ -66,6 +64,7 @@ def test_versions_and_preprocessing(result):
     d = result.claim("Allows selecting").data
     assert d["available"] == ["ResNet50_Weights.IMAGENET1K_V1", "ResNet50_Weights.IMAGENET1K_V2"]
     assert d["params_counted"] == 25_557_032  # torchvision docs
+    assert d["num_params"] == {"IMAGENET1K_V1": 25_557_032, "IMAGENET1K_V2": 25_557_032}  # one architecture
     # torchvision docs: V1 resize 256 → crop 224, V2 resize 232 → crop 224, bilinear
     pre = d["preprocessing"]
     assert (pre["IMAGENET1K_V1"]["resize"], pre["IMAGENET1K_V1"]["crop"]) == ([256], [224])
