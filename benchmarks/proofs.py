@@ -16,6 +16,11 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's quiz, not an older one installed in the venv
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))  # and the children's
 
 BASE = "import torch, torchvision"
 RUN = BASE + "; from quiz.proofs import run_proof; run_proof({name!r}, controls={controls})"

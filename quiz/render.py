@@ -311,6 +311,8 @@ def proof_view(title: str, result, explain: bool = False, width: int = 80):
         flipped = sum(1 for c in result.claims for _, f in result.against(c) if f is not None and f.verdict != c.verdict)
         judged = sum(1 for c in result.claims for _ in result.against(c))
         foot.append(Text(f"controls flip {flipped} of {judged}", style="dim"))
+    elif result.controlled:  # --control on a proof with no measured claim: say why nothing more shows
+        foot.append(Text("no controls: no claim here is a measurement (≡ § –)", style="dim"))
     more = len(result.figures) - len(figures)
     hint = f"+{more} figure{'s' * (more != 1)}: --explain" if more else ("how: --explain" if not explain else "")
     if hint:

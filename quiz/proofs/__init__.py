@@ -227,7 +227,8 @@ class Proof:
 
     def measures(self, *knobs: str) -> bool:
         """Does this run judge claims controlled by `knobs`? Always in the proof as it is; in a control
-        run, only for its own knob: wrap a costly section in `if p.measures("skip"):`."""
+        run, only for its own knob: wrap a costly section in `if p.measures("skip"):`, and a section of
+        ≡ and § claims (no control judges them) in `if p.measures():`."""
         return self.control is None or self.control in knobs
 
     # -- verdicts ---------------------------------------------------------------------
@@ -322,6 +323,7 @@ class ProofResult:
     knobs: dict = field(default_factory=dict)  # name → Knob
     controls: list[ControlRun] = field(default_factory=list)  # with run_proof(..., controls=True)
     sites: list[int] = field(default_factory=list)
+    controlled: bool = False  # run_proof(..., controls=True) ran (even if no claim names a control)
 
     def against(self, claim: Claim) -> list[tuple[ControlRun, Claim | None]]:
         """Each control that judges `claim`, with the claim as that run found it (None: not made)."""
@@ -436,7 +438,7 @@ def run_proof(name: str, options: dict | None = None, controls: bool = False, se
             c, s = _run(module, name, {**options, knob: value}, knobs, knob)
             runs.append(ControlRun(knob, knobs[knob].label(knob, value), value, list(c.claims), s))
     return ProofResult(name, list(p.claims), list(p.figures), seconds, list(p.takeaways), dict(p.options), knobs,
-                       runs, list(p.sites))
+                       runs, list(p.sites), controls)
 
 
 def _run(module, name, options, knobs, control) -> tuple[Proof, float]:
