@@ -98,7 +98,8 @@ def fig1(p, relu):
         "ReLU destroys information in low-dimensional manifolds",
         "paper Fig. 1 redone: a 2-D spiral embedded by a random T into n dims, ReLU; fraction of points NOT "
         f"recoverable from ReLU(T·x) (pseudo-inverse of the rows ReLU let through), mean of {DRAWS} T: "
-        + per_n(lost, lambda v: f"{v:.0%}") + "; the paper's T⁺·ReLU(T·x) error: " + per_n(paper_err, lambda v: f"{v:.2f}"),
+        + per_n(lost, lambda v: f"{v:.0%}") + "; the paper's T⁺·ReLU(T·x) error: "
+        + per_n(paper_err, lambda v: f"{v:.2f}"),
         f"lost {lost[2]:.0%} at n=2, {lost[5]:.0%} at 5, {lost[30]:.0%} at 30",
         holds=lo_list[0] > 0.5 and all(a >= b for a, b in zip(lo_list, lo_list[1:])) and lost[30] == 0
         and exact_err[30] < 1e-12,

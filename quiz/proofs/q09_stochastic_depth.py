@@ -179,6 +179,7 @@ def regulariser(p, plain, dropped, drop):
         f"(eval mode) and test MSE on {N_TEST} clean points",
         f"test {mean(plain['test']):.3f} → {mean(dropped['test']):.3f}, lower {lower}/{SEEDS}",
         holds=lower == SEEDS,
+        partly=lower > SEEDS // 2,  # lower on most seeds, not all: it depends on the seed
         note=f"Both nets learn the sine (test MSE without DropPath {span(plain['test'])}, with it "
         f"{span(dropped['test'])}; predicting 0 scores {span(plain['zero'])}). Without DropPath the net fits "
         f"part of the noise (train MSE {mean(plain['train']):.3f} < noise variance {NOISE ** 2}); with it "
