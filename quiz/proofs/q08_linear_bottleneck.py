@@ -10,6 +10,7 @@ import statistics
 
 import torch
 from torch import nn
+from torch.func import functional_call, stack_module_state, vmap
 from torchvision.models import mobilenet_v2
 from torchvision.models.mobilenetv2 import InvertedResidual
 
@@ -27,23 +28,33 @@ DRAWS = 10  # random matrices T per n (results are averaged)
 SEEDS, STEPS = 6, 100  # trained bottleneck: independent runs, Adam steps each
 
 
-@functools.cache  # deterministic: a control run that trains the same net again reads the first run's error
-def train_bottleneck(relu, seed_=0, k=2, steps=STEPS, hidden=32, n=256):
-    """Relative reconstruction error of an autoencoder 16 → 32 → k → 32 → 16 trained on a 2-D spiral
-    embedded in 16 dims, with or without a ReLU on the k-dim bottleneck."""
-    g = seed(seed_)
-    t = torch.rand(n, generator=g) * 4 * math.pi + 0.5
-    x = torch.stack([t * torch.cos(t), t * torch.sin(t)], 1) / (4 * math.pi) @ torch.randn(2, 16, generator=g)
-    enc = nn.Sequential(nn.Linear(16, hidden), nn.ReLU(), nn.Linear(hidden, k))  # expand, project to k
-    dec = nn.Sequential(nn.Linear(k, hidden), nn.ReLU(), nn.Linear(hidden, 16))
-    opt = torch.optim.Adam([*enc.parameters(), *dec.parameters()], lr=3e-3)
+@functools.cache  # deterministic: a control run that trains the same nets again reads the first run's errors
+def train_bottlenecks(relu, k=2, steps=STEPS, hidden=32, n=256):
+    """Relative reconstruction error, one per seed, of an autoencoder 16 → 32 → k → 32 → 16 trained on a 2-D
+    spiral embedded in 16 dims, with or without a ReLU on the k-dim bottleneck. The SEEDS nets (each with its
+    own data and init) train at once: torch.func.vmap over their stacked weights, the same maths as one by one."""
+    xs, encs, decs = [], [], []
+    for s in range(SEEDS):
+        g = seed(s)
+        t = torch.rand(n, generator=g) * 4 * math.pi + 0.5
+        spiral = torch.stack([t * torch.cos(t), t * torch.sin(t)], 1) / (4 * math.pi)  # (n, 2)
+        xs.append(spiral @ torch.randn(2, 16, generator=g))  # (n, 16)
+        encs.append(nn.Sequential(nn.Linear(16, hidden), nn.ReLU(), nn.Linear(hidden, k)))  # expand, project to k
+        decs.append(nn.Sequential(nn.Linear(k, hidden), nn.ReLU(), nn.Linear(hidden, 16)))
+    x = torch.stack(xs)  # (S, n, 16)
+    (w_enc, _), (w_dec, _) = stack_module_state(encs), stack_module_state(decs)  # each weight: (S, ...)
+
+    def loss(w_enc, w_dec, x):  # one net: x (n, 16)
+        z = functional_call(encs[0], w_enc, (x,))  # (n, k): the low-dimensional bottleneck
+        return ((functional_call(decs[0], w_dec, (torch.relu(z) if relu else z,)) - x) ** 2).mean() / (x ** 2).mean()
+
+    opt = torch.optim.Adam([*w_enc.values(), *w_dec.values()], lr=3e-3)
     for _ in range(steps):
-        z = enc(x)  # (n, k): the low-dimensional bottleneck
-        loss = ((dec(torch.relu(z) if relu else z) - x) ** 2).mean() / (x ** 2).mean()
+        losses = vmap(loss)(w_enc, w_dec, x)  # (S,)
         opt.zero_grad()
-        loss.backward()
+        losses.sum().backward()  # each net's gradient is its own loss's
         opt.step()
-    return loss.item()
+    return tuple(losses.tolist())
 
 
 def run(p):
@@ -130,8 +141,7 @@ def fig1(p, relu):
 
 def trained(p, relu, k):
     """A trained autoencoder through a k-unit bottleneck, with vs without ReLU on it: the median error ratio."""
-    lin = [train_bottleneck(False, s, k) for s in range(SEEDS)]
-    rel = [train_bottleneck(relu, s, k) for s in range(SEEDS)]
+    lin, rel = list(train_bottlenecks(False, k)), list(train_bottlenecks(relu, k))
     med = statistics.median  # of 6 values: the mean of the middle two
     dead = sum(r > 0.1 for r in rel)
     p.claim(
