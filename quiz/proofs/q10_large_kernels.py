@@ -1,8 +1,10 @@
 """Q10: What is the advantage of large (7×7) kernels in ConvNeXt? — walk the layers to get the
 theoretical receptive field, measure the effective one (gradient of the centre output w.r.t. the
 input) for stacks of ConvNeXt blocks with 7×7 vs 3×3 depthwise convs, count blocks ConvNeXt-T needs
-to cover a 224-px image, count parameters, and compare with one self-attention layer."""
+to cover a 224-px image, count parameters, and compare one 7×7 layer with one self-attention layer.
+Controls: a 3×3 kernel in the measured stack, and the comparison on a 7×7 map (ConvNeXt-T's last stage)."""
 
+import functools
 import math
 
 import torch
@@ -10,9 +12,16 @@ from torch import nn
 from torchvision.models import convnext_tiny
 from torchvision.models.convnext import CNBlock  # dw 7×7 → LayerNorm → Linear 4C → GELU → Linear C, + x
 
+from quiz.proofs import Knob
 from quiz.proofs._tools import params, seed
 
 DEPTH, DIM, SIZE, SEEDS = 4, 8, 32, 3  # blocks per stack, channels, input H=W, random inits averaged
+KNOBS = {
+    "kernel": Knob(7, "the depthwise kernel of the measured ConvNeXt blocks (compared with 3×3)", control=3,
+                   says="3×3 depthwise", choices=(3, 5, 7, 9, 11, 13, 15)),
+    "map": Knob(SIZE, "side of the feature map where one conv layer is compared with one attention layer",
+                control=7, says="on a 7×7 map (stage 4)", low=3, high=64),
+}
 
 
 def _rf_walk(modules):
@@ -37,6 +46,7 @@ def _stack(k):
     return nn.Sequential(*blocks)
 
 
+@functools.cache  # deterministic: a control run that measures the same stack reads the first run's gradient
 def _erf(k):
     """Mean |∂ centre output / ∂ input| over SEEDS random inits, (SIZE, SIZE); and the stack's theoretical RF."""
     grad = torch.zeros(SIZE, SIZE)
@@ -62,35 +72,61 @@ def _width(grad):
 
 def run(p):
     seed()
-
-    # --- effective receptive field of 4 ConvNeXt blocks, 7×7 vs 3×3 depthwise
-    g7, rf7 = _erf(7)
+    k = p.options["kernel"]  # 7: ConvNeXt's; 3 in the control run
+    g7, rf7 = _erf(7)  # ConvNeXt's 7×7 stack and the 3×3 one: the RF arithmetic, and the baseline
     g3, rf3 = _erf(3)
-    (r7, s7, ring), (r3, s3, _) = _width(g7), _width(g3)
-    sup7, sup3 = int((g7 > 0).sum()), int((g3 > 0).sum())
-    centre7 = (g7[SIZE // 2, SIZE // 2] / g7.sum()).item()  # share of the gradient on the centre pixel
-    out7 = g7[ring > (rf7 - 1) // 2].abs().sum().item()  # gradient outside the theoretical RF
-    p.by_definition(
-        f"a 7×7 grows the RF 3× faster per layer than a 3×3",
-        f"arithmetic: each k×k layer adds k−1 pixels, so {DEPTH} blocks see {rf7}×{rf7} vs {rf3}×{rf3}; the input "
-        f"gradient's support agrees ({sup7} and {sup3} inputs move the centre output)",
-        f"RF {rf7} vs {rf3} px after {DEPTH} blocks",
-        data={"rf7": rf7, "rf3": rf3, "support7": sup7, "support3": sup3}, added=True,
-    )
+    if p.measures():
+        sup7, sup3 = int((g7 > 0).sum()), int((g3 > 0).sum())
+        p.by_definition(
+            "a 7×7 grows the RF 3× faster per layer than a 3×3",
+            f"arithmetic: each k×k layer adds k−1 pixels, so {DEPTH} blocks see {rf7}×{rf7} vs {rf3}×{rf3}; the "
+            f"input gradient's support agrees ({sup7} and {sup3} inputs move the centre output)",
+            f"RF {rf7} vs {rf3} px after {DEPTH} blocks",
+            data={"rf7": rf7, "rf3": rf3, "support7": sup7, "support3": sup3}, added=True,
+        )
+    if p.measures("kernel"):
+        effective_rf(p, k, g3)
+    stages = convnext_tiny_reads(p) if p.measures() else []
+    if p.measures("map"):
+        attention(p, k, p.options["map"], stages)
+
+
+def effective_rf(p, k, g3):
+    """The effective RF (where the gradient mass is) of the k×k stack vs the 3×3 one."""
+    gk, rfk = _erf(k)
+    (rk, sk, ring), (r3, s3, _) = _width(gk), _width(g3)
+    centre = (gk[SIZE // 2, SIZE // 2] / gk.sum()).item()  # share of the gradient on the centre pixel
+    outside = gk[ring > (rfk - 1) // 2].sum().item()  # gradient outside the theoretical RF: none
     p.claim(
         "Increases effective Receptive Field immediately",
-        f"|∂ centre output / ∂ input| of {DEPTH} random-init CNBlocks (mean of {SEEDS} seeds): radius holding "
-        f"95% of the gradient mass (7×7: {r7} px, 3×3: {r3} px); std of the gradient distribution",
-        f"ERF std {s7:.1f} vs {s3:.1f} px ({s7 / s3:.1f}×)",
-        r7 > r3 and s7 > s3,
-        note=f"the effective RF is much smaller than the theoretical one (7×7: 95% within radius {r7} of "
-        f"{(rf7 - 1) // 2}; the centre pixel alone holds {centre7:.0%} of the mass, via the identity path). "
+        f"|∂ centre output / ∂ input| of {DEPTH} random-init CNBlocks (mean of {SEEDS} seeds), {k}×{k} vs 3×3 "
+        f"depthwise: radius holding 95% of the gradient mass ({k}×{k}: {rk} px, 3×3: {r3} px); std of the "
+        "gradient distribution",
+        f"ERF std {sk:.1f} vs {s3:.1f} px ({sk / s3:.1f}×)",
+        holds=rk > r3 and sk > s3,
+        note=f"the effective RF is much smaller than the theoretical one ({k}×{k}: 95% within radius {rk} of "
+        f"{(rfk - 1) // 2}; the centre pixel alone holds {centre:.0%} of the mass, via the identity path). "
         "Random init, not trained weights; layer_scale = 1 instead of torchvision's 1e-6, which would make "
-        "every block an identity at init",
-        data={"r95_7": r7, "r95_3": r3, "std7": s7, "std3": s3, "centre_share7": centre7},
+        "every block an identity at init. With a 3×3 kernel (the control) both stacks are the same.",
+        data={"kernel": k, "r95_k": rk, "r95_3": r3, "std_k": sk, "std3": s3, "centre_share": centre,
+              "grad_outside_rf": outside},
+        control="kernel",
     )
+    # --- figures: both ERF profiles, and the stack's ERF in whole decades (every drawn cell has a shade)
+    c = SIZE // 2
+    offsets = list(range(-c, SIZE - c))
+    p.lines(f"ERF profile, centre row: {k}×{k} vs 3×3 depthwise (log scale; zeros left out)",
+            {f"{k}×{k}": (offsets, gk[c].tolist()), "3×3": (offsets, g3[c].tolist())}, x="offset (px)",
+            y="|∂y/∂x|", logy=True)
+    decades = (torch.log10(gk.clamp(min=1e-30) / gk.max()) + 4).clamp(min=0).ceil()  # 1…4; 0 below 1e-4 of the peak
+    p.heatmap(f"Effective RF, {DEPTH} ConvNeXt blocks, {k}×{k} depthwise: log10 |∂y_centre/∂x| (4 decades)",
+              decades.tolist(), label="decades above 1e-4 of the peak, rounded up")
+    p.takeaway(f"{k}×{k} widens the effective RF {sk / s3:.1f}× over 3×3 but stays local: one layer sees "
+               f"{k * k} inputs, attention all of them")
 
-    # --- ConvNeXt-T: how many blocks until the theoretical RF covers a 224-px image?
+
+def convnext_tiny_reads(p):
+    """ConvNeXt-T's theoretical RF per block, and the cost of a 7×7 depthwise: arithmetic on its layers."""
     with torch.device("meta"):
         net7 = convnext_tiny(weights=None)
         net3 = convnext_tiny(weights=None)
@@ -102,14 +138,13 @@ def run(p):
     for k, net in ((7, net7), (3, net3)):
         rfs = [rf for m, rf in _rf_walk(net.features.modules()) if m.groups > 1]  # RF after each block
         need[k] = (next(i + 1 for i, rf in enumerate(rfs) if rf >= 224), rfs[-1], len(rfs))
-    p.claim(
+    p.by_definition(
         "Reduces the number of layers needed to see the whole object",
-        "torchvision ConvNeXt-T (and the same net with 3×3 depthwise): blocks until the theoretical RF ≥ 224 px; "
-        f"final RF {need[7][1]} vs {need[3][1]} px",
+        "arithmetic on the layers: torchvision ConvNeXt-T (and the same net with 3×3 depthwise), blocks until "
+        f"the theoretical RF ≥ 224 px (each k×k adds (k−1)·stride so far), stem and downsampling included; final "
+        f"RF {need[7][1]} vs {need[3][1]} px. The effective RF is smaller (claim above), so 'seeing' an object "
+        "takes more than this",
         f"block {need[7][0]} vs {need[3][0]} of {need[7][2]} to cover 224 px",
-        need[7][0] < need[3][0],
-        note="theoretical RF, stem and downsampling included; the effective RF is smaller (claim above), "
-        "so 'seeing' an object takes more than this",
         data={"blocks_to_224_k7": need[7][0], "blocks_to_224_k3": need[3][0],
               "final_rf_k7": need[7][1], "final_rf_k3": need[3][1]},
     )
@@ -123,51 +158,60 @@ def run(p):
         block = CNBlock(C, 1e-6, 0.0)
     rf = [_rf_walk(m.modules())[-1][1] for m in (dw7, dw3x3, dense7)]
     pw = [params(m) for m in (dw7, dw3x3, dense7)]
-    p.claim(
+    p.by_definition(
         "depthwise makes a 7×7 kernel cheap",
-        f"params (with bias) at C = {C}, and theoretical RF: one 7×7 depthwise {pw[0]:,} (RF {rf[0]}), three 3×3 "
-        f"depthwise {pw[1]:,} (RF {rf[1]}), one dense 7×7 {pw[2]:,} (RF {rf[2]})",
+        f"arithmetic: a depthwise k×k has k·k weights per channel, a dense one k·k·C; params (with bias) at "
+        f"C = {C}: one 7×7 depthwise {pw[0]:,} (RF {rf[0]}), three 3×3 depthwise {pw[1]:,} (RF {rf[1]}), one "
+        f"dense 7×7 {pw[2]:,} (RF {rf[2]}); the 7×7 depthwise costs {pw[0] / pw[1]:.2f}× three 3×3 depthwise but "
+        f"is one layer; in a whole ConvNeXt block it is {pw[0] / params(block):.1%} of the {params(block):,} "
+        "params — the 1×1 MLP dominates",
         f"{pw[0]:,} vs {pw[2]:,} params dense ({pw[2] / pw[0]:.0f}×)",
-        rf[0] == rf[1] == rf[2] and pw[2] / pw[0] > C / 2, added=True,
-        note=f"same RF; depthwise keeps one 7×7 filter per channel instead of C per channel (≈ C× fewer); "
-        f"the 7×7 depthwise costs {pw[0] / pw[1]:.2f}× three 3×3 depthwise but is one layer; "
-        f"in a whole ConvNeXt block (C = {C}) it is {pw[0] / params(block):.1%} of the {params(block):,} params — "
-        "the 1×1 MLP dominates",
         data={"params_dw7": pw[0], "params_3x_dw3": pw[1], "params_dense7": pw[2], "rf": rf,
-              "block_params": params(block)},
+              "block_params": params(block)}, added=True,
     )
+    with torch.device("meta"):  # the feature-map side of each stage at 224 px input: where a 7×7 is global
+        x, sides = torch.empty(1, 3, 224, 224), []
+        for m in net7.features:
+            x = m(x)
+            if isinstance(m, nn.Sequential) and isinstance(m[0], CNBlock):
+                sides.append((x.shape[-1], len(m)))
+    return sides  # (side, blocks) per stage
 
-    # --- 'global attention': after one layer, which inputs can move the centre output?
+
+def attention(p, k, side, stages):
+    """'Global attention': after one layer on a side×side map, which inputs can move the centre output?
+    And do the mixing weights depend on the input, as attention's do? (stages: ConvNeXt-T's (side, blocks))"""
     torch.manual_seed(0)
-    tokens = torch.randn(1, SIZE * SIZE, DIM, requires_grad=True)  # (N, H·W, C) = (1, 1024, 8)
+    centre = (side // 2) * side + side // 2
     attn = nn.MultiheadAttention(DIM, num_heads=1, batch_first=True)
-    attn(tokens, tokens, tokens)[0][0, (SIZE // 2) * SIZE + SIZE // 2].sum().backward()
-    seen_attn = int((tokens.grad[0].abs().sum(dim=1) > 0).sum())
-    conv = nn.Conv2d(DIM, DIM, 7, padding=3, groups=DIM)
-    img = torch.randn(1, DIM, SIZE, SIZE, requires_grad=True)
-    conv(img)[0, :, SIZE // 2, SIZE // 2].sum().backward()
-    seen_conv = int((img.grad[0].abs().sum(dim=0) > 0).sum())
+    conv = nn.Conv2d(DIM, DIM, k, padding=k // 2, groups=DIM)
+    seen = {"attn": [], "conv": []}  # |∂ centre / ∂ input| per position, for two different inputs
+    for _ in range(2):
+        tokens = torch.randn(1, side * side, DIM, requires_grad=True)  # (N, H·W, C)
+        attn(tokens, tokens, tokens)[0][0, centre].sum().backward()
+        seen["attn"].append(tokens.grad[0].abs().sum(dim=1))  # (H·W,)
+        img = torch.randn(1, DIM, side, side, requires_grad=True)  # (N, C, H, W)
+        conv(img)[0, :, side // 2, side // 2].sum().backward()
+        seen["conv"].append(img.grad[0].abs().sum(dim=0).flatten())  # (H·W,)
+    n_conv, n_attn = (int((v[0] > 0).sum()) for v in (seen["conv"], seen["attn"]))
+    change = {m: ((v[1] - v[0]).norm() / v[0].norm()).item() for m, v in seen.items()}  # input-dependence
+    cover = ", ".join(f"{min(7, s) ** 2 / s ** 2:.1%} of {s}×{s} ({b} blocks)" for s, b in stages)
     p.claim(
         "Mimics the global attention mechanism of Transformers",
-        "inputs with non-zero gradient on the centre output after one layer: 7×7 depthwise conv vs one "
-        f"nn.MultiheadAttention layer over the {SIZE}×{SIZE} tokens; after {DEPTH} blocks the gradient outside "
-        f"the {rf7}×{rf7} RF is {out7:g}",
-        f"sees {seen_conv}/{SIZE * SIZE} inputs vs {seen_attn}/{SIZE * SIZE}",
-        holds=seen_conv == seen_attn,
+        f"inputs with non-zero gradient on the centre output after one layer on a {side}×{side} map: a {k}×{k} "
+        "depthwise conv vs one nn.MultiheadAttention layer over the tokens; and how much that gradient map "
+        "changes between two random inputs (input-dependent weights)",
+        f"sees {n_conv}/{side * side} inputs vs {n_attn}/{side * side}",
+        holds=n_conv == n_attn,
         note="Global means every position: one attention layer sees all of them, a 7×7 window 49, and stacking "
-        "only grows a local window. ConvNeXt's paper relates its 7×7 to Swin's local 7×7 attention windows, "
-        "not to global attention.",
-        data={"one_layer_conv": seen_conv, "one_layer_attention": seen_attn, "grad_outside_rf": out7},
+        "only grows a local window. The mechanism differs too: attention computes its weights from the input "
+        f"(its gradient map changes by {change['attn']:.0%} between two inputs), a conv applies fixed weights "
+        f"(change {change['conv']:.0%}). "
+        + (f"In ConvNeXt-T at 224 px the 7×7 window covers {cover}: global only on the last stage's 7×7 map "
+           "(the control), and even there with fixed weights. " if cover else "")
+        + "Not ◐: what holds — a 7×7 window like Swin's local attention windows, mixing space per channel — "
+        "is ConvNeXt's design analogy, not global attention.",
+        data={"one_layer_conv": n_conv, "one_layer_attention": n_attn, "side": side, "kernel": k,
+              "weights_change": change, "stages": stages},
+        control="map",
     )
-
-    # --- figure: the 7×7 stack's ERF (cropped to its mass when drawn), and both ERF profiles
-    c = SIZE // 2
-    decades = (torch.log10(g7.clamp(min=1e-30) / g7.max()) + 4).clamp(min=0)  # 4 decades below the peak → 0
-    p.heatmap(f"Effective RF, {DEPTH} ConvNeXt blocks, 7×7 depthwise: log10 |∂y_centre/∂x| (4 decades)",
-              decades.tolist(), label="decades above 1e-4 of the peak")
-    p.lines("ERF profile through the centre row: 7×7 vs 3×3 depthwise (log scale)",
-            {"7×7": (list(range(-c, SIZE - c)), g7[c].clamp(min=1e-12).tolist()),
-             "3×3": (list(range(-c, SIZE - c)), g3[c].clamp(min=1e-12).tolist())}, x="offset (px)",
-            y="|∂y/∂x|", logy=True)
-    p.takeaway(f"7×7 widens the effective RF {s7 / s3:.1f}× and covers 224 px by block {need[7][0]} (3×3: "
-               f"{need[3][0]}), but it stays local: {seen_conv} of {SIZE * SIZE} inputs per layer vs all for attention")

@@ -3,10 +3,13 @@
 Generates a stationary colour texture (seeded, 128×128), shuffles its 32-px patches, and
 compares VGG-16 conv features (content) and their Gram matrices (style, Gatys et al.) at
 relu1_2, relu2_2 and relu3_3: how much each changes under the shuffle, and under a
-different texture. The same statistics for two controls: raw pixels and a random-init ResNet-18
-(layer1, layer2, layer3). VGG weights: a local state dict if given or cached, else seeded random init.
+different texture. The same statistics for two baselines: raw pixels and a random-init ResNet-18
+(layer1, layer2, layer3). VGG weights: a local state dict if given (--weights) or cached, else seeded
+random init. Controls: the feature maps themselves instead of their Gram matrices, and (with weights)
+a random-init VGG.
 """
 
+import functools
 import os
 
 import torch
@@ -14,7 +17,15 @@ import torchvision
 from torch import nn
 
 from quiz.errors import QuizError
+from quiz.proofs import Knob
 from quiz.proofs._tools import seed
+
+KNOBS = {
+    "gram": Knob(True, "the style statistic is the Gram matrix of the features (off: the feature maps "
+                 "themselves)", control=False, says="feature maps, no Gram"),
+    "pretrained": Knob(True, "VGG-16 with the weights given by --weights or torchvision's cache, when there are "
+                       "any (off: seeded random init)", control=False, says="random-init VGG"),
+}
 
 S, P = 128, 32  # image side, patch side (4×4 patches)
 LAYERS = {3: "relu1_2", 8: "relu2_2", 15: "relu3_3"}  # indices in torchvision's vgg16().features
@@ -44,15 +55,21 @@ def _shuffle(x, g):
     return patches[order].reshape(k, k, 3, P, P).permute(2, 0, 3, 1, 4).reshape(3, S, S)
 
 
-def _vgg(p):
-    """torchvision's vgg16().features up to relu3_3, with the weights the run can have."""
-    with torch.device("meta"):  # no 138M-parameter allocation: keep only the first 16 layers
-        net = torchvision.models.vgg16(weights=None).features[: max(LAYERS) + 1]
+def _weights_path(p):
+    """The VGG-16 state dict this run can use: --weights, else torchvision's cached file; None: neither."""
     path = p.options.get("weights")
     cached = os.path.join(torch.hub.get_dir(), "checkpoints", CACHED)
     if path is None and os.path.isfile(cached):  # existence check only: never downloads
         path = cached
+    return path
+
+
+def _vgg(path):
+    """torchvision's vgg16().features up to relu3_3, with the weights at `path` (None: seeded random init)."""
+    with torch.device("meta"):  # no 138M-parameter allocation: keep only the first 16 layers
+        net = torchvision.models.vgg16(weights=None).features[: max(LAYERS) + 1]
     if path is None:
+        seed()
         net = net.to_empty(device="cpu")
         for m in net.modules():  # torchvision's VGG init (VGG.__init__), seeded
             if isinstance(m, nn.Conv2d):
@@ -77,71 +94,108 @@ def _vgg(p):
     return net, f"state dict {path}"
 
 
-def _stats(feats):
-    """Per layer: relative change of the feature maps and of their Gram matrices, A → A shuffled and
-    A → texture B. feats: list of (name, (3, C, H, W) tensor) for the images [A, A shuffled, B]."""
+def _images():
+    """Texture A, A with its patches shuffled, texture B: ImageNet-normalised, (3, 3, 128, 128)."""
+    g = seed()
+    x = _texture(g, 0.5, 0.10, [(1.0, 0.6, 0.2), (0.2, 0.4, 1.0)])  # texture A
+    xs = _shuffle(x, g)  # texture A, patches shuffled
+    x2 = _texture(g, 2.0, 0.15, [(0.3, 1.0, 0.3), (1.0, 0.2, 0.6)])  # texture B: other angle, scale, colours
+    mean, std = torch.tensor(MEAN)[:, None, None], torch.tensor(STD)[:, None, None]
+    return (torch.stack([x, xs, x2]) - mean) / std  # (3, 3, 128, 128)
+
+
+def _stamp(path):
+    """What tells an edited weights file from the one read before: (mtime, size); None if there is none."""
+    try:
+        st = os.stat(path)
+    except (OSError, TypeError):
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+@functools.lru_cache(maxsize=2)  # deterministic: the gram control reads the same features (at most 2 sets kept)
+def _vgg_features(path, stamp=None):
+    """(weights label, [(layer name, (3, C, H, W) features)]) of VGG-16 at relu1_2, relu2_2, relu3_3, with
+    the weights at `path` (None: random init); `stamp` (see _stamp) keys the cache to the file's contents."""
+    net, label = _vgg(path)
+    feats, z = [], _images()
+    with torch.no_grad():
+        for i, layer in enumerate(net.eval()):
+            z = layer(z)
+            if i in LAYERS:
+                feats.append((LAYERS[i], z))
+    return label, feats
+
+
+@functools.lru_cache(maxsize=1)
+def _resnet_features():
+    """[(layer name, features)] of a random-init ResNet-18 (seeded) at layer1, layer2, layer3."""
+    seed()
+    resnet = torchvision.models.resnet18(weights=None).eval()
+    feats = []
+    with torch.no_grad():
+        z = resnet.maxpool(resnet.relu(resnet.bn1(resnet.conv1(_images()))))
+        for name in ("layer1", "layer2", "layer3"):
+            z = getattr(resnet, name)(z)
+            feats.append((name, z))
+    return feats
+
+
+def _stats(feats, gram=True):
+    """Per layer: relative change of the feature maps (content) and of the style statistic — their Gram
+    matrices, or with gram=False the feature maps themselves — A → A shuffled and A → texture B.
+    feats: list of (name, (3, C, H, W) tensor) for the images [A, A shuffled, B]."""
     rel = lambda a, b: ((a - b).norm() / b.norm()).item()  # noqa: E731 — relative change of a vs b
     rows = []
     for name, h in feats:
         f = h.flatten(2)  # (3, C, H·W) content: the feature maps
-        gram = f @ f.transpose(1, 2) / f.shape[-1]  # (3, C, C) style: Gatys et al.'s Gram matrix
+        style = f @ f.transpose(1, 2) / f.shape[-1] if gram else f  # (3, C, C): Gatys et al.'s Gram matrix
         rows.append({"layer": name, "channels": f.shape[1],
-                     "content_shuffle": rel(f[1], f[0]), "gram_shuffle": rel(gram[1], gram[0]),
-                     "content_other": rel(f[2], f[0]), "gram_other": rel(gram[2], gram[0])})
+                     "content_shuffle": rel(f[1], f[0]), "style_shuffle": rel(style[1], style[0]),
+                     "content_other": rel(f[2], f[0]), "style_other": rel(style[2], style[0])})
     return rows
 
 
 def _separation(rows):
     """How much more another texture moves the Gram matrices than shuffling does (worst layer)."""
-    return min(r["gram_other"] / r["gram_shuffle"] for r in rows)
+    return min(r["style_other"] / r["style_shuffle"] for r in rows)
 
 
 def run(p):
-    g = seed()
-    net, weights = _vgg(p)
-    net.eval()
-    x = _texture(g, 0.5, 0.10, [(1.0, 0.6, 0.2), (0.2, 0.4, 1.0)])  # texture A
-    xs = _shuffle(x, g)  # texture A, patches shuffled
-    x2 = _texture(g, 2.0, 0.15, [(0.3, 1.0, 0.3), (1.0, 0.2, 0.6)])  # texture B: other angle, scale, colours
-    mean, std = torch.tensor(MEAN)[:, None, None], torch.tensor(STD)[:, None, None]
-    h = (torch.stack([x, xs, x2]) - mean) / std  # (3, 3, 128, 128)
-
-    vgg_feats = []
-    with torch.no_grad():
-        z = h
-        for i, layer in enumerate(net):
-            z = layer(z)
-            if i in LAYERS:
-                vgg_feats.append((LAYERS[i], z))
-        resnet = torchvision.models.resnet18(weights=None).eval()  # the control: random init, seeded
-        z = resnet.maxpool(resnet.relu(resnet.bn1(resnet.conv1(h))))
-        res_feats = []
-        for name in ("layer1", "layer2", "layer3"):
-            z = getattr(resnet, name)(z)
-            res_feats.append((name, z))
-    rows = _stats(vgg_feats)
-    controls = {"ResNet-18": _stats(res_feats), "pixels": _stats([("rgb", h)])}
-    sep = {"VGG": _separation(rows), **{k: _separation(v) for k, v in controls.items()}}
-    ratio = min(r["content_shuffle"] / r["gram_shuffle"] for r in rows)
+    gram = p.options["gram"]  # False in its control run: compare the feature maps themselves
+    path = _weights_path(p)  # None: no trained weights here
+    used = path if p.options["pretrained"] else None  # the control: random init even where weights exist
+    weights, vgg_feats = _vgg_features(used, _stamp(used))
+    rows = _stats(vgg_feats, gram)
+    baselines = {"ResNet-18": _stats(_resnet_features(), gram), "pixels": _stats([("rgb", _images())], gram)}
+    sep = {"VGG": _separation(rows), **{k: _separation(v) for k, v in baselines.items()}}
+    ratio = min(r["content_shuffle"] / r["style_shuffle"] for r in rows)
     fmt = lambda key: " / ".join(f"{r[key]:.3f}" for r in rows)  # noqa: E731
     show = lambda v: f"{v:.1f}×" if v < 1000 else "exact"  # noqa: E731 — pixels: a shuffle keeps every pixel
     value = " · ".join(f"{k} {show(v)}" for k, v in sep.items())
-    p.claim(
-        "Gram statistics separate texture from arrangement",
-        "relative change ‖Δ‖/‖·‖ when the 32-px patches of a texture are shuffled vs when it is replaced by "
-        "another texture, for feature maps (content) and their Gram matrices (style); worst layer of each "
-        f"extractor. VGG-16 relu1_2 / relu2_2 / relu3_3: features {fmt('content_shuffle')}; Gram "
-        f"{fmt('gram_shuffle')}; Gram, other texture {fmt('gram_other')}",
-        f"other ÷ shuffled: {value}",
-        holds=all(v > 2 for v in sep.values()) and ratio > 4,
-        note="Every extractor separates them, raw pixels best (a shuffle keeps every pixel, so their Gram "
-        "matrix does not move): the Gram matrix averages over positions and discards arrangement whatever "
-        "the features are. This is the property style transfer uses. Deeper, coarser layers separate less "
-        "(patch borders weigh more): ResNet-18's layer3 is at 1/16 resolution, VGG's relu3_3 at 1/4.",
-        data={"weights": weights, "layers": rows, "controls": controls, "separation": sep,
-              "min_content_over_gram": ratio}, added=True,
-    )
-    if weights.startswith("random"):
+    stat = "Gram matrices" if gram else "feature maps again (the control: no Gram)"
+    # with trained weights here: the same VGG at random init, what the architecture gives without training
+    random_vgg = _separation(_stats(_vgg_features(None)[1], gram)) if path else None
+    if p.measures("gram"):
+        p.claim(
+            "Gram statistics separate texture from arrangement",
+            "relative change ‖Δ‖/‖·‖ when the 32-px patches of a texture are shuffled vs when it is replaced by "
+            f"another texture, for feature maps (content) and, as style, their {stat}; worst layer of each "
+            f"extractor. VGG-16 relu1_2 / relu2_2 / relu3_3: features {fmt('content_shuffle')}; style "
+            f"{fmt('style_shuffle')}; style, other texture {fmt('style_other')}",
+            f"other ÷ shuffled: {value}",
+            holds=all(v > 2 for v in sep.values()) and ratio > 4,
+            note="Every extractor separates them, raw pixels best (a shuffle keeps every pixel, so their Gram "
+            "matrix does not move): the Gram matrix averages over positions and discards arrangement whatever "
+            "the features are. This is the property style transfer uses. Without it (the control: the feature "
+            "maps themselves) a shuffle moves the features about as much as another texture does. Deeper, "
+            "coarser layers separate less (patch borders weigh more): ResNet-18's layer3 is at 1/16 resolution, "
+            "VGG's relu3_3 at 1/4.",
+            data={"weights": weights, "gram": gram, "layers": rows, "baselines": baselines, "separation": sep,
+                  "min_content_over_style": ratio}, added=True,
+            control="gram",
+        )
+    if path is None:
         p.not_shown(
             "VGG features are disentangled (texture vs content)",
             f"About VGG's trained features, and no trained weights are here (weights: {weights}; give a "
@@ -150,16 +204,22 @@ def run(p):
             "the separation comes from the Gram statistic, not from anything VGG learned.",
             value=f"random VGG {sep['VGG']:.1f}×; pixels exact", data={"weights": weights, "separation": sep},
         )
-    else:
+    elif p.measures("pretrained"):
         p.claim(
             "VGG features are disentangled (texture vs content)",
-            f"the separation above with VGG-16 weights ({weights}) vs the random ResNet-18 and raw pixels",
-            f"VGG {sep['VGG']:.1f}× vs ResNet {sep['ResNet-18']:.1f}×",
-            holds=sep["VGG"] > 1.5 * sep["ResNet-18"],
-            note="Judged against a random ResNet-18 (features that learned nothing); raw pixels separate "
-            "exactly, so 'disentangled' is the Gram statistic's doing unless trained VGG clearly beats the control.",
-            data={"weights": weights, "separation": sep},
+            f"the separation above with VGG-16 weights ({weights}) vs the same VGG at random init, and vs the "
+            "random ResNet-18 and raw pixels",
+            f"VGG {sep['VGG']:.1f}× vs random VGG {random_vgg:.1f}×",
+            holds=sep["VGG"] > 1.5 * random_vgg,
+            note=f"Judged against the same VGG at random init ({random_vgg:.1f}×: what the architecture and the "
+            f"Gram statistic give without training; a random ResNet-18 gives {sep['ResNet-18']:.1f}×, raw pixels "
+            "separate exactly), so 'disentangled' is credited to training only if the trained weights clearly beat "
+            "it. The control runs the random-init VGG in their place.",
+            data={"weights": weights, "separation": sep, "random_vgg": random_vgg},
+            control="pretrained",
         )
+    if not p.measures():  # the control runs judge the claims above only
+        return
     p.not_shown(
         "VGG features are very robust",
         "'Robust' to what is not stated; robustness of trained features needs ImageNet weights and a "
@@ -173,9 +233,13 @@ def run(p):
         f"VGG's {sep['VGG']:.1f}×), but its compared layers are also 4× coarser, so this does not isolate the "
         "residual connections.",
     )
-    p.bars("Gram change, other texture ÷ shuffled patches, per layer (higher = better separation)",
-           {f"{k} {r['layer']}": r["gram_other"] / r["gram_shuffle"]
-            for k, rs in (("VGG", rows), ("ResNet", controls["ResNet-18"])) for r in rs}, unit="×")
-    p.takeaway(f"the Gram matrix separates texture from arrangement for any features (pixels exactly, random "
-               f"VGG {sep['VGG']:.1f}×, random ResNet {sep['ResNet-18']:.1f}×): style transfer's trick is the "
-               "statistic; VGG's edge needs trained weights")
+    p.bars(f"{'Gram' if gram else 'Feature'} change, other texture ÷ shuffled patches, per layer (higher: better)",
+           {f"{k} {r['layer']}": r["style_other"] / r["style_shuffle"]
+            for k, rs in (("VGG", rows), ("ResNet", baselines["ResNet-18"])) for r in rs}, unit="×")
+    edge = ("VGG's edge needs trained weights" if path is None else
+            f"trained VGG {sep['VGG']:.1f}× vs {random_vgg:.1f}× at random init")
+    p.takeaway(f"the Gram matrix separates texture from arrangement for any features (pixels exactly, "
+               f"{'random ' if path is None else ''}VGG {sep['VGG']:.1f}×, random ResNet {sep['ResNet-18']:.1f}×): "
+               f"style transfer's trick is the statistic; {edge}" if gram else
+               f"without the Gram matrix nothing separates texture from arrangement (VGG {sep['VGG']:.1f}×, "
+               f"ResNet {sep['ResNet-18']:.1f}×): the statistic is the trick")
