@@ -226,7 +226,7 @@ def _figure(f, width: int, tall: bool) -> Group:
     return Group(title, body)
 
 
-def proof_view(title: str, result, explain: bool = False, width: int = 80):
+def proof_view(title: str, result, explain: bool = False, width: int = 80, figures: int = 1):
     """One proof run, at most MEASURE columns wide (one reading width on a wide terminal). Compact:
     a line per claim (verdict mark, claim, measured value), under it each control's mark and value
     (with --control), the takeaway, the first figure, the counts. With `explain`: every figure, then
@@ -268,7 +268,7 @@ def proof_view(title: str, result, explain: bool = False, width: int = 80):
         t = Text("→ ", style="bold")
         t.append(plain(" ".join(result.takeaways)), style="bold")
         parts.append(t)
-    figures = result.figures if explain else result.figures[:1]
+    figures = result.figures if explain else result.figures[:figures]
     for f in figures:
         parts.append(_figure(f, width, tall=explain))
     if explain:

@@ -28,14 +28,19 @@ from rich.text import Text
 from quiz import render
 
 
-def show_proof(console: Console, q, run, explain: bool = False):
-    """Run q's proof (`run(q)` gives its result) under a spinner and show it; returns the result."""
+def show_proof(console: Console, q, run, explain: bool = False, rows: int | None = None):
+    """Run q's proof (`run(q)` gives its result) under a spinner and show it; returns the result.
+    `rows`: the view must fit this many rows (a study session's screen): the figure is left out if
+    it would push the claims off the top (the foot then says +1 figure: --explain)."""
     if q.proof is None:
         render.say(console, f"No proof for {q.key} yet.", style="yellow")
         return None
     with console.status(f"running proof {q.proof} …"):
         result = run(q)
-    view = render.proof_view(f"{q.key} · {q.question}", result, explain=explain, width=console.width)
+    title = f"{q.key} · {q.question}"
+    view = render.proof_view(title, result, explain=explain, width=console.width)
+    if rows is not None and len(console.render_lines(view, pad=False)) > rows:
+        view = render.proof_view(title, result, explain=explain, width=console.width, figures=0)
     if explain and console.is_terminal:
         render.page(console, view)
     else:
@@ -299,8 +304,8 @@ class ConsoleUI:
         cancels it and a broken proof is one line: either way the session goes on."""
         from quiz.errors import QuizError
 
-        try:
-            show_proof(self.console, q, prover.run)
+        try:  # on a terminal the view fits the screen with the one-line prompt under it
+            show_proof(self.console, q, prover.run, rows=self.console.height - 1 if self.tty else None)
         except KeyboardInterrupt:
             prover.cancel()
             self.message("Proof cancelled.")

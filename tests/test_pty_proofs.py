@@ -127,8 +127,9 @@ def test_code_through_a_pipe_is_plain_source(args, home):
     assert out.returncode == 0 and "\x1b" not in out.stdout and "def run(p)" in out.stdout
 
 
-def test_p_on_an_80x24_screen_leaves_the_proof_readable(home):
-    child = spawn(home, ["start", "--tag", "pooling"], cols=80, rows=24)
+@pytest.mark.parametrize("select, qid", [(["--tag", "pooling"], 15), (["--limit", "1"], 1)])  # 1: a tall figure
+def test_p_on_an_80x24_screen_leaves_the_proof_readable(home, select, qid):
+    child = spawn(home, ["start", *select], cols=80, rows=24)
     child.expect("show answer")
     child.send(" ")
     child.expect("p prove")
@@ -136,7 +137,7 @@ def test_p_on_an_80x24_screen_leaves_the_proof_readable(home):
     child.expect("c card")  # the rating prompt, offering the card again
     seen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before)
     lines = [line.strip("\r") for line in seen.split("\r\n")]
-    start = next(i for i, line in enumerate(lines) if line.startswith("modern-backbones/15 · "))
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"modern-backbones/{qid} · "))
     proof = lines[start:]
     assert "╭" not in "".join(proof)  # no card or answer panel redrawn under the proof
     assert len(proof) <= 24, "\n".join(proof)  # proof and prompt fit one 24-row screen: nothing scrolled away
@@ -147,4 +148,4 @@ def test_p_on_an_80x24_screen_leaves_the_proof_readable(home):
     child.expect("last card")
     child.send("q")
     child.expect(pexpect.EOF)
-    assert ratings(home) == [(15, 4)]
+    assert ratings(home) == [(qid, 4)]
