@@ -584,21 +584,29 @@ def new_proof_(
 
 @command("import")
 def import_(
-    file: Path = typer.Argument(..., help="A Markdown file of interview questions ('# Day N: Title - Interview Questions', '### N. Question', '**Answer:**', bullets)."),
+    file: Path = typer.Argument(..., help="A Markdown file of interview questions: headings ('### 1. Question', '## Q1: …'), bold questions, 'Q:'/'A:' pairs or <details> blocks, with or without an 'Answer:' line."),
     deck: Optional[str] = typer.Option(None, "--deck", "-d", help="Deck name to import as, a slug such as day14 (default: from the title, e.g. object-detection)."),
-    force: bool = typer.Option(False, "--force", help="Replace an existing deck of that name; progress is kept (it is keyed by deck and question number)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing deck of that name; progress is kept (ids follow the questions' text)."),
+    overwrite_edits: bool = typer.Option(False, "--overwrite-edits", help="Replace it even if the bank was edited since its import (quiz edit): --dry-run shows what would change."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be imported and skipped, and what would change; write nothing."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
     """Import a Markdown file of questions as a bank in $QUIZ_HOME/banks/."""
-    from quiz.importer import import_markdown
+    from quiz import importer
 
-    result = import_markdown(file, deck, force, extra=bank_paths or [])
+    if dry_run:
+        for line in importer.dry_run(importer.plan_import(file, deck, force, overwrite_edits, bank_paths or [])):
+            _say(line)
+        return
+    result = importer.import_markdown(file, deck, force, extra=bank_paths or [], overwrite_edits=overwrite_edits)
     for warning in result.warnings:
         _say(f"warning: {warning}", file=sys.stderr)
     b = result.bank
     day = f", day {b.meta['day']}" if "day" in b.meta else ""
     verb = "Replaced" if result.replaced else "Imported"
     _say(f"{verb} deck {b.deck} ({b.title}{day}): {len(b.questions)} questions → {result.path}")
+    for line in result.changes:
+        _say(line)
     if result.warnings:
         _say(f"{len(result.warnings)} part(s) of {file} skipped: see the warnings above", file=sys.stderr)
     _say(f"Study it: quiz start --deck {b.deck}")
