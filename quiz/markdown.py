@@ -269,7 +269,7 @@ class _Reader:
         if b.kind == "html" and DETAILS_OPEN.match(b.text):
             s = _summary(b)
             return s is None or label(s)
-        return False
+        return b.kind == "heading" and b.role == "label"
 
     def _candidate(self, b: _Block) -> str | None:
         """What kind of question a block outside a question starts: bold, q (Q: …), details, list."""

@@ -92,6 +92,13 @@ def test_what_comes_before_the_marker_belongs_to_the_question():
         ("What is a stride?", "The step of the kernel.", 3)]
 
 
+def test_answer_headings_mark_the_answer_and_later_ones_stay_in_it():
+    assert qa("## 1. Python\n\n### 1.1 Explain lists and tuples.\nBoth are sequences.\n\n#### Answer 1:\n"
+              "Lists change.\n\n#### Answer 2:\nTuples do not.\n\n### 1.2 What is a set?\n#### Answer\nUnique items.\n") == [
+        ("Explain lists and tuples.\nBoth are sequences.", "Lists change.\n\n**Answer 2:**\n\nTuples do not."),
+        ("What is a set?", "Unique items.")]
+
+
 @pytest.mark.parametrize("heading,number", [("1. What?", 1), ("Q1. What?", 1), ("Q1.1: What?", None),
                                             ("Question 12: What?", 12), ("12) What?", 12), ("What?", None)])
 def test_numbering_styles(heading, number):
