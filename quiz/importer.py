@@ -232,8 +232,9 @@ def bank_yaml(deck: str, title: str, meta: dict, questions: list[dict], comment:
 
 
 def bank_dicts(bank: Bank) -> list[dict]:
-    return [{"id": q.id, "question": q.question, "answer": list(q.answer), "tags": list(q.tags), "proof": q.proof,
-             "keywords": [list(terms) for terms in q.keywords]}
+    """A bank's questions as bank_yaml() takes them (a text answer as its text, bullets as a list)."""
+    return [{"id": q.id, "question": q.question, "answer": q.answer[0] if q.prose else list(q.answer),
+             "tags": list(q.tags), "proof": q.proof, "keywords": [list(terms) for terms in q.keywords]}
             for q in bank.questions]
 
 

@@ -209,6 +209,18 @@ def test_yaml_loads_back_verbatim(question, answer, topic):
     assert bank.meta == {"topic": topic, "day": 3}
 
 
+def test_bank_dicts_and_yaml_keep_a_text_answer_a_text():
+    from quiz.importer import bank_dicts
+
+    text = "Steps:\n\n1. one\n2. two\n\n```\ncode  \n```"
+    bank = parse_bank(bank_yaml("d", "D", {}, [{"id": 1, "question": "Q?", "answer": text, "keywords": [["one"]]},
+                                             {"id": 2, "question": "R?", "answer": ["a"]}]))
+    assert [q.answer for q in bank.questions] == [(text,), ("a",)] and bank.questions[0].prose
+    again = parse_bank(bank_yaml("d", "D", {}, bank_dicts(bank)))  # what a backup holds, and restore writes
+    assert [(q.answer, q.prose, q.keywords) for q in again.questions] == [
+        (q.answer, q.prose, q.keywords) for q in bank.questions]
+
+
 # -- quiz import (library) ------------------------------------------------------------
 
 
