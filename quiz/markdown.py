@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from quiz.mdtext import (DIFFICULTY, LEVELS, LIST_ITEM, NO_ANSWER, QLINE, _parser, asks, bold_line, difficulty,
+from quiz.mdtext import (DIFFICULTY, INLINE_ANSWER, LEVELS, LIST_ITEM, NO_ANSWER, QLINE, _parser, asks, bold_line, difficulty,
                          html_text, inline_text, label, marker, placeholder, split_prefix, tag_of, unescape)
 
 META_KEYS = ("day", "phase", "week", "topic", "description")
@@ -77,7 +77,6 @@ class _Block:
     qtext: str = ""  # a heading's text without its `Q1.`/`1.` prefix
     ordered: bool = False
     inner: bool = False  # inside a <details> block: plain content
-    close: int = -1  # a <details> block: the index of the block closing it
     # heading classification
     prefixed: bool = False  # Q1., Question 3
     number: int | None = None
@@ -144,12 +143,9 @@ def _details(blocks: list[_Block]) -> None:
             if DETAILS_OPEN.match(b.text):
                 if change > 0:
                     start, depth = k, change
-                else:
-                    b.close = k
             continue
         depth += change
         if depth <= 0:
-            blocks[start].close = k
             for inner in blocks[start + 1: k + 1]:
                 inner.inner = True
             start = None
@@ -447,11 +443,16 @@ class _Reader:
             text, _, number, _ = split_prefix(text) if cur.kind == "bold" else (text, True, None, False)
             if cur.kind == "q":
                 number = int(m["num"]) if m["num"] and m["num"].isdigit() else None
+            inline = INLINE_ANSWER.split(text, maxsplit=1) if cur.kind == "q" else [text]
+            text = inline[0].strip()
             head = [(b.start, b.start + 1, self._line(text), True)]
             rest = [n for n in range(b.start + 1, b.end)]
             mark = next((n for n in rest if marker(lines[n]) is not None), None)
             body = list(cur.blocks)
-            if mark is not None:
+            if len(inline) > 1:  # `Q: Why? A: Because.`: the answer starts on the question's line
+                said = _breaks([self._line(inline[1])] + [self._line(lines[n]) for n in rest], set())
+                body, at = [_Block("text", b.start, b.end, b.t0, b.t1, text=said)] + body, None
+            elif mark is not None:
                 head += [(n, n + 1, self._line(lines[n].rstrip()), True) for n in range(b.start + 1, mark)]
                 body = [_Block("answer-line", mark, b.end, b.t0, b.t1)] + body
                 at = 0
@@ -466,7 +467,7 @@ class _Reader:
                 elif x.kind in ("html", "hr") and not self._render(x):
                     continue
                 else:
-                    head.append((x.start, x.end, self._render(x, keep_headings=True), x.kind in VERBATIM))
+                    head.append((x.start, x.end, self._render(x), x.kind in VERBATIM))
             body = body[at:]
             x = body[0]
             if x.kind == "paragraph":  # the paragraph's lines before the marker line: the question's too
@@ -541,7 +542,7 @@ class _Reader:
         text = m["rest"] if m else (bold_line(first) or first)
         number = int(m["num"]) if m and m["num"] and m["num"].isdigit() else split_prefix(text)[2]
         text = text if m else split_prefix(text)[0]
-        inline = re.split(r"\s+(?:\*\*|__|\*|_)?A(?:ns(?:wer)?)?(?:\*\*|__|\*|_)?\s*:\s*(?:\*\*|__|\*|_)?\s*", text, 1)
+        inline = INLINE_ANSWER.split(text, maxsplit=1)
         text = inline[0].strip()
         if m and m["open"] and text.endswith(m["open"]):
             text = text[: -len(m["open"])].rstrip()
@@ -612,7 +613,7 @@ class _Reader:
             self._code_of[b.t0] = code
         return self._code_of[b.t0]
 
-    def _render(self, x: _Block, bold: bool = False, keep_headings: bool = False) -> str:
+    def _render(self, x: _Block, bold: bool = False) -> str:
         lines = self.lines
         if x.kind == "text":
             return x.text

@@ -25,6 +25,8 @@ MARK = re.compile(r"(?P<open>\*\*|__|\*|_)?\s*(?:(?:best|sample|short|model|sugg
                   r"(?P<word>answer|ans|solution|sol|a)(?![a-z])\s*(?P<num>\d{1,3})?\s*"
                   r"(?P<sep>[:：]|\.(?=\s|\Z|\*|_))?\s*(?P<close>\*\*|__|\*|_)?\s*(?P<sep2>[:：.])?\s*(?P<rest>.*)\Z",
                   re.I)
+# an answer after the question on its own line: `Q: Why? A: Because.`, `**Q:** Why? **A:** Because.`
+INLINE_ANSWER = re.compile(r"\s+(?:\*\*|__|\*|_)?A(?:ns(?:wer)?)?\d{0,3}(?:\*\*|__|\*|_)?\s*:\s*(?:\*\*|__|\*|_)?\s*")
 LABEL = re.compile(r"(?:(?:show|see|reveal|view|click(?: here)?(?: to)?(?: see| show| reveal| view| expand)?)\s*)?"
                    r"(?:the\s+)?(?:answers?|solutions?|explanation|ans|expand|details|more)?\s*(?:\d{1,3})?", re.I)
 PLACEHOLDERS = {"", "to be filled", "to be added", "to be updated", "to be written", "to be done", "to be answered",

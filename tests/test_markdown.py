@@ -65,7 +65,8 @@ def test_q_headings_with_a_plain_answer_line():
     "- **Q:** What is IoU?\n  - *A:* Overlap over union.\n- **Q:** What is NMS?\n  - *A:* It drops boxes that overlap a "
     "better one.\n",
     "1. Q: What is IoU?\n   A: Overlap over union.\n2. Q: What is NMS? A: It drops boxes that overlap a better one.\n",
-], ids=["plain", "bold", "numbered", "bullet items", "numbered items"])
+    "Q: What is IoU? A: Overlap over union.\n\n**Q:** What is NMS? **A:** It drops boxes that overlap a better one.\n",
+], ids=["plain", "bold", "numbered", "bullet items", "numbered items", "one line"])
 def test_q_and_a_pairs(text):
     assert qa("# Detection\n\n" + text) == [("What is IoU?", "Overlap over union."),
                                            ("What is NMS?", "It drops boxes that overlap a better one.")]
