@@ -169,6 +169,7 @@ class _Reader:
         self.levels = dict(LEVELS)
         self._run: str | None = None
         self._code_of: dict[int, set[int]] = {}
+        self._kind_of: dict[int, str | None] = {}
         front = self._front_matter()
         env: dict = {}
         self.tokens = _parser().parse("\n".join(self.lines), env)
@@ -269,6 +270,11 @@ class _Reader:
 
     def _candidate(self, b: _Block) -> str | None:
         """What kind of question a block outside a question starts: bold, q (Q: …), details, list."""
+        if b.t0 not in self._kind_of:  # asked in both passes; the answer needs inline parsing
+            self._kind_of[b.t0] = self._kind(b)
+        return self._kind_of[b.t0]
+
+    def _kind(self, b: _Block) -> str | None:
         if b.inner:
             return None
         if b.kind == "paragraph":
