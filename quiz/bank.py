@@ -13,7 +13,7 @@ Schema (see docs/banks.md):
     questions:                      # required, non-empty
       - id: 1                       # int ≥ 1, unique in the deck
         question: Why does ResNet work?
-        answer: ["bullet in Markdown", ...]   # non-empty strings
+        answer: ["bullet in Markdown", ...]   # non-empty strings, or one Markdown text (answer: |)
         tags: [resnet]              # optional
         proof: q01_why_resnet       # optional, a module in quiz/proofs
         keywords: [[gradient, skip|shortcut], []]   # optional: key terms per answer bullet
@@ -60,10 +60,19 @@ class Question:
     proof: str | None = None
     source: str = ""  # file:line where the question is defined
     keywords: tuple[tuple[str, ...], ...] = ()  # key terms per answer bullet, for typed answers; () = derive
+    prose: bool = False  # the answer is one Markdown text (`answer: |`), shown as written; answer == (text,)
 
     @property
     def key(self) -> str:
         return f"{self.deck}/{self.id}"
+
+    @property
+    def answer_markdown(self) -> str:
+        """The answer as one Markdown text: the text itself, or the bullets as a list (a bullet's later
+        lines indented under it)."""
+        if self.prose:
+            return self.answer[0]
+        return "\n".join("- " + b.replace("\n", "\n  ") for b in self.answer)
 
     @property
     def proof_path(self) -> Path | None:
@@ -218,7 +227,14 @@ def parse_bank(text: str, path: str = "<bank>") -> Bank:
         if qid in first_line:
             b.fail(q["id"], f"duplicate id {qid} (first used at line {first_line[qid]})")
         first_line[qid] = q["id"].start_mark.line + 1
-        answer = tuple(b.text(n, f"answer of question {qid}") for n in b.strings(q["answer"], f"answer of question {qid}"))
+        what = f"answer of question {qid}"
+        prose = _is(q["answer"], "scalar") and q["answer"].tag == STR
+        if prose:  # one Markdown text
+            answer = (b.text(q["answer"], what),)
+        elif _is(q["answer"], "sequence"):
+            answer = tuple(b.text(n, what) for n in b.strings(q["answer"], what))
+        else:
+            b.fail(q["answer"], f"{what} must be a list of strings or one text")
         if not answer:
             b.fail(q["answer"], f"answer of question {qid} must have at least one bullet")
         tags = ()
@@ -236,13 +252,14 @@ def parse_bank(text: str, path: str = "<bank>") -> Bank:
         keywords = _keywords(b, q["keywords"], qid, len(answer)) if "keywords" in q else ()
         questions.append(
             Question(deck, qid, b.text(q["question"], f"question {qid}"), answer, tags, proof, _where(path, item),
-                     keywords)
+                     keywords, prose)
         )
     return Bank(deck, title, path, tuple(questions), meta)
 
 
 def _keywords(b: _Builder, node, qid: int, bullets: int) -> tuple[tuple[str, ...], ...]:
-    """`keywords:` — one list of key terms per answer bullet (`[]` derives them from the bullet)."""
+    """`keywords:` — one list of key terms per answer bullet (`[]` derives them from the bullet); a text
+    answer counts as one bullet."""
     what = f"keywords of question {qid}"
     if not _is(node, "sequence"):
         b.fail(node, f"{what} must be a list holding one list of key terms per answer bullet")

@@ -522,7 +522,8 @@ def _merge_anki(file: Path, deck, force, bank_paths) -> None:
     from quiz.errors import UsageError
 
     if deck or force:
-        raise UsageError("--deck and --force are for Markdown files; a package's notes are matched to quiz's cards")
+        raise UsageError("--deck, --force, --overwrite-edits and --dry-run are for Markdown files; a package's notes "
+                         "are matched to quiz's cards")
     banks = _banks(bank_paths)
     store = _open(write=True)
     s = schedule.scheduler(config.load()["retention"], parameters=store.fsrs_parameters())
@@ -537,23 +538,31 @@ def _merge_anki(file: Path, deck, force, bank_paths) -> None:
 
 @command("import")
 def import_(
-    file: Path = typer.Argument(..., help="A Markdown file of interview questions ('# Day N: Title - Interview Questions', '### N. Question', '**Answer:**', bullets); or an Anki package (.apkg, .colpkg) whose reviews of quiz's cards are merged into the log."),
+    file: Path = typer.Argument(..., help="A Markdown file of interview questions: headings ('### 1. Question', '## Q1: …'), bold questions, 'Q:'/'A:' pairs or <details> blocks, with or without an 'Answer:' line; or an Anki package (.apkg, .colpkg) whose reviews of quiz's cards are merged into the log."),
     deck: Optional[str] = typer.Option(None, "--deck", "-d", help="Deck name to import as, a slug such as day14 (default: from the title, e.g. object-detection)."),
-    force: bool = typer.Option(False, "--force", help="Replace an existing deck of that name; progress is kept (it is keyed by deck and question number)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing deck of that name; progress is kept (ids follow the questions' text)."),
+    overwrite_edits: bool = typer.Option(False, "--overwrite-edits", help="Replace it even if the bank was edited since its import (quiz edit): --dry-run shows what would change."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be imported and skipped, and what would change; write nothing."),
     bank_paths: Optional[list[Path]] = BankOpt,
 ):
     """Import a Markdown file of questions as a bank in $QUIZ_HOME/banks/."""
     if file.suffix.lower() in (".apkg", ".colpkg"):  # Anki's reviews back into the log (quiz/anki.py)
-        return _merge_anki(file, deck, force, bank_paths)
-    from quiz.importer import import_markdown
+        return _merge_anki(file, deck, force or overwrite_edits or dry_run, bank_paths)
+    from quiz import importer
 
-    result = import_markdown(file, deck, force, extra=bank_paths or [])
+    if dry_run:
+        for line in importer.dry_run(importer.plan_import(file, deck, force, overwrite_edits, bank_paths or [])):
+            _say(line)
+        return
+    result = importer.import_markdown(file, deck, force, extra=bank_paths or [], overwrite_edits=overwrite_edits)
     for warning in result.warnings:
         _say(f"warning: {warning}", file=sys.stderr)
     b = result.bank
     day = f", day {b.meta['day']}" if "day" in b.meta else ""
     verb = "Replaced" if result.replaced else "Imported"
     _say(f"{verb} deck {b.deck} ({b.title}{day}): {len(b.questions)} questions → {result.path}")
+    for line in result.changes:
+        _say(line)
     if result.warnings:
         _say(f"{len(result.warnings)} part(s) of {file} skipped: see the warnings above", file=sys.stderr)
     _say(f"Study it: quiz start --deck {b.deck}")

@@ -45,8 +45,11 @@ def to_markdown(bank: Bank) -> str:
     """A deck in the interview-question Markdown format (the seed's layout).
 
     Tags, proofs and keywords, which the format has no place for, go in an HTML
-    comment under the question, which `quiz import` reads back.
+    comment under the question, which `quiz import` reads back. A text answer
+    (`answer: |`) is written as it is, under `**Answer:**`.
     """
+    from quiz.mdtext import code_lines, reads_as_bullets
+
     meta = bank.meta
     head = f"Day {meta['day']}: {bank.title}" if meta.get("day") is not None else bank.title
     out = [f"# {head} - Interview Questions", ""]
@@ -62,12 +65,17 @@ def to_markdown(bank: Bank) -> str:
         out.append(f"### {q.id}. {first}")
         out += [_escape(line) for line in rest]
         notes = ([f"tags: {', '.join(q.tags)}"] if q.tags else []) + ([f"proof: {q.proof}"] if q.proof else [])
+        if q.prose and reads_as_bullets(q.answer[0]):
+            notes.append("answer: text")  # else `quiz import` would read it back as bullets
         if q.keywords:
             notes.append(f"keywords: {json.dumps([list(k) for k in q.keywords], ensure_ascii=False)}")
         if notes:
             out.append(f"<!-- {'; '.join(notes)} -->")
         out.append("**Answer:**")
-        for entry in q.answer:
+        if q.prose:  # one Markdown text, as written; a line that would read as a heading or marker escaped
+            code = code_lines(q.answer[0])
+            out += [""] + [line if n in code else _escape(line) for n, line in enumerate(q.answer[0].split("\n"))]
+        for entry in () if q.prose else q.answer:
             first, *rest = entry.split("\n")
             out.append(f"*   {first}")
             out += [f"    {line}" if line.strip() else "" for line in rest]
@@ -155,10 +163,9 @@ def write_apkg(banks: list[Bank], path: Path, timestamp: float | None = None) ->
     for bank in banks:
         deck = genanki.Deck(deck_id(bank.deck), anki_deck_name(bank), description=str(bank.meta.get("topic", "")))
         for q in bank.questions:
-            answer = "\n".join("- " + entry.replace("\n", "\n  ") for entry in q.answer)
             deck.add_note(genanki.Note(
                 model=model,
-                fields=[anki_html(q.question), anki_html(answer), q.key],
+                fields=[anki_html(q.question), anki_html(q.answer_markdown), q.key],
                 guid=note_guid(q.deck, q.id),
                 tags=[q.deck, *q.tags],
             ))

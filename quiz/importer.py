@@ -1,31 +1,14 @@
-"""Bringing banks in: the interview-question Markdown format → a YAML bank, and `quiz validate`.
+"""Bringing banks in: interview-question Markdown → a YAML bank (`quiz import`), and `quiz validate`.
 
-The format (one deck per file, as in tests/data/day12-modern-backbones.md)::
-
-    # Day 14: Object Detection - Interview Questions
-
-    > **Phase**: 2 - Computer Vision
-    > **Topic**: YOLO, R-CNN, and Metrics
-
-    ### 1. Explain the difference between One-Stage and Two-Stage detectors.
-    **Answer:**
-    *   **Two-Stage (Faster R-CNN)**: First generates Region Proposals ...
-    *   A bullet with nested items:
-        1. a nested item
-        2. another
-
-Text is kept verbatim (inline code, `$…$` LaTeX, emphasis). Each top-level
-bullet is one answer entry; a bullet's nested items and continuation lines
-follow its first line as Markdown, dedented to the bullet's text column. An
-optional `<!-- tags: a, b; proof: q07_name -->` line under a question heading
-carries what `quiz export --format md` writes for tags and proofs. Anything
-else is skipped with a warning naming its line; a file that is not of this
-format is an error naming `file:line`, and nothing is written.
+Reading the Markdown (which blocks are questions, which answers) is quiz/markdown.py's work; this
+module turns what it found into a bank: ids (the file's own numbers when they are unique, else the
+questions' order; on a re-import, the id of the question with the same text), warnings naming
+`file:line` for everything skipped, the YAML, and the rules for replacing a bank already there.
+A file with no question at all is an error naming `file:line`, and nothing is written.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -33,41 +16,13 @@ from pathlib import Path
 
 import yaml
 
-from quiz.bank import (DECK_SLUG, MAX_BANK_BYTES, MAX_TEXT, PROOF_FILE, PROOF_NAME, TAG, Bank, BankError, parse_bank,
-                       write_bank)
+from quiz.bank import DECK_SLUG, MAX_BANK_BYTES, MAX_ID, MAX_TEXT, Bank, BankError, parse_bank, write_bank
 from quiz.errors import QuizError, UsageError
 from quiz.files import read_capped
+from quiz.markdown import META_KEYS
+from quiz.mdtext import NO_ANSWER, escape as _escape  # noqa: F401  (export.py writes with it)
 
-META_KEYS = ("day", "phase", "week", "topic", "description")
-FORMAT_HINT = "'# Day N: Title - Interview Questions'"
-
-H1 = re.compile(r"#\s+(.*?)\s*\Z")
-TITLE = re.compile(r"(?:Day\s+(\w+)\s*:\s*)?(.*?)(?:\s+[-–—]\s+Interview Questions)?\Z", re.I)
-QUESTION = re.compile(r"#{2,4}\s+(\d{1,9})[.)]\s+(\S.*?)\s*\Z")
-HEADING = re.compile(r"#{1,6}(\s|\Z)")
-META = re.compile(r">\s?\*\*([^*]+?)(?::\*\*|\*\*\s*:)\s*(.*?)\s*\Z")
-QUOTE = re.compile(r">\s?(.*?)\s*\Z")
-ANSWER = re.compile(r"\*\*Answer(?::\*\*|\*\*\s*:)\s*(.*?)\s*\Z", re.I)
-BULLET = re.compile(r"( *)([*+-]|\d{1,9}[.)])( +)(\S.*?)\s*\Z")
-RULE = re.compile(r" {0,3}([-*_])( *\1){2,} *\Z")
-COMMENT = re.compile(r"<!--\s*(.*?)\s*-->\Z")
-FENCE = re.compile(r" *(`{3,}(?=[^`]*\Z)|~{3,})")
-
-
-def _escape(line: str) -> str:
-    """A question's later line that would read as a heading, the answer marker or a comment
-    gets a backslash (Markdown shows `\\#` as `#`), so `quiz import` reads it back as text."""
-    t = line.lstrip()
-    if HEADING.match(t) or ANSWER.match(t) or COMMENT.match(t) or t.startswith("\\"):
-        return line[: len(line) - len(t)] + "\\" + t
-    return line
-
-
-def _unescape(line: str) -> str:
-    t = line.lstrip()
-    if t.startswith("\\") and _escape(t[1:]) != t[1:]:  # only what _escape escaped
-        return line[: len(line) - len(t)] + t[1:]
-    return line
+FORMAT_HINT = "headings like '### 1. Question', bold questions, 'Q:'/'A:' pairs or <details> blocks"
 
 
 class MarkdownError(QuizError):
@@ -82,8 +37,9 @@ class Parsed:
     deck: str
     title: str
     meta: dict
-    questions: list[dict]  # {"id", "question", "answer": [...], "tags": [...], "proof", "line"}
+    questions: list[dict]  # {"id", "question", "answer": [...] or "text", "tags", "proof", "keywords", "line", "number"}
     warnings: list[str] = field(default_factory=list)  # "file:line: message"
+    notes: list = field(default_factory=list)  # (line, message): the warnings without the file name
 
 
 def slugify(title: str) -> str:
@@ -124,239 +80,110 @@ def read_markdown(path: Path | str) -> str:
     return text
 
 
-class _Parser:
-    """One pass over the lines; problems are collected as (line, message)."""
+def assign_ids(questions: list[dict], old=()) -> None:
+    """Each question's `id`. On a re-import, a question whose text an old question had keeps that one's id
+    (and so its progress). The others take the file's own number when the file numbers every question once
+    (`### 7.` → 7), else their place in the file — unless a kept id has it; then the next free id."""
+    numbers = [q["number"] for q in questions]
+    own = all(n is not None and 1 <= n <= MAX_ID for n in numbers) and len(set(numbers)) == len(numbers)
+    wanted = numbers if own else list(range(1, len(questions) + 1))
+    by_text: dict[str, int] = {}
+    for q in old:
+        by_text.setdefault(_key(q.question), q.id)
+    for q in questions:
+        q["id"] = by_text.pop(_key(q["question"]), None)
+    used = {q["id"] for q in questions if q["id"] is not None}
+    claimed = {w for q, w in zip(questions, wanted) if q["id"] is None and w not in used}
+    next_free = max([0, *used, *(q.id for q in old)]) + 1  # above every old id: a removed one keeps its history
+    for q, want in zip(questions, wanted):
+        if q["id"] is None:
+            if want in used:
+                while next_free in used or next_free in claimed:
+                    next_free += 1
+                want = next_free
+            q["id"] = want
+            used.add(want)
 
-    def __init__(self, text: str, path: str):
-        self.path = path
-        # tabs in indentation count as 4 spaces; text after it is untouched
-        self.lines = [self._expand(line) for line in text.splitlines()]
-        self.errors: list[tuple[int, str]] = []
-        self.warnings: list[tuple[int, str]] = []
-        self.title: str | None = None
-        self.title_line = 0
-        self.meta: dict = {}
-        self.questions: list[dict] = []
-        self.first_line: dict[int, int] = {}  # question number → the line it was first used at
-        self.i = 0  # index of the next line
-        self.skipped = -1  # the last line skipped
 
-    @staticmethod
-    def _expand(line: str) -> str:
-        body = line.lstrip(" \t")
-        return line[: len(line) - len(body)].expandtabs(4) + body
-
-    def error(self, n: int, message: str):
-        self.errors.append((n, message))
-
-    def warn(self, n: int, message: str):
-        self.warnings.append((n, message))
-
-    def skip(self, n: int, what: str = "text outside a question"):
-        """Warn once per paragraph skipped."""
-        if self.skipped == n - 1:
-            self.skipped = n
-            return
-        self.skipped = n
-        line = self.lines[n - 1].strip()
-        shown = line if len(line) <= 50 else line[:47] + "..."
-        self.warn(n, f"skipped {what}: {shown!r}")
-
-    def peek(self) -> str | None:
-        return self.lines[self.i] if self.i < len(self.lines) else None
-
-    # -- the parts of a file ----------------------------------------------------------
-
-    def parse(self):
-        last_meta = None
-        while (line := self.peek()) is not None:
-            n = self.i + 1
-            if QUESTION.match(line):
-                if self.title is None:
-                    self.error(n, f"question before the title heading (expected {FORMAT_HINT} first)")
-                    self.title = ""
-                self.question()
-                last_meta = None
-                continue
-            self.i += 1
-            if not line.strip():
-                continue
-            if self.title is None and (m := H1.match(line)):
-                self.heading(n, m[1])
-            elif self.questions:  # after a question's answer: a section this format does not know
-                self.skip(n, "a heading that is not '### N. Question'" if HEADING.match(line) else "text")
-            elif self.title is not None and (m := META.match(line)):
-                last_meta = self.metadata(n, m[1], m[2])
-            elif self.title is not None and last_meta and (m := QUOTE.match(line)):
-                self.meta[last_meta] += "\n" + m[1]
-            else:
-                self.skip(n)
-                last_meta = None
-        if self.title is None:
-            self.error(1, f"no title heading: expected {FORMAT_HINT}")
-        elif not self.questions and not self.errors:
-            self.error(self.title_line, "no questions: expected '### N. Question' headings, "
-                                        "each followed by '**Answer:**' and bullets")
-
-    def heading(self, n: int, text: str):
-        m = TITLE.match(text)
-        day, title = m[1], m[2].strip()
-        if not title:
-            self.error(n, f"the title heading has no title (expected {FORMAT_HINT})")
-        self.title, self.title_line = title, n
-        if day is not None:
-            self.meta["day"] = int(day) if day.isascii() and day.isdigit() else day
-
-    def metadata(self, n: int, key: str, value: str) -> str | None:
-        name = key.strip().lower()
-        if name not in META_KEYS:
-            self.warn(n, f"skipped metadata {key.strip()!r} (known: {', '.join(k.title() for k in META_KEYS)})")
-            return None
-        self.meta[name] = int(value) if name == "day" and value.isascii() and value.isdigit() else value
-        return name
-
-    def question(self):
-        start = self.i + 1
-        m = QUESTION.match(self.lines[self.i])
-        qid, lines = int(m[1]), [m[2]]
-        tags, proof, keywords = [], None, []
-        self.i += 1
-        # the question's further lines, up to **Answer:**
-        answer_line = None
-        while (line := self.peek()) is not None:
-            if HEADING.match(line):
-                break
-            self.i += 1
-            if a := ANSWER.match(line.strip()):
-                answer_line = self.i
-                break
-            if c := COMMENT.match(line.strip()):
-                tags, proof = self.annotation(self.i, c[1], tags, proof, keywords)
-                continue
-            lines.append(_unescape(line.rstrip()))
-        text = "\n".join(lines).strip()
-        if answer_line is None:
-            self.error(start, f"question {qid} has no '**Answer:**' line "
-                              "(expected '**Answer:**' and bullets under each question)")
-            return
-        entries = self.answer(a[1], answer_line)
-        if not entries:
-            self.error(answer_line, f"question {qid} has no answer bullets after '**Answer:**'")
-            return
-        first = self.first_line.get(qid)
-        if first is not None:
-            self.error(start, f"duplicate question number {qid} (first used at line {first})")
-            return
-        if qid < 1:
-            self.error(start, f"question number must be 1 or more, got {qid}")
-            return
-        for where, value in [(start, text)] + entries:
-            if len(value) > MAX_TEXT:
-                self.error(where, f"text too long ({len(value):,} characters; at most {MAX_TEXT:,})")
-                return
-        if keywords and len(keywords) != len(entries):
-            self.warn(start, f"skipped keywords of question {qid}: "
-                             f"{len(keywords)} lists for {len(entries)} answer bullets")
-            keywords = []
-        self.first_line[qid] = start
-        self.questions.append({"id": qid, "question": text, "answer": [e for _, e in entries],
-                               "tags": tags, "proof": proof, "keywords": keywords, "line": start})
-
-    def annotation(self, n: int, body: str, tags: list, proof, keywords: list):
-        """`<!-- tags: a, b; proof: q07_name; keywords: [["a", "b|c"], []] -->`, as `quiz export --format md`
-        writes it (keywords, a JSON list of key terms per answer bullet, come last)."""
-        if m := re.search(r"(?:^|;)\s*keywords:\s*(.*)\Z", body):
-            body = body[: m.start()]
-            try:
-                value = json.loads(m[1])
-                if not (isinstance(value, list) and all(isinstance(k, list) and all(isinstance(t, str) for t in k)
-                                                        for k in value)):
-                    raise ValueError
-                keywords[:] = value
-            except ValueError:
-                self.warn(n, "skipped keywords: expected a JSON list of lists of terms, one per answer bullet")
-        for part in filter(None, (p.strip() for p in body.split(";"))):
-            key, sep, value = part.partition(":")
-            key, value = key.strip().lower(), value.strip()
-            if sep and key == "tags":
-                for tag in filter(None, (t.strip() for t in value.split(","))):
-                    if TAG.match(tag):
-                        tags.append(tag)
-                    else:
-                        self.warn(n, f"skipped tag {tag!r}: tags are lowercase letters, digits, '-', '_' or '.'")
-            elif sep and key == "proof" and (PROOF_NAME.match(value) or PROOF_FILE.match(value)):
-                proof = value
-            else:
-                self.warn(n, f"skipped comment {part!r} (known: tags: a, b; proof: q07_name; keywords: [[...]])")
-        return tags, proof
-
-    def answer(self, inline: str, marker_line: int) -> list[tuple[int, str]]:
-        """The entries under **Answer:**, up to the next heading: [(line, text)]."""
-        entries: list[list] = []  # [line, [lines], content column, marker indent]
-        if inline:
-            entries.append([marker_line, [inline], 0, 0])
-        cur = entries[-1] if entries else None
-        blank = False
-        fence = None  # the open fence string inside the current entry
-        while (line := self.peek()) is not None:
-            n = self.i + 1
-            indent = len(line) - len(line.lstrip(" "))
-            if fence is not None:  # inside a code block: everything belongs to the entry
-                self.i += 1
-                cur[1].append(line[min(indent, cur[2]):])
-                if line.strip().startswith(fence):
-                    fence = None
-                continue
-            if HEADING.match(line):
-                break
-            self.i += 1
-            if not line.strip():
-                blank = True
-                if cur is not None:
-                    cur[1].append("")
-                continue
-            inner = cur is not None and indent > cur[3]
-            bullet = BULLET.match(line)
-            if inner and (not blank or indent >= 2):
-                # nested items and continuation lines, dedented to the bullet's text column
-                cur[1].append(line[min(indent, cur[2]):].rstrip())
-            elif bullet:
-                cur = [n, [bullet[4]], len(bullet[1]) + len(bullet[2]) + len(bullet[3]), len(bullet[1])]
-                entries.append(cur)
-            elif RULE.match(line) or COMMENT.match(line.strip()):
-                self.skip(n, "a line in an answer")
-                cur = None
-            elif cur is not None and not blank:  # a lazy continuation of the last line
-                cur[1].append(line.rstrip())
-            else:  # a paragraph under **Answer:**: an entry of its own
-                cur = [n, [line.strip()], indent, indent]
-                entries.append(cur)
-            blank = False
-            if cur is not None and (f := FENCE.match(cur[1][-1])):
-                fence = f[1]
-        return [(e[0], "\n".join(e[1]).strip("\n")) for e in entries if "\n".join(e[1]).strip()]
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def parse_markdown(text: str, path: str = "<markdown>", deck: str | None = None, collect: list | None = None) -> Parsed:
-    """Parse the Markdown format. Raises MarkdownError at the first problem, or
+    """Parse interview-question Markdown. Raises MarkdownError at the first problem, or
     with `collect`, appends every problem there ("file:line: message")."""
+    from quiz import markdown
+
     if "\x00" in text:  # read_markdown refuses these files; text may come from elsewhere
         line = text[: text.index("\x00")].count("\n") + 1
         raise MarkdownError(f"{path}:{line}: binary data (a NUL byte), not a Markdown file")
-    p = _Parser(text, path)
-    p.parse()
-    if not p.errors and not deck:
-        deck = slugify(p.title)
+    doc = markdown.read(text)
+    errors: list[tuple[int, str]] = []
+    notes = list(doc.notes)
+    questions = []
+    for f in doc.questions:
+        parts = [f.question] + (f.answer if isinstance(f.answer, list) else [f.answer])
+        if any(len(part) > MAX_TEXT for part in parts):
+            longest = max(len(part) for part in parts)
+            notes.append((f.line, f"skipped a question with a text too long ({longest:,} characters; at most "
+                                  f"{MAX_TEXT:,}): {_excerpt(f.question)!r}"))
+            continue
+        keywords = f.keywords
+        count = len(f.answer) if isinstance(f.answer, list) else 1
+        if keywords and len(keywords) != count:
+            notes.append((f.line, f"skipped keywords of the question at line {f.line}: "
+                                  f"{len(keywords)} lists for {count} answer bullets"))
+            keywords = []
+        questions.append({"id": None, "question": f.question, "answer": f.answer, "tags": f.tags, "proof": f.proof,
+                          "keywords": keywords, "line": f.line, "number": f.number})
+    assign_ids(questions)
+    numbered = [q for q in questions if q["number"] is not None]
+    if numbered and len({q["number"] for q in numbered}) < len(numbered):
+        first: dict[int, int] = {}
+        again = next(q for q in numbered if first.setdefault(q["number"], q["line"]) != q["line"])
+        notes.append((again["line"], f"question number {again['number']} is used twice (first at line "
+                                     f"{first[again['number']]}): ids follow the questions' order"))
+    title = doc.title or Path(path).stem.replace("_", " ").replace("-", " ").strip()
+    unanswered = [s for s in doc.skipped if s.why == NO_ANSWER]
+    if not questions:
+        if unanswered:
+            errors.append((unanswered[0].line, f"no question has an answer ({_count(unanswered)} without one, "
+                                               f"at {_lines(unanswered)})"))
+        else:
+            errors.append((doc.title_line or 1, f"no questions found: expected {FORMAT_HINT}"))
+    if not errors and not deck:
+        deck = slugify(title)
         if not DECK_SLUG.match(deck):
-            p.error(p.title_line, f"cannot make a deck name from the title {p.title!r}; give one with --deck NAME")
-    problems = [f"{path}:{n}: {m}" for n, m in sorted(p.errors)]
+            errors.append((doc.title_line or 1, f"cannot make a deck name from the title {title!r}; "
+                                                "give one with --deck NAME"))
+    problems = [f"{path}:{n}: {m}" for n, m in sorted(errors)]
     if problems:
         if collect is None:
             more = f" (and {len(problems) - 1} more: quiz validate {path})" if len(problems) > 1 else ""
             raise MarkdownError(problems[0] + more)
         collect.extend(problems)
-    warnings = [f"{path}:{n}: {m}" for n, m in sorted(p.warnings)]
-    return Parsed(path, deck or "", p.title or "", p.meta, p.questions, warnings)
+    warnings = [(s.line, f"skipped {s.why}: {s.text!r}") for s in doc.skipped if s.why != NO_ANSWER]
+    if unanswered and questions:
+        warnings.append((unanswered[0].line, f"{_count(unanswered)} without an answer {'was' if len(unanswered) == 1 else 'were'} "
+                                             f"skipped: {_lines(unanswered)}"))
+    warnings += notes
+    warnings.sort()
+    return Parsed(path, deck or "", title, doc.meta, questions, [f"{path}:{n}: {m}" for n, m in warnings], warnings)
+
+
+def _count(skipped: list) -> str:
+    return f"{len(skipped)} question{'s' * (len(skipped) != 1)}"
+
+
+def _lines(skipped: list, most: int = 8) -> str:
+    shown = ", ".join(str(s.line) for s in skipped[:most])
+    return ("line " if len(skipped) == 1 else "lines ") + shown + \
+        (f" and {len(skipped) - most} more" if len(skipped) > most else "")
+
+
+def _excerpt(text: str, width: int = 50) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 # -- YAML ------------------------------------------------------------------------------
@@ -395,7 +222,7 @@ def bank_yaml(deck: str, title: str, meta: dict, questions: list[dict], comment:
             item["tags"] = _Flow(q["tags"])
         if q.get("proof"):
             item["proof"] = q["proof"]
-        item["answer"] = list(q["answer"])
+        item["answer"] = q["answer"] if isinstance(q["answer"], str) else list(q["answer"])
         if q.get("keywords"):
             item["keywords"] = _Flow(_Flow(terms) for terms in q["keywords"])
         data["questions"].append(item)
@@ -407,12 +234,37 @@ def bank_yaml(deck: str, title: str, meta: dict, questions: list[dict], comment:
 
 
 def bank_dicts(bank: Bank) -> list[dict]:
-    return [{"id": q.id, "question": q.question, "answer": list(q.answer), "tags": list(q.tags), "proof": q.proof,
-             "keywords": [list(terms) for terms in q.keywords]}
+    """A bank's questions as bank_yaml() takes them (a text answer as its text, bullets as a list)."""
+    return [{"id": q.id, "question": q.question, "answer": q.answer[0] if q.prose else list(q.answer),
+             "tags": list(q.tags), "proof": q.proof, "keywords": [list(terms) for terms in q.keywords]}
             for q in bank.questions]
 
 
 # -- quiz import -----------------------------------------------------------------------
+
+IMPORTED = "imports"  # in $QUIZ_HOME: a copy of each bank as `quiz import` wrote it, to tell your edits from the file's
+
+
+@dataclass
+class Change:
+    id: int
+    what: str  # "new", "removed", or what changed: "question, answer"
+    text: str  # the question (as it will read)
+
+
+@dataclass
+class Plan:
+    """What `quiz import` would do; nothing is written until import_markdown() carries it out."""
+
+    source: Path
+    parsed: Parsed
+    target: Path
+    replaced: bool  # an existing bank file is replaced
+    text: str  # the bank's YAML
+    changes: list[Change]  # against the bank there now
+    lost: list[Change]  # your edits (since the last import) that the import would replace
+    known: bool  # whether quiz has a copy of what the last import wrote (else every change may be an edit)
+    refusal: str | None  # why the import (with these options) stops
 
 
 @dataclass
@@ -421,6 +273,7 @@ class Imported:
     path: Path
     replaced: bool
     warnings: list[str]
+    changes: list[str] = field(default_factory=list)  # one line per changed question
 
 
 def existing_decks(extra=()) -> dict[str, Path]:
@@ -438,14 +291,9 @@ def existing_decks(extra=()) -> dict[str, Path]:
     return found
 
 
-def import_markdown(source: Path | str, deck: str | None = None, force: bool = False, extra=()) -> Imported:
-    """`quiz import`: parse a Markdown file into $QUIZ_HOME/banks/<deck>.yaml.
-
-    Refuses to replace an existing deck without `force`; a deck defined outside
-    $QUIZ_HOME/banks (the built-in ones, QUIZ_BANKS, --bank) is never replaced.
-    Re-importing keeps progress (it is keyed by deck + question number) and the
-    tags and proofs of questions whose markdown has none.
-    """
+def plan_import(source: Path | str, deck: str | None = None, force: bool = False, overwrite_edits: bool = False,
+                extra=()) -> Plan:
+    """Read the file and decide what `quiz import` does with it (see import_markdown); writes nothing."""
     from quiz.bank import load_bank
     from quiz.files import home
 
@@ -456,37 +304,206 @@ def import_markdown(source: Path | str, deck: str | None = None, force: bool = F
     if deck is not None:
         check_deck(deck)
     parsed = parse_markdown(read_markdown(source), str(source), deck)
-    home().mkdir(parents=True, exist_ok=True, mode=0o700)  # private, as Store makes it
     banks_dir = (home() / "banks").resolve()
     existing = existing_decks(extra).get(parsed.deck)
     target = banks_dir / f"{parsed.deck}.yaml"
-    replaced = False
+    replaced, old, refusal = False, None, None
+    force = force or overwrite_edits
     if existing is not None:
         if existing.resolve().parent != banks_dir:
-            raise QuizError(f"deck {parsed.deck!r} is already defined in {existing}; "
-                            "import under another name with --deck NAME")
-        if not force:
-            raise QuizError(f"deck {parsed.deck!r} already exists ({existing}); "
-                            "use --force to replace it (progress is kept)")
-        target, replaced = existing.resolve(), True
-        old = {q.id: q for q in load_bank(existing).questions}
-        for q in parsed.questions:
-            was = old.get(q["id"])
-            if was is not None and not q["tags"] and not q["proof"]:
-                q["tags"], q["proof"] = list(was.tags), was.proof
-            if was is not None and not q["keywords"] and list(was.answer) == q["answer"]:
-                q["keywords"] = [list(terms) for terms in was.keywords]
+            refusal = (f"deck {parsed.deck!r} is already defined in {existing}; "
+                       "import under another name with --deck NAME")
+        else:
+            target, replaced, old = existing.resolve(), True, load_bank(existing)
+            if not force:
+                refusal = f"deck {parsed.deck!r} already exists ({existing}); use --force to replace it (progress is kept)"
     elif target.exists():
         other = next((d for d, f in existing_decks(extra).items() if f.resolve() == target), None)
         if other is not None:
-            raise QuizError(f"{target} already holds deck {other!r}; import under another name with --deck NAME")
-        if not force:
-            raise QuizError(f"{target} already exists; use --force to replace it")
+            refusal = f"{target} already holds deck {other!r}; import under another name with --deck NAME"
+        elif not force:
+            refusal = f"{target} already exists; use --force to replace it"
+    assign_ids(parsed.questions, old.questions if old else ())
+    if old is not None:
+        _keep_what_the_file_lacks(parsed.questions, old)
     text = bank_yaml(parsed.deck, parsed.title, parsed.meta, parsed.questions,
                      comment=f"Imported from {source.name} by `quiz import`.\n"
                              "Progress is keyed by deck + id: keep ids stable when you edit.")
-    bank = write_bank(target, text)
-    return Imported(bank, target, replaced, parsed.warnings)
+    new = parse_bank(text, str(target))
+    changes = diff(old, new) if old is not None else []
+    base = _base(target) if old is not None else None
+    lost = lost_edits(base, old, new) if old is not None else []
+    if lost and refusal is None and not overwrite_edits:
+        why = "holds edits of yours that re-importing would replace" if base is not None else \
+            "may hold edits of yours (quiz has no copy of what its last import wrote), and re-importing would change"
+        refusal = f"{target} {why}: {_summary(lost)}; see them with --dry-run, replace them with --overwrite-edits"
+    return Plan(source, parsed, target, replaced, text, changes, lost, base is not None, refusal)
+
+
+def import_markdown(source: Path | str, deck: str | None = None, force: bool = False, extra=(),
+                    overwrite_edits: bool = False) -> Imported:
+    """`quiz import`: parse a Markdown file into $QUIZ_HOME/banks/<deck>.yaml.
+
+    Refuses to replace an existing deck without `force`; a deck defined outside
+    $QUIZ_HOME/banks (the built-in ones, QUIZ_BANKS, --bank) is never replaced.
+    Re-importing keeps progress (ids follow the questions' text, see assign_ids) and the
+    tags, proofs and keywords the file has no word on. When the bank was edited since
+    its last import (quiz keeps a copy of what each import wrote, in $QUIZ_HOME/imports)
+    and the re-import would undo one of those edits, it stops and names them, unless
+    `overwrite_edits`.
+    """
+    from quiz.files import home
+
+    plan = plan_import(source, deck, force, overwrite_edits, extra)
+    if plan.refusal:
+        raise QuizError(plan.refusal)
+    home().mkdir(parents=True, exist_ok=True, mode=0o700)  # private, as Store makes it
+    bank = write_bank(plan.target, plan.text)
+    _remember(plan.target, plan.text)
+    return Imported(bank, plan.target, plan.replaced, plan.parsed.warnings, change_lines(plan.changes))
+
+
+def _keep_what_the_file_lacks(questions: list[dict], old: Bank) -> None:
+    """A re-import keeps the bank's own tags (beside the file's), its proof when the file names none, and its
+    keywords while the answer is the same."""
+    was_by_id = {q.id: q for q in old.questions}
+    for q in questions:
+        was = was_by_id.get(q["id"])
+        if was is None:
+            continue
+        q["tags"] = list(q["tags"]) + [t for t in was.tags if t not in q["tags"]]
+        q["proof"] = q["proof"] or was.proof
+        same = (was.answer[0] == q["answer"]) if was.prose else list(was.answer) == q["answer"]
+        if not q["keywords"] and same:
+            q["keywords"] = [list(terms) for terms in was.keywords]
+
+
+def diff(old: Bank, new: Bank) -> list[Change]:
+    """What replacing `old` by `new` changes, question by question (by id)."""
+    before = {q.id: q for q in old.questions}
+    changes = []
+    if (old.title, old.meta) != (new.title, new.meta):
+        changes.append(Change(0, "title" if old.title != new.title else "metadata", new.title))
+    for q in new.questions:
+        was = before.pop(q.id, None)
+        if was is None:
+            changes.append(Change(q.id, "new", q.question))
+            continue
+        what = [name for name, a, b in (("question", was.question, q.question),
+                                        ("answer", (was.answer, was.prose), (q.answer, q.prose)),
+                                        ("tags", was.tags, q.tags), ("proof", was.proof, q.proof),
+                                        ("keywords", was.keywords, q.keywords)) if a != b]
+        if what:
+            changes.append(Change(q.id, ", ".join(what), q.question))
+    changes += [Change(q.id, "removed", q.question) for q in before.values()]
+    return changes
+
+
+def change_lines(changes: list[Change], most: int = 30, width: int = 78) -> list[str]:
+    """One line per change: `~ 7 answer: 'Why…'`, `+ 21 new: …`, `- 5 removed: …`."""
+    out = []
+    for c in changes[:most]:
+        sign = {"new": "+", "removed": "-"}.get(c.what, "~")
+        head = f"  {sign} {c.id} {c.what}: " if c.id else f"  ~ {c.what}: "
+        out.append(head + repr(_excerpt(c.text, max(20, width - len(head) - 2))))
+    if len(changes) > most:
+        out.append(f"  … and {len(changes) - most} more")
+    return out
+
+
+def _summary(changes: list[Change], most: int = 5) -> str:
+    shown = "; ".join(f"{c.id}: {c.what}" if c.id else c.what for c in changes[:most])
+    more = f"; {len(changes) - most} more" if len(changes) > most else ""
+    count = sum(1 for c in changes if c.id)
+    return f"{count} question{'s' * (count != 1)} ({shown}{more})"
+
+
+FIELDS = ("question", "answer", "tags", "proof", "keywords")
+
+
+def _fields(q) -> dict:
+    return {"question": q.question, "answer": (q.answer, q.prose), "tags": q.tags, "proof": q.proof,
+            "keywords": q.keywords}
+
+
+def lost_edits(base: Bank | None, current: Bank, new: Bank) -> list[Change]:
+    """Your edits that replacing `current` by `new` would undo: what you changed since the import that wrote
+    `base` (a question's text, answer, tags…, a question you added or deleted) and the new bank does not keep.
+    Without `base`, any change might undo an edit."""
+    if base is None:
+        return diff(current, new)
+    was = {q.id: _fields(q) for q in base.questions}
+    now = {q.id: _fields(q) for q in current.questions}
+    will = {q.id: _fields(q) for q in new.questions}
+    text = {q.id: q.question for q in (*base.questions, *current.questions)}
+    lost = []
+    if current.title != base.title and new.title != current.title:
+        lost.append(Change(0, "title", current.title))
+    if current.meta != base.meta and new.meta != current.meta:
+        lost.append(Change(0, "metadata", current.title))
+    for qid, mine in now.items():
+        before = was.get(qid)
+        if qid not in will:
+            if before != mine:
+                lost.append(Change(qid, "yours, removed", text[qid]))
+            continue
+        undone = [f for f in FIELDS if (before is None or mine[f] != before[f]) and will[qid][f] != mine[f]]
+        if undone:
+            lost.append(Change(qid, ", ".join(undone), text[qid]))
+    lost += [Change(qid, "deleted, back", text[qid]) for qid in was if qid not in now and qid in will]
+    return lost
+
+
+def _copy(target: Path) -> Path:
+    from quiz.files import home
+
+    return home() / IMPORTED / target.name
+
+
+def _base(target: Path) -> Bank | None:
+    """The bank as the last `quiz import` wrote it, if quiz kept a copy."""
+    try:
+        raw = read_capped(_copy(target), MAX_BANK_BYTES)
+        return None if raw is None else parse_bank(raw.decode("utf-8"), str(_copy(target)))
+    except (OSError, UnicodeDecodeError, BankError):
+        return None
+
+
+def _remember(target: Path, text: str) -> None:
+    from quiz.files import write_atomic
+
+    write_atomic(_copy(target), text)
+
+
+def dry_run(plan: Plan, shown: int = 5, width: int = 78) -> list[str]:
+    """`quiz import --dry-run`: what the import would do, as lines of text (nothing is written)."""
+    p = plan.parsed
+    day = f", day {p.meta['day']}" if "day" in p.meta else ""
+    verb = "replace" if plan.replaced else "import"
+    out = ["Dry run: nothing is written.",
+           f"Would {verb} deck {p.deck} ({p.title}{day}): {len(p.questions)} questions from {plan.source.name}",
+           f"  → {plan.target}"]
+    out.append("First questions:")
+    for q in p.questions[:shown]:
+        kind = f"{len(q['answer'])} bullets" if isinstance(q["answer"], list) else "text"
+        head = f"  {q['id']:>4}  "
+        tail = f"  [{kind}]"
+        out.append(head + _excerpt(q["question"], max(20, width - len(head) - len(tail))) + tail)
+    if len(p.questions) > shown:
+        out.append(f"  … and {len(p.questions) - shown} more")
+    if p.notes:
+        out.append(f"Skipped or noted ({len(p.notes)}):")
+        out += [f"  line {n}: {m}" for n, m in p.notes]
+    if plan.replaced:
+        out.append("Changes to the bank there now:" if plan.changes else "The bank there now would stay as it is.")
+        out += change_lines(plan.changes)
+        if plan.lost:
+            out.append("Your edits since its import that this would replace:" if plan.known else
+                       "Edits of yours it might replace (quiz has no copy of what its last import wrote):")
+            out += change_lines(plan.lost)
+    if plan.refusal:
+        out.append(f"The import would stop: {plan.refusal}")
+    return out
 
 
 # -- quiz edit, and `e` in a session ------------------------------------------------------

@@ -41,11 +41,6 @@ def warm_markdown() -> None:
     import rich.markdown  # noqa: F401
 
 
-def bullets(answer) -> str:
-    """Answer bullets as one Markdown list; a bullet's later lines are indented under it."""
-    return "\n".join("- " + b.replace("\n", "\n  ") for b in answer)
-
-
 class SafeConsole(Console):
     """The render boundary: whatever text reaches the terminal through Rich — bank text, keywords,
     titles, deck names, file names, backup fields — loses its control, escape and bidi characters
@@ -82,7 +77,7 @@ def question_panel(q, progress: str = "") -> Panel:
 
 
 def answer_panel(q) -> Panel:
-    return Panel(markdown(bullets(q.answer)), title=Text("Answer", style="bold"), title_align="left",
+    return Panel(markdown(q.answer_markdown), title=Text("Answer", style="bold"), title_align="left",
                  border_style="green", padding=(0, 2))
 
 

@@ -428,6 +428,6 @@ def test_cli_round_trip(studied, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout == f"Merged {path}: 0 new reviews on 0 cards, {n} already in the log (20 notes matched)\n"
     for args, message in ((["export", "-f", "csv", "--with-progress"], "--with-progress goes with --format apkg"),
-                          (["import", str(path), "--deck", "x"], "--deck and --force are for Markdown files")):
+                          (["import", str(path), "--deck", "x"], "--deck, --force, --overwrite-edits and --dry-run are for Markdown files")):
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and message in result.stderr

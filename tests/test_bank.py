@@ -52,8 +52,14 @@ BROKEN = [
      "b.yaml:6: answer of question 1 must have at least one bullet"),
     ("deck: d\ntitle: T\nquestions:\n  - id: 1\n    question: Q?\n    answer: ['  ']\n",
      "b.yaml:6: answer of question 1 must not be empty"),
-    ("deck: d\ntitle: T\nquestions:\n  - id: 1\n    question: Q?\n    answer: A\n",
-     "b.yaml:6: answer of question 1 must be a list of strings"),
+    ("deck: d\ntitle: T\nquestions:\n  - id: 1\n    question: Q?\n    answer: 42\n",
+     "b.yaml:6: answer of question 1 must be a list of strings or one text"),
+    ("deck: d\ntitle: T\nquestions:\n  - id: 1\n    question: Q?\n    answer: {a: b}\n",
+     "b.yaml:6: answer of question 1 must be a list of strings or one text"),
+    ("deck: d\ntitle: T\nquestions:\n  - id: 1\n    question: Q?\n    answer: '  '\n",
+     "b.yaml:6: answer of question 1 must not be empty"),
+    ("deck: d\ntitle: T\nquestions:\n  - id: 1\n    question: Q?\n    answer: A\n    keywords: [[a], [b]]\n",
+     "b.yaml:7: keywords of question 1 must have one list per answer bullet (1), got 2"),
     ("deck: d\ntitle: T\nquestions:\n  - id: 1\n    answer: [A]\n", "b.yaml:4: a question is missing required key 'question'"),
     ("deck: D D\ntitle: T\nquestions:\n" + GOOD_Q, "b.yaml:1: deck 'D D' must be a slug: lowercase letters, digits and '-'"),
     ("deck: d\ntitle: T\nquestions: []\n", "b.yaml:3: questions must not be empty"),
@@ -163,3 +169,13 @@ def test_broken_keywords_name_file_and_line(keywords, message):
     with pytest.raises(BankError) as e:
         parse_bank("deck: d\ntitle: T\nquestions:\n" + KW_Q + f"    keywords: {keywords}\n", "k.yaml")
     assert str(e.value) == message
+
+
+def test_an_answer_may_be_one_markdown_text():
+    bank = parse_bank("deck: d\ntitle: T\nquestions:\n  - id: 1\n    question: Q?\n    answer: |\n      Steps:\n\n"
+                      "      1. one\n      2. two\n    keywords: [[steps]]\n  - id: 2\n    question: R?\n"
+                      "    answer: [a, \"b\\nc\"]\n", "b.yaml")
+    text, bullets = bank.questions
+    assert (text.prose, text.answer, text.keywords) == (True, ("Steps:\n\n1. one\n2. two\n",), (("steps",),))
+    assert text.answer_markdown == "Steps:\n\n1. one\n2. two\n"  # as written
+    assert (bullets.prose, bullets.answer_markdown) == (False, "- a\n- b\n  c")  # bullets, later lines under them

@@ -28,7 +28,7 @@ def as_bank(parsed) -> Bank:
 
 def same_deck(a: Bank, b: Bank) -> bool:
     strip = lambda bank: (bank.deck, bank.title, bank.meta,
-                          [(q.id, q.question, q.answer, q.tags, q.proof, q.keywords) for q in bank.questions])
+                          [(q.id, q.question, q.answer, q.tags, q.proof, q.keywords, q.prose) for q in bank.questions])
     return strip(a) == strip(b)
 
 
@@ -80,6 +80,32 @@ def test_any_bank_survives_export_md_then_import(questions, topic, day):
     bank = parse_bank(bank_yaml("deck", "A Title", meta, qs), "b.yaml")
     again = as_bank(parse_markdown(to_markdown(bank), "b.md", deck="deck"))
     assert same_deck(bank, again)
+
+
+TEXTS = [
+    "Steps:\n\n3. compute IoU\n4. drop the rest\n   - nested\n\n```python\n# not a heading\nx = 1\n```",
+    "- only\n- bullets\n\n* and more",  # would read back as bullets: the comment says `answer: text`
+    "# a heading in a text\n**Answer:** not a marker\n<b>html</b>\n\\back\n\n    indented code",
+    "2. starts at two\n\n\n\nafter blank lines\n| a | b |\n|---|---|\n| 1 | 2 |",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS, ids=["ordered", "bullets", "escapes", "gaps"])
+def test_a_text_answer_survives_export_md_then_import(text):
+    bank = parse_bank(bank_yaml("d", "D", {}, [{"id": 3, "question": "Q?", "answer": text, "keywords": [["iou"]]},
+                                             {"id": 4, "question": "R?", "answer": ["a", "b"]}]), "d.yaml")
+    md = to_markdown(bank)
+    assert md.splitlines().count("**Answer:**") == 2
+    again = as_bank(parse_markdown(md, "d.md"))
+    assert same_deck(bank, again) and again.questions[0].prose and not again.questions[1].prose
+
+
+def test_text_answers_in_anki():
+    bank = parse_bank(bank_yaml("d", "D", {}, [{"id": 1, "question": "Q?", "answer": TEXTS[0]}]), "d.yaml")
+    html = anki_html(bank.questions[0].answer_markdown)
+    assert '<ol start="3">' in html and "<li>compute IoU</li>" in html and "<ul>\n<li>nested</li>" in html
+    assert "<pre><code class=\"language-python\"># not a heading\nx = 1\n</code></pre>" in html
+    assert "<ul>" not in html.split("<ol")[0]  # no bullet wrapped round the text
 
 
 # -- apkg ----------------------------------------------------------------------------------

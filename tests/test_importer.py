@@ -85,22 +85,25 @@ A paragraph of its own.
 """
 
 
-def test_nested_numbered_and_code_items_are_one_entry_each(tmp_path):
+def test_bullets_stay_bullets_and_any_other_answer_is_one_text(tmp_path):
     parsed = parse(md(tmp_path, NESTED))
     q1, q2 = parsed.questions
+    # bullets, then a numbered list: one text, the lists as written (numbers, nesting, code and all)
+    written = NESTED.split("**Answer:**\n", 1)[1].split("\n\n### 2.")[0]
+    assert q1["answer"] == written and written.endswith("1. a numbered top-level item\n2) another")
+    assert q2["question"] == "A question\nover two lines?"
+    assert q2["answer"] == "Inline answer.\nLazy continuation.\n\nA paragraph of its own."
+    assert (q2["tags"], q2["proof"]) == (["detection", "nms"], "q07_one_by_one")
+    assert parsed.meta == {"day": 3, "phase": "1 - Basics", "description": "first line\nsecond line"}
+    assert parsed.warnings == []
+    # only bullets: one entry per bullet, its nested items and code dedented under it (the seed format)
+    q1 = parse(md(tmp_path, NESTED.split("1. a numbered")[0], "b.md")).questions[0]
     assert q1["answer"] == [
         "**Steps**:\n1. Compute IoU with `torch.ops.nms`.\n2. Suppress boxes where $IoU > 0.5$.\n    - deeper",
         "Second bullet\ncontinued line.",
         "dash bullet\n- nested under a dash",
         "Code:\n```python\nx = 1\n\n# not a heading\n```",
-        "a numbered top-level item",
-        "another",
     ]
-    assert q2["question"] == "A question\nover two lines?"
-    assert q2["answer"] == ["Inline answer.\nLazy continuation.", "A paragraph of its own."]
-    assert (q2["tags"], q2["proof"]) == (["detection", "nms"], "q07_one_by_one")
-    assert parsed.meta == {"day": 3, "phase": "1 - Basics", "description": "first line\nsecond line"}
-    assert parsed.warnings == []
 
 
 def test_skipped_parts_are_warned_with_their_lines(tmp_path):
@@ -124,34 +127,28 @@ still the same paragraph.
 Another paragraph.
 """)
     parsed = parse(path)
-    assert [q["answer"] for q in parsed.questions] == [["A."]]
+    assert [q["answer"] for q in parsed.questions] == [["A."]]  # the rule after the answer is no part of it
     assert parsed.warnings == [
-        f"{path}:1: skipped text outside a question: 'Front matter line'",
+        f"{path}:1: skipped text before the first question: 'Front matter line'",
         f"{path}:3: skipped metadata 'Mood' (known: Day, Phase, Week, Topic, Description)",
-        f"{path}:4: skipped text outside a question: 'An intro paragraph'",
+        f"{path}:4: skipped text before the first question: 'An intro paragraph'",
         f"{path}:8: skipped tag 'Bad Tag': tags are lowercase letters, digits, '-', '_' or '.'",
-        f"{path}:11: skipped a line in an answer: '---'",
-        f"{path}:13: skipped a heading that is not '### N. Question': '## Summary'",
-        f"{path}:17: skipped text: 'Another paragraph.'",
+        f"{path}:13: skipped a section without questions: '## Summary'",  # once, not once per paragraph
     ]
 
 
+HINT = "headings like '### 1. Question', bold questions, 'Q:'/'A:' pairs or <details> blocks"
+
+
 @pytest.mark.parametrize("content,message", [
-    (b"", "{p}:1: empty file (expected '# Day N: Title - Interview Questions')"),
-    (b"\n  \n", "{p}:1: empty file (expected '# Day N: Title - Interview Questions')"),
+    (b"", "{p}:1: empty file (expected " + HINT + ")"),
+    (b"\n  \n", "{p}:1: empty file (expected " + HINT + ")"),
     (b"# T\n\x89PNG\x00\x01", "{p}:2: binary data (a NUL byte), not a Markdown file"),
     (b"# T\n\n### 1. Q\xff\n", "{p}:3: not UTF-8 text"),
-    (b"# README\n\nSome project.\n\n## Install\n", "{p}:1: no questions: expected '### N. Question' headings, "
-                                                   "each followed by '**Answer:**' and bullets"),
-    (b"Just text\n", "{p}:1: no title heading: expected '# Day N: Title - Interview Questions'"),
-    (b"### 1. Q?\n**Answer:**\n* A\n", "{p}:1: question before the title heading "
-                                       "(expected '# Day N: Title - Interview Questions' first)"),
-    (b"# Day 1: T\n\n### 1. Q?\n**Answer:**\n* A\n\n### 2. No answer?\n\n### 3. Q?\n**Answer:**\n* A\n",
-     "{p}:7: question 2 has no '**Answer:**' line (expected '**Answer:**' and bullets under each question)"),
-    (b"# Day 1: T\n\n### 1. Q?\n**Answer:**\n\n### 2. Q?\n**Answer:**\n* A\n",
-     "{p}:4: question 1 has no answer bullets after '**Answer:**'"),
-    (b"# Day 1: T\n### 1. Q?\n**Answer:**\n* A\n### 1. Again?\n**Answer:**\n* B\n",
-     "{p}:5: duplicate question number 1 (first used at line 2)"),
+    (b"# README\n\nSome project.\n\n## Install\n", "{p}:1: no questions found: expected " + HINT),
+    (b"Just text\n", "{p}:1: no questions found: expected " + HINT),
+    (b"# Only headings\n## What is A?\n## Why B?\n### How C?\n",
+     "{p}:2: no question has an answer (2 questions without one, at lines 2, 4)"),  # `## Why B?` is a section
     (b"# Day 1: !!!\n### 1. Q?\n**Answer:**\n* A\n",
      "{p}:1: cannot make a deck name from the title '!!!'; give one with --deck NAME"),
 ])
@@ -163,10 +160,24 @@ def test_bad_files_name_file_and_line(tmp_path, content, message):
     assert str(e.value) == message.format(p=path)
 
 
-def test_several_problems_are_counted_in_the_one_line(tmp_path):
-    path = md(tmp_path, "# Day 1: T\n### 1. Q?\n### 2. Q?\n**Answer:**\n* A\n### 3. Q\n")
-    with pytest.raises(MarkdownError, match=r"^.*bad.md:2: question 1 has no .* \(and 1 more: quiz validate .*\)$"):
-        parse_markdown(path.read_text(), str(tmp_path / "bad.md"))
+def test_questions_without_an_answer_are_skipped_and_counted(tmp_path):
+    path = md(tmp_path, "# Day 1: T\n\n### 1. Q?\n**Answer:**\n* A\n\n### 2. No answer?\n\n### 3. Q?\n**Answer:**\n"
+                        "* A\n\n### 4. Empty?\n**Answer:**\n\n### 5. Later?\n**Answer:** _[To be filled]_\n")
+    parsed = parse(path)
+    assert [q["id"] for q in parsed.questions] == [1, 3]
+    assert parsed.warnings == [f"{path}:7: 3 questions without an answer were skipped: lines 7, 13, 16"]
+
+
+def test_a_file_numbered_twice_or_not_at_all_is_numbered_by_order(tmp_path):
+    path = md(tmp_path, "# Day 1: T\n### 1. Q?\n**Answer:**\n* A\n### 1. Again?\n**Answer:**\n* B\n")
+    parsed = parse(path)
+    assert [(q["id"], q["question"]) for q in parsed.questions] == [(1, "Q?"), (2, "Again?")]
+    assert parsed.warnings == [f"{path}:5: question number 1 is used twice (first at line 2): ids follow the "
+                               "questions' order"]
+    parsed = parse(md(tmp_path, "### 1. Q?\n**Answer:**\n* A\n", "no-title.md"))  # no title: the file's name
+    assert (parsed.deck, parsed.title, [q["id"] for q in parsed.questions]) == ("no-title", "no title", [1])
+    parsed = parse(md(tmp_path, "## What is A?\nAn a.\n\n## Q2.7: And B?\nA b.\n", "t.md"))
+    assert [(q["id"], q["question"]) for q in parsed.questions] == [(1, "What is A?"), (2, "And B?")]
 
 
 def test_missing_file_and_folder(tmp_path):
@@ -196,6 +207,18 @@ def test_yaml_loads_back_verbatim(question, answer, topic):
     (q,) = bank.questions
     assert (q.question, list(q.answer), q.tags, bank.title) == (question, answer, ("a",), topic)
     assert bank.meta == {"topic": topic, "day": 3}
+
+
+def test_bank_dicts_and_yaml_keep_a_text_answer_a_text():
+    from quiz.importer import bank_dicts
+
+    text = "Steps:\n\n1. one\n2. two\n\n```\ncode  \n```"
+    bank = parse_bank(bank_yaml("d", "D", {}, [{"id": 1, "question": "Q?", "answer": text, "keywords": [["one"]]},
+                                             {"id": 2, "question": "R?", "answer": ["a"]}]))
+    assert [q.answer for q in bank.questions] == [(text,), ("a",)] and bank.questions[0].prose
+    again = parse_bank(bank_yaml("d", "D", {}, bank_dicts(bank)))  # what a backup holds, and restore writes
+    assert [(q.answer, q.prose, q.keywords) for q in again.questions] == [
+        (q.answer, q.prose, q.keywords) for q in bank.questions]
 
 
 # -- quiz import (library) ------------------------------------------------------------
@@ -311,12 +334,11 @@ def test_validate_syntax_errors_and_duplicate_decks(tmp_path):
 
 def test_validate_markdown_and_missing_paths(tmp_path):
     bad = md(tmp_path, "# Day 1: T\n### 1. Q?\n### 2. Q?\n**Answer:**\n* A\n### 3. Q\n")
-    problems, _, _ = lint([bad, tmp_path / "nope.yaml"])
-    assert problems == [
-        f"{bad}:2: question 1 has no '**Answer:**' line (expected '**Answer:**' and bullets under each question)",
-        f"{bad}:6: question 3 has no '**Answer:**' line (expected '**Answer:**' and bullets under each question)",
-        f"{tmp_path / 'nope.yaml'}: no such bank file or folder",
-    ]
+    problems, warnings, count = lint([bad, tmp_path / "nope.yaml"])
+    assert problems == [f"{tmp_path / 'nope.yaml'}: no such bank file or folder"] and count == 1
+    assert warnings == [f"{bad}:2: 2 questions without an answer were skipped: lines 2, 6"]
+    empty = md(tmp_path, "# Notes\n\nNothing.\n", "empty.md")
+    assert lint([empty])[0] == [f"{empty}:1: no questions found: expected {HINT}"]
     assert lint([DAY14]) == ([], [], 1)
 
 
@@ -332,3 +354,96 @@ def test_a_question_heading_with_only_spaces_is_not_a_question():
     text = "# Day 3: Things - Interview Questions\n### 1.  \n**Answer:**\n*   a\n"
     with pytest.raises(MarkdownError, match=r"^f.md:\d+: "):
         parse_markdown(text, "f.md", deck="d")
+
+
+# -- re-importing: ids follow the text, edits are never dropped silently --------------------------------
+
+
+def test_reimport_ids_follow_the_question_text(home, tmp_path, now):
+    from quiz import schedule
+
+    first = md(tmp_path, "# Deck\n\n## What is A?\nAn a.\n\n## What is B?\nA b.\n", "deck.md")
+    assert [q.id for q in import_markdown(first).bank.questions] == [1, 2]
+    store = Store(home / "quiz.db")
+    card = schedule.review(schedule.scheduler(fuzz=False), schedule.new_card(1, now), 3, now)
+    store.record("deck", 2, 3, now, 1000, None, card)
+    # a question inserted above, B's answer reworded: ids (and B's progress) stay with their questions
+    first.write_text("# Deck\n\n## What is Z?\nA z.\n\n## What is A?\nAn a.\n\n## What is B?\nA better b.\n")
+    result = import_markdown(first, force=True)
+    assert [(q.id, q.question) for q in result.bank.questions] == [(3, "What is Z?"), (1, "What is A?"),
+                                                                   (2, "What is B?")]
+    assert result.changes == ["  + 3 new: 'What is Z?'", "  ~ 2 answer: 'What is B?'"]
+    assert store.cards()[("deck", 2)]["card_json"] == card.to_json()
+
+
+def test_reimport_never_drops_an_edit_silently(home, tmp_path):
+    import_markdown(DAY14)
+    bank = home / "banks" / "object-detection.yaml"
+    imported = bank.read_text()
+    # an edit (as quiz edit makes it): the same file again would undo it, so --force stops and names it
+    bank.write_text(imported.replace("Area of Overlap / Area of Union.", "Intersection area / union area."))
+    with pytest.raises(QuizError) as e:
+        import_markdown(DAY14, force=True)
+    assert str(e.value) == (f"{bank} holds edits of yours that re-importing would replace: 1 question (2: answer); "
+                            "see them with --dry-run, replace them with --overwrite-edits")
+    assert "Intersection area" in bank.read_text()  # nothing written
+    # edits a re-import keeps (tags) do not stop it; the file's own changes go in
+    bank.write_text(imported.replace("  - id: 5\n", "  - id: 5\n    tags: [mine]\n"))
+    changed = md(tmp_path, DAY14.read_text().replace("Pre-defined box shapes", "Predefined box shapes"), "od.md")
+    result = import_markdown(changed, deck="object-detection", force=True)
+    assert result.changes == ["  ~ 4 answer: 'What are \"Anchor Boxes\"? Why do we need them?'"]
+    assert result.bank.get(5).tags == ("mine",) and "Predefined" in result.bank.get(4).answer[0]
+    # --overwrite-edits replaces them, and says what changed
+    bank.write_text(bank.read_text().replace("  - id: 20\n", "  - id: 20\n    proof: q07_one_by_one\n").replace(
+        "What is \"Focal Loss\"?", "What is focal loss?"))
+    result = import_markdown(DAY14, overwrite_edits=True)
+    assert result.changes == ["  ~ 4 answer: 'What are \"Anchor Boxes\"? Why do we need them?'",
+                              "  ~ 5 question: 'What is \"Focal Loss\"?'"]  # the proof and tag are kept
+    assert result.bank.get(20).proof == "q07_one_by_one"
+
+
+def test_a_bank_quiz_has_no_copy_of_counts_as_edited(home, tmp_path):
+    import_markdown(DAY14)
+    for copy in (home / "imports").iterdir():
+        copy.unlink()  # as if imported by an older quiz
+    import_markdown(DAY14, force=True)  # nothing would change: no edit can be lost
+    for copy in (home / "imports").iterdir():
+        copy.unlink()
+    changed = md(tmp_path, DAY14.read_text().replace("Area of Overlap", "Overlap area"), "od.md")
+    with pytest.raises(QuizError, match=r"may hold edits of yours \(quiz has no copy of what its last import wrote\), "
+                                        r"and re-importing would change: 1 question \(2: answer\)"):
+        import_markdown(changed, deck="object-detection", force=True)
+
+
+def test_dry_run_shows_the_plan_and_writes_nothing(home, tmp_path):
+    from quiz.importer import dry_run, plan_import
+
+    lines = dry_run(plan_import(DATA / "markdown" / "paren-numbered-headings.md"))
+    assert lines[:3] == ["Dry run: nothing is written.",
+                         "Would import deck 65-machine-learning-interview-questions-2025 (65 Machine Learning Interview "
+                         "Questions 2025): 13 questions from paren-numbered-headings.md",
+                         f"  → {(home / 'banks').resolve()}/65-machine-learning-interview-questions-2025.yaml"]
+    assert lines[3] == "First questions:" and lines[4].startswith("     1  What's the trade-off between bias and ")
+    assert lines[9] == "  … and 8 more"
+    assert lines[10:] == [
+        "Skipped or noted (4):",
+        "  line 2: skipped text before the first question: 'A collection of technical interview questions f...'",
+        "  line 4: skipped a section without questions: '### Recently added: [Natural Language Processin...'",
+        "  line 6: skipped a section without questions: '## Preparation Resources'",
+        "  line 88: 2 questions without an answer were skipped: lines 88, 113"]
+    assert all(len(line) <= 80 for line in lines[4:10])
+    assert not (home / "banks").exists() and not (home / "imports").exists()
+    import_markdown(DAY14)
+    (home / "banks" / "object-detection.yaml").write_text(
+        (home / "banks" / "object-detection.yaml").read_text().replace("Area of Overlap", "Overlap"))
+    def files():  # the home but its caches (of banks quiz loaded, which any command refreshes)
+        return sorted((p, p.read_bytes()) for p in home.rglob("*") if p.is_file() and "cache" not in p.parts)
+
+    before = files()
+    lines = dry_run(plan_import(DAY14, force=True))
+    assert lines[-5:-1] == ["Changes to the bank there now:",
+                            "  ~ 2 answer: 'What is \"Intersection over Union\" (IoU)?'",
+                            "Your edits since its import that this would replace:",
+                            "  ~ 2 answer: 'What is \"Intersection over Union\" (IoU)?'"]
+    assert lines[-1].startswith("The import would stop: ") and "--overwrite-edits" in lines[-1]
+    assert files() == before

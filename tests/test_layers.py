@@ -10,8 +10,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "quiz"
 FLOORS = [
     {"quiz", "quiz.errors", "quiz.text", "quiz.files"},  # ground floor: no Rich, no fsrs, no quiz above
     {"quiz.schedule", "quiz.store", "quiz.bank", "quiz.config", "quiz.trust"},  # data
-    {"quiz.session", "quiz.importer", "quiz.export", "quiz.stats", "quiz.mock", "quiz.optimize",
-     "quiz.coverage", "quiz.grading", "quiz.proofs", "quiz.backup", "quiz.anki"},  # the library
+    {"quiz.session", "quiz.mdtext", "quiz.markdown", "quiz.importer", "quiz.export", "quiz.stats", "quiz.mock",
+     "quiz.optimize", "quiz.coverage", "quiz.grading", "quiz.proofs", "quiz.backup", "quiz.anki"},  # the library
     {"quiz.render", "quiz.ui"},  # views
     {"quiz.cli", "quiz.__main__"},  # commands
 ]

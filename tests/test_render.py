@@ -86,3 +86,14 @@ def test_emoji_codes_in_bank_text_stay_as_typed():
     console.file = StringIO()
     console.print(":fire: :warning:", markup=False)
     assert console.file.getvalue().strip() == ":fire: :warning:"
+
+
+def test_a_text_answer_is_drawn_as_written_and_bullets_as_bullets():
+    bank = parse_bank("deck: d\ntitle: T\nquestions:\n  - id: 1\n    question: Q?\n    answer: |\n      Steps:\n\n"
+                      "      3. third\n      4. fourth\n         - nested\n\n      ```\n      x = 1\n      ```\n"
+                      "  - id: 2\n    question: R?\n    answer: [one, two]\n", "t.yaml")
+    text, bullets = (text_of(render.answer_panel(q), width=60) for q in bank.questions)
+    lines = [line.strip(" │") for line in text.splitlines()]
+    assert "Steps:" in lines and "3 third" in lines and "4 fourth" in lines and "• nested" in lines
+    assert "x = 1" in lines and not any("•" in line for line in lines[:lines.index("• nested")])  # no bullet round it
+    assert [line.strip(" │") for line in bullets.splitlines() if "•" in line] == ["• one", "• two"]

@@ -36,3 +36,18 @@ def test_list_keeps_the_question_readable_at_80(two_decks):
     question, state = header.index("question"), header.index("state")
     assert state - question >= 40
     assert "Why does ResNet work?" in result.stdout  # whole, on one line
+
+
+REAL = Path(__file__).parent / "data" / "markdown"
+
+
+@pytest.mark.parametrize("width", [80, 160])
+@pytest.mark.parametrize("name,ref", [("numbered-headings-prose.md", "ds/3"), ("q-headings-details.md", "cnn/1"),
+                                      ("bold-questions-sections.md", "theory/4")], ids=["code", "math", "lists"])
+def test_imported_text_answers_fit_the_width(home, width, name, ref):
+    env = {"QUIZ_HOME": str(home), "COLUMNS": str(width)}
+    assert runner.invoke(app, ["import", str(REAL / name), "--deck", ref.split("/")[0]], env=env).exit_code == 0
+    result = runner.invoke(app, ["show", ref], env=env)
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) <= width
+    assert "Answer" in result.stdout and "**" not in result.stdout
