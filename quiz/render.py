@@ -5,6 +5,7 @@ math turned into Unicode."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from rich.console import Console, Group
@@ -514,3 +515,24 @@ def page(console: Console, *renderables) -> None:
     with console.pager(styles=True):
         for r in renderables:
             console.print(r)
+
+
+@contextmanager
+def progress_bar(console: Console):
+    """Yields progress(what, done, total) that draws one bar per step on `console` while the block
+    runs (cleared at the end), or None when `console` is not a terminal: no bar in a pipe or a log."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(clean(what), total=total)
+            bar.update(tasks[what], completed=done, total=total)
+
+        yield progress
