@@ -266,6 +266,14 @@ class Store:
     def reviews(self) -> list[Review]:
         return [Review(*r) for r in self.db.execute("SELECT * FROM reviews ORDER BY id")]
 
+    def review_log(self, deck: str | None = None):
+        """The scheduled answers (of `deck`, or all), oldest first, as (card_id, reviewed_at, rating,
+        state_before, duration_ms) tuples from one cursor: streamed, only the columns FSRS tools read."""
+        sql, args = f"SELECT card_id, reviewed_at, rating, state_before, duration_ms FROM reviews WHERE {SCHEDULING_SQL}", ()
+        if deck is not None:
+            sql, args = sql + " AND deck = ?", (deck,)
+        return self.db.execute(sql + " ORDER BY id", args)
+
     def new_cards_since(self, since: datetime, deck: str | None = None) -> int:
         """Cards (of `deck`, or all) studied for the first time since `since`: the daily new limit."""
         sql = (f"SELECT COUNT(*) FROM reviews WHERE {SCHEDULING_SQL} AND before_json IS NULL"
