@@ -507,14 +507,22 @@ def page(console: Console, *renderables) -> None:
     screen) unless $LESS says otherwise, as git does. Pipes and short output are printed as is."""
     import os
 
-    if not console.is_terminal or sum(len(console.render_lines(r, pad=False)) for r in renderables) < console.height:
+    if not console.is_terminal:
         for r in renderables:
             console.print(r)
         return
+    from rich.segment import Segment, Segments
+
+    # laid out once: the lines that decide screen or pager are the lines printed (a 200-row table
+    # takes ~0.1 s to lay out)
+    lines = [line for r in renderables for line in console.render_lines(r, pad=False)]
+    drawn = Segments([segment for line in lines for segment in (*line, Segment.line())])
+    if len(lines) < console.height:
+        console.print(drawn, end="")
+        return
     os.environ.setdefault("LESS", "-FRX")
     with console.pager(styles=True):
-        for r in renderables:
-            console.print(r)
+        console.print(drawn, end="")
 
 
 @contextmanager
