@@ -256,10 +256,9 @@ class Store:
         """(reps, lapses) per card, from the log: lapses are Again on a card in review.
 
         Mock-interview answers (kind 'mock') reschedule like reviews, so they count here too."""
-        rows = self.db.execute(
-            f"SELECT deck, qid, SUM({SCHEDULING_SQL}),"
-            f" SUM({SCHEDULING_SQL} AND rating = 1 AND state_before = 2)"
-            " FROM reviews GROUP BY deck, qid"
+        rows = self.db.execute(  # a card with no scheduled answer is left out: (0, 0)
+            f"SELECT deck, qid, COUNT(*), SUM(rating = 1 AND state_before = 2)"
+            f" FROM reviews WHERE {SCHEDULING_SQL} GROUP BY deck, qid"
         )
         return {(d, q): (reps or 0, lapses or 0) for d, q, reps, lapses in rows}
 
