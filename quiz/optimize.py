@@ -14,15 +14,17 @@ How it stays fast and small on a 100,000-review log:
   two small integer arrays (ratings, whole days since the previous answer) plus
   running sums for the retention simulation; no ReviewLog object per answer;
 - py-fsrs's Optimizer steps through every answer with scalar torch operations
-  (~1 ms each: > 5 minutes and ~900 MB at 100k reviews). The same model, loss
+  and autograd (7 min of CPU and 950 MB at 100k reviews). The same model, loss
   and training recipe — FSRS-6's stability/difficulty recurrence, binary
   cross-entropy of the predicted recall against recall = not Again, Adam at
   4e-2 with cosine annealing, 5 epochs, mini-batches of ≥ 512 scored answers,
-  parameters clamped to py-fsrs's bounds, the best epoch kept — runs here on
-  many cards at once, one tensor operation per step for the whole mini-batch.
+  parameters clamped to py-fsrs's bounds, the best epoch kept — runs here in
+  numpy on many cards at once, one array operation per step for the whole
+  mini-batch, with the gradient carried forward alongside each value (Dual:
+  21 parameters, so forward mode is cheap and needs no graph, and no torch).
   Mini-batches are whole cards (py-fsrs cuts a card's history at the 512th
-  answer). tests/test_optimize.py holds the recurrence to py-fsrs's Scheduler
-  answer by answer and the loss to the Optimizer's own;
+  answer). tests/test_optimize.py holds the losses to py-fsrs's Scheduler
+  answer by answer and the gradient to py-fsrs's own torch model;
 - the log loss of the parameters in use and of the fitted ones is computed the
   same way, over all usable answers. Fitted parameters that do not lower it are
   not saved.
@@ -30,7 +32,8 @@ How it stays fast and small on a 100,000-review log:
 The save is one transaction at the very end: interrupting (Ctrl-C) at any point
 before it leaves the saved parameters exactly as they were. `progress(what,
 done, total)` is told how far each step is (reading, fitting, simulating).
-torch is imported only once there is enough history to fit.
+numpy is imported only once there is enough history to fit; torch (with pandas)
+only for --retention, whose simulation is py-fsrs's.
 """
 
 from __future__ import annotations
@@ -146,92 +149,207 @@ def read_history(store: Store, progress=_noop) -> History:
 
 
 def _flat(history: History) -> tuple:
-    """The history's arrays as tensors (shared memory, no copy) and each kept card's start and length."""
-    import torch
+    """The history's arrays as numpy arrays (shared memory, no copy) and each kept card's start and length."""
+    import numpy as np
 
-    starts = torch.frombuffer(history.starts, dtype=torch.int64)
-    return (torch.frombuffer(history.ratings, dtype=torch.int8), torch.frombuffer(history.days, dtype=torch.int64),
-            starts[:-1], starts[1:] - starts[:-1])
+    starts = np.frombuffer(history.starts, dtype=np.int64)
+    return (np.frombuffer(history.ratings, dtype=np.int8), np.frombuffer(history.days, dtype=np.int64),
+            starts[:-1], np.diff(starts))
 
 
 def _padded(flat, cards) -> tuple:
-    """Ratings, days and which answers are scored, for these cards, as [cards, longest] tensors
+    """Ratings, days and which answers are scored, for these cards, as [cards, longest] arrays
     (padded with a same-day Good: finite, and never scored)."""
-    import torch
+    import numpy as np
 
     ratings, days, starts, lengths = flat
-    cards = torch.as_tensor(cards, dtype=torch.int64)
+    cards = np.asarray(cards, dtype=np.int64)
     n = lengths[cards]
-    steps = torch.arange(int(n.max()))
+    steps = np.arange(n.max())
     inside = steps[None, :] < n[:, None]
-    at = torch.where(inside, starts[cards][:, None] + steps[None, :], 0)
-    r = torch.where(inside, ratings[at].to(torch.float64), 3.0)
-    d = torch.where(inside, days[at].to(torch.float64), 0.0)
+    at = np.where(inside, starts[cards][:, None] + steps[None, :], 0)
+    r = np.where(inside, ratings[at], 3).astype(np.float64)
+    d = np.where(inside, days[at], 0).astype(np.float64)
     return r, d, inside & (d > 0)
 
 
-def step_losses(w, ratings, days, scored):
-    """Binary cross-entropy of FSRS's predicted recall for each answer marked in `scored`.
+class Dual:
+    """A value `v` (a number or an array over cards) with, when fitting, its gradient `g` with respect
+    to the 21 parameters (`v`'s shape + (21,)): forward-mode differentiation, enough arithmetic for
+    FSRS's formulas. Without gradients (`g` None) it is plain numpy. A clamp passes the gradient only
+    inside its bounds, as torch.clamp does."""
 
-    `w`: the 21 parameters (a float64 tensor); `ratings`, `days`: [cards, answers] as in History.
-    Each step is py-fsrs's Scheduler.review_card: a first answer sets the initial stability and
-    difficulty; a later one on the same day applies the short-term stability, one a day or more
-    later the recall (Hard/Good/Easy) or forget (Again) stability at the retrievability then;
-    difficulty moves with every answer. Returns the losses, [cards, answers - 1].
-    What depends only on the ratings is computed for all steps at once, before the recurrence.
+    __slots__ = ("v", "g")
+    __array_ufunc__ = None  # an array on the left of an operator defers to Dual's
+
+    def __init__(self, v, g=None):
+        self.v, self.g = v, g
+
+    @staticmethod
+    def of(x) -> Dual:
+        return x if isinstance(x, Dual) else Dual(x)
+
+    @staticmethod
+    def _chain(*terms):
+        """Σ coefficient × gradient over the terms whose gradient exists (None if none does)."""
+        import numpy as np
+
+        out = None
+        for c, g in terms:
+            if g is not None:
+                t = g * np.asarray(c)[..., None]
+                out = t if out is None else out + t
+        return out
+
+    def __add__(self, other):
+        o = Dual.of(other)
+        g = self.g if o.g is None else o.g if self.g is None else self.g + o.g
+        return Dual(self.v + o.v, g)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Dual(-self.v, None if self.g is None else -self.g)
+
+    def __sub__(self, other):
+        return self + -Dual.of(other)
+
+    def __rsub__(self, other):
+        return -self + other
+
+    def __mul__(self, other):
+        o = Dual.of(other)
+        return Dual(self.v * o.v, Dual._chain((o.v, self.g), (self.v, o.g)))
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        o = Dual.of(other)
+        v = self.v / o.v
+        return Dual(v, Dual._chain((1 / o.v, self.g), (-v / o.v, o.g)))
+
+    def __rtruediv__(self, other):
+        return Dual.of(other) / self
+
+    def __pow__(self, other):
+        import numpy as np
+
+        o = Dual.of(other)
+        v = self.v ** o.v
+        return Dual(v, Dual._chain((o.v * self.v ** (o.v - 1), self.g), (v * np.log(self.v), o.g)))
+
+    def __rpow__(self, other):
+        return Dual.of(other) ** self
+
+    def exp(self):
+        import numpy as np
+
+        v = np.exp(self.v)
+        return Dual(v, Dual._chain((v, self.g)))
+
+    def clamp(self, low=None, high=None):
+        import numpy as np
+
+        v = np.clip(self.v, low, high)
+        inside = np.ones(np.shape(self.v), dtype=bool)
+        if low is not None:
+            inside &= self.v >= low
+        if high is not None:
+            inside &= self.v <= high
+        return Dual(v, Dual._chain((inside, self.g)))
+
+    def __getitem__(self, index):
+        return Dual(self.v[index], None if self.g is None else self.g[index])
+
+    @staticmethod
+    def where(mask, a, b):
+        import numpy as np
+
+        a, b = Dual.of(a), Dual.of(b)
+        v = np.where(mask, a.v, b.v)
+        if a.g is None and b.g is None:
+            return Dual(v)
+        shape = np.shape(v) + (21,)
+        ga = np.broadcast_to(np.zeros(21) if a.g is None else a.g, shape)
+        gb = np.broadcast_to(np.zeros(21) if b.g is None else b.g, shape)
+        return Dual(v, np.where(np.asarray(mask)[..., None], ga, gb))
+
+
+def parameters_of(values, gradients: bool = False) -> list[Dual]:
+    """The 21 parameters as Duals: each its own gradient (a one-hot row) when fitting."""
+    import numpy as np
+
+    eye = np.eye(21)
+    return [Dual(np.float64(p), eye[i] if gradients else None) for i, p in enumerate(values)]
+
+
+def step_losses(w: list[Dual], ratings, days, scored) -> Dual:
+    """Binary cross-entropy of FSRS's predicted recall for each answer marked in `scored` (and, with
+    gradients, each loss's gradient): `w` from parameters_of; `ratings`, `days`: [cards, answers] as in
+    History. Each step is py-fsrs's Scheduler.review_card: a first answer sets the initial stability and
+    difficulty; a later one on the same day applies the short-term stability, one a day or more later
+    the recall (Hard/Good/Easy) or forget (Again) stability at the retrievability then; difficulty
+    moves with every answer. Returns [cards, answers - 1] (0 where not scored). What depends only on
+    the ratings is computed for all steps at once, before the recurrence.
     """
-    import torch
-    from torch.nn.functional import binary_cross_entropy
+    import numpy as np
 
+    cards = ratings.shape[0]
     if ratings.shape[1] < 2:
-        return torch.zeros((ratings.shape[0], 0), dtype=torch.float64)
-    w = w.unbind()  # 21 scalars, each taken once (indexing inside the loop costs an op per use)
+        return Dual(np.zeros((cards, 0)), None if w[0].g is None else np.zeros((cards, 0, 21)))
+    where = Dual.where
     decay = -w[20]
     factor = 0.9 ** (1 / decay) - 1
     r0 = ratings[:, 0]
-    s = torch.where(r0 == 1, w[0], torch.where(r0 == 2, w[1], torch.where(r0 == 3, w[2], w[3])))
-    s = s.clamp(min=STABILITY_MIN)
-    d = (w[4] - torch.exp(w[5] * (r0 - 1)) + 1).clamp(1.0, 10.0)
+    s = where(r0 == 1, w[0], where(r0 == 2, w[1], where(r0 == 3, w[2], w[3]))).clamp(STABILITY_MIN)
+    d = (w[4] - (w[5] * (r0 - 1)).exp() + 1).clamp(1.0, 10.0)
     r, elapsed = ratings[:, 1:], days[:, 1:]
     spaced, again, recalled = elapsed >= 1, r == 1, r > 1
     scaled_days = factor * elapsed
-    same_day = torch.exp(w[17] * (r - 3 + w[18]))
-    bonus = torch.where(r == 2, w[15], 1.0) * torch.where(r == 4, w[16], 1.0) * torch.exp(w[8])
+    same_day = (w[17] * (r - 3 + w[18])).exp()
+    bonus = where(r == 2, w[15], 1.0) * where(r == 4, w[16], 1.0) * w[8].exp()
     nudge = -w[6] * (r - 3) / 9
-    target = w[7] * (w[4] - torch.exp(w[5] * 3) + 1)  # mean reversion towards an Easy first answer's
+    target = w[7] * (w[4] - (w[5] * 3).exp() + 1)  # mean reversion towards an Easy first answer's
     keep = 1 - w[7]
-    forget_short = torch.exp(w[17] * w[18])
-    w9, w10, w11, w12, w13, w14, w19 = -w[9], w[10], w[11], -w[12], w[13], w[14], -w[19]
-    predicted = []
+    forget_short = (w[17] * w[18]).exp()
+    w9, w12, w19 = -w[9], -w[12], -w[19]
+    values, grads = [], []
     for t in range(r.shape[1]):
         recall = (1 + scaled_days[:, t] / s) ** decay
-        predicted.append(recall)
+        values.append(recall.v)
+        grads.append(recall.g)
         increase = same_day[:, t] * s ** w19
-        short = s * torch.where(recalled[:, t], increase.clamp(min=1.0), increase)
+        short = s * where(recalled[:, t], increase.clamp(1.0), increase)
         surprise = 1 - recall
-        forget = torch.minimum(w11 * d ** w12 * ((s + 1) ** w13 - 1) * torch.exp(surprise * w14), s / forget_short)
-        remembered = s * (1 + bonus[:, t] * (11 - d) * s ** w9 * (torch.exp(surprise * w10) - 1))
-        s = torch.where(spaced[:, t], torch.where(again[:, t], forget, remembered), short).clamp(min=STABILITY_MIN)
+        long_term = w[11] * d ** w12 * ((s + 1) ** w[13] - 1) * (surprise * w[14]).exp()
+        short_term = s / forget_short
+        forget = where(long_term.v <= short_term.v, long_term, short_term)  # the smaller
+        remembered = s * (1 + bonus[:, t] * (11 - d) * s ** w9 * ((surprise * w[10]).exp() - 1))
+        s = where(spaced[:, t], where(again[:, t], forget, remembered), short).clamp(STABILITY_MIN)
         d = (target + keep * (d + (10 - d) * nudge[:, t])).clamp(1.0, 10.0)
-    predicted = torch.stack(predicted, dim=1)
-    return binary_cross_entropy(predicted, recalled.to(torch.float64), reduction="none") * scored[:, 1:]
+    p, y = np.stack(values, axis=1), recalled.astype(np.float64)
+    mask = scored[:, 1:]
+    # torch's BCELoss: each log clamped at -100; its gradient (p - y) / max(p (1 - p), 1e-12)
+    with np.errstate(divide="ignore"):
+        loss = -(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100)) * mask
+    if w[0].g is None:
+        return Dual(loss)
+    slope = (p - y) / np.maximum(p * (1 - p), 1e-12) * mask
+    return Dual(loss, np.stack(grads, axis=1) * slope[..., None])
 
 
 def log_loss(history: History, parameters, progress=None) -> float:
     """Mean binary cross-entropy of FSRS's recall prediction over the usable answers
     (py-fsrs's Optimizer._compute_batch_loss), scored in chunks of cards."""
-    import torch
-
     if not history.usable:
         return float("nan")
-    w = torch.tensor([float(p) for p in parameters], dtype=torch.float64)
+    w = parameters_of([float(p) for p in parameters])
     flat, total = _flat(history), 0.0
-    with torch.no_grad():
-        for a in range(0, history.cards, EVAL_CARDS):
-            ratings, days, scored = _padded(flat, range(a, min(a + EVAL_CARDS, history.cards)))
-            total += float(step_losses(w, ratings, days, scored).sum())
-            if progress:
-                progress()
+    for a in range(0, history.cards, EVAL_CARDS):
+        ratings, days, scored = _padded(flat, range(a, min(a + EVAL_CARDS, history.cards)))
+        total += float(step_losses(w, ratings, days, scored).v.sum())
+        if progress:
+            progress()
     return total / history.usable
 
 
@@ -250,23 +368,26 @@ def _batches(history: History, order: list[int]) -> list[list[int]]:
 
 
 def adam_step(w, grad, moments, step: int, steps: int, lr: float = LEARNING_RATE) -> None:
-    """One step of torch.optim.Adam (betas 0.9, 0.999; eps 1e-8) on `w` in place, at step `step`
-    (from 0) of `steps` under torch.optim.lr_scheduler.CosineAnnealingLR (eta_min 0)."""
+    """One step of torch.optim.Adam (betas 0.9, 0.999; eps 1e-8) on the array `w` in place, at step
+    `step` (from 0) of `steps` under torch.optim.lr_scheduler.CosineAnnealingLR (eta_min 0)."""
+    import numpy as np
+
     beta1, beta2 = 0.9, 0.999
     mean, square = moments
     lr *= (1 + math.cos(math.pi * step / steps)) / 2
     step += 1
-    mean.mul_(beta1).add_(grad, alpha=1 - beta1)
-    square.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-    w.addcdiv_(mean, (square / (1 - beta2 ** step)).sqrt_().add_(1e-8), value=-lr / (1 - beta1 ** step))
+    mean *= beta1
+    mean += (1 - beta1) * grad
+    square *= beta2
+    square += (1 - beta2) * grad * grad
+    w -= lr / (1 - beta1 ** step) * mean / (np.sqrt(square / (1 - beta2 ** step)) + 1e-8)
 
 
 def train(history: History, progress=_noop) -> list[float]:
     """FSRS-6 parameters fitted to `history`, from py-fsrs's defaults, with its Optimizer's recipe:
-    Adam (torch.optim's defaults) with a cosine-annealed learning rate, parameters clamped after
-    each step, the epoch with the lowest log loss kept. Adam is written out here: torch.optim
-    imports torch._dynamo on first use (2–3 s and ~100 MB for a 21-number optimiser)."""
-    import torch
+    Adam with a cosine-annealed learning rate, parameters clamped to py-fsrs's bounds after each
+    step, the epoch with the lowest log loss kept."""
+    import numpy as np
 
     rng = Random(42)
     order = list(range(history.cards))
@@ -277,10 +398,8 @@ def train(history: History, progress=_noop) -> list[float]:
     chunks = math.ceil(history.cards / EVAL_CARDS)
     steps = sum(map(len, epochs))
     total, done = steps + EPOCHS * chunks, 0
-    w = torch.tensor(DEFAULT_PARAMETERS, dtype=torch.float64, requires_grad=True)
-    lower = torch.tensor(LOWER_BOUNDS_PARAMETERS, dtype=torch.float64)
-    upper = torch.tensor(UPPER_BOUNDS_PARAMETERS, dtype=torch.float64)
-    moments = torch.zeros_like(w), torch.zeros_like(w)
+    w = np.array(DEFAULT_PARAMETERS, dtype=np.float64)
+    moments = np.zeros(21), np.zeros(21)
     best, best_loss = list(DEFAULT_PARAMETERS), math.inf
 
     def tick():
@@ -293,13 +412,12 @@ def train(history: History, progress=_noop) -> list[float]:
     for batches in epochs:
         for cards in batches:
             ratings, days, scored = _padded(flat, cards)
-            (grad,) = torch.autograd.grad(step_losses(w, ratings, days, scored).sum(), w)
-            with torch.no_grad():
-                adam_step(w, grad, moments, step, steps)
-                w.clamp_(min=lower, max=upper)
+            grad = step_losses(parameters_of(w, gradients=True), ratings, days, scored).g.sum(axis=(0, 1))
+            adam_step(w, grad, moments, step, steps)
+            np.clip(w, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, out=w)
             step += 1
             tick()
-        params = [float(p) for p in w.detach()]
+        params = [float(p) for p in w]
         loss = log_loss(history, params, tick)
         if loss < best_loss:
             best, best_loss = params, loss

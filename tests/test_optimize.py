@@ -203,13 +203,32 @@ def test_the_model_is_fsrs_answer_by_answer(parameters, cards):
         return
     flat = optimize._flat(history)
     ratings, days, scored = optimize._padded(flat, range(history.cards))
-    got = optimize.step_losses(torch.tensor(parameters, dtype=torch.float64), ratings, days, scored)
+    got = optimize.step_losses(optimize.parameters_of(parameters), ratings, days, scored).v
     for row, losses in zip(got.tolist(), expected):
         assert row[: len(losses)] == pytest.approx(losses, rel=1e-9, abs=1e-12)
         assert not any(row[len(losses):])
+    # and with gradients: the same losses, and the gradient py-fsrs's own torch model gives (what its
+    # Optimizer descends), through every clamp and branch
+    fitted = optimize.step_losses(optimize.parameters_of(parameters, gradients=True), ratings, days, scored)
+    assert fitted.v.tolist() == got.tolist()
+    w = torch.tensor(parameters, dtype=torch.float64, requires_grad=True)
+    fsrs = Scheduler(parameters=w)
+    total = torch.zeros((), dtype=torch.float64)
+    for i, card_answers in enumerate(cards):
+        at, card = datetime(2025, 1, 1, tzinfo=timezone.utc), None
+        for rating, gap in card_answers:
+            card = card or Card(card_id=i + 1, due=at)
+            if card.last_review is not None and (at - card.last_review).days > 0:
+                p = fsrs.get_card_retrievability(card, at)
+                total = total + torch.nn.BCELoss()(p, torch.tensor(float(rating > 1), dtype=torch.float64))
+            card, _ = fsrs.review_card(card, Rating(rating), at)
+            at += gap
+    total.backward()
+    assert fitted.g.sum(axis=(0, 1)).tolist() == pytest.approx(w.grad.tolist(), rel=1e-7, abs=1e-9)
 
 
 def test_adam_steps_as_torch_optim():
+    import numpy as np
     import torch
 
     steps = 30
@@ -217,15 +236,15 @@ def test_adam_steps_as_torch_optim():
     theirs = torch.tensor(DEFAULT_PARAMETERS, dtype=torch.float64, requires_grad=True)
     adam = torch.optim.Adam([theirs], lr=optimize.LEARNING_RATE)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(adam, T_max=steps)
-    ours = torch.tensor(DEFAULT_PARAMETERS, dtype=torch.float64)
-    moments = torch.zeros(21, dtype=torch.float64), torch.zeros(21, dtype=torch.float64)
+    ours = np.array(DEFAULT_PARAMETERS)
+    moments = np.zeros(21), np.zeros(21)
     for step, grad in enumerate(grads):
         theirs.grad = grad.clone()
         adam.step()
         schedule.step()
-        optimize.adam_step(ours, grad, moments, step, steps)
-        assert torch.allclose(ours, theirs.detach(), rtol=1e-12, atol=1e-14), step
-    assert not torch.allclose(ours, torch.tensor(DEFAULT_PARAMETERS, dtype=torch.float64))
+        optimize.adam_step(ours, grad.numpy(), moments, step, steps)
+        assert ours.tolist() == pytest.approx(theirs.detach().tolist(), rel=1e-12, abs=1e-14), step
+    assert ours.tolist() != pytest.approx(list(DEFAULT_PARAMETERS))
 
 
 def fake_log(path, cards, per_card, seed=0):
@@ -303,6 +322,15 @@ def test_not_enough_history_changes_nothing(home):
     proc = subprocess.run([sys.executable, "-c", PROBE.format(args=["optimize"], stdin="")],
                           capture_output=True, text=True, timeout=60)
     assert "not enough history" in proc.stdout and "HEAVY: []" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_fitting_needs_no_torch(seeded):
+    """A fit is numpy only (torch's import alone is ~650 MB here); only --retention's simulation is py-fsrs's torch module."""
+    proc = subprocess.run([sys.executable, "-c", PROBE.format(args=["optimize"], stdin="")],
+                          capture_output=True, text=True, timeout=120)
+    assert "Saved" in proc.stdout, proc.stderr[-2000:]
+    heavy = re.search(r"HEAVY: (\[.*\])", proc.stderr)[1]
+    assert "'numpy'" in heavy and "torch" not in heavy
 
 
 def test_parameters_that_do_not_help_are_not_saved(tmp_path, monkeypatch):
@@ -405,10 +433,10 @@ def spawn_optimize(home, **kwargs):
 
 @pytest.fixture(scope="module")
 def big_log(tmp_path_factory):
-    """40,000 answers: fitting takes seconds, time to interrupt it."""
+    """96,000 answers: fitting takes seconds, time to interrupt it."""
     home = tmp_path_factory.mktemp("big") / "home"
     home.mkdir()
-    fake_log(home / "quiz.db", cards=4000, per_card=10)
+    fake_log(home / "quiz.db", cards=8000, per_card=12)
     store = Store(home / "quiz.db")
     store.save_parameters(SEEDED, utcnow(), 1, 1.0, 1.0)
     store.close()
@@ -450,7 +478,7 @@ def test_sigint_at_any_time_keeps_the_parameters_whole(big_log, tmp_path):
     code, out, err, whole = run(tmp_path / "whole")
     assert code == 0 and "Saved" in out and err == ""  # not a terminal: no progress bar either
     assert len(parameter_rows(tmp_path / "whole")) == len(before) + 1
-    stopped = set()
+    ours = 0
     for share in (0.1, 0.5, 0.8):
         home = tmp_path / f"stopped{share}"
         code, out, err, _ = run(home, share * whole)
@@ -458,7 +486,7 @@ def test_sigint_at_any_time_keeps_the_parameters_whole(big_log, tmp_path):
             assert "Saved" in out and len(parameter_rows(home)) == len(before) + 1
         else:
             assert parameter_rows(home) == before, (share, err)
-        if code == 130:  # stopped by quiz optimize itself (not while Python was still importing it)
-            assert err == "Interrupted: nothing changed, the saved parameters are as they were.\n", err
-        stopped.add(code)
-    assert 130 in stopped, stopped
+        if "Interrupted" in err:  # stopped by quiz optimize itself (not while Python was still starting)
+            assert (code, err) == (130, "Interrupted: nothing changed, the saved parameters are as they were.\n")
+            ours += 1
+    assert ours, "no SIGINT reached quiz optimize while it ran"
