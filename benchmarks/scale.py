@@ -1,9 +1,14 @@
-"""Scale: a 10,000-question bank and a 100,000-review history.
+"""Scale: a 10,000-question bank and a 100,000-review history (issue 18's scale section).
 
-Times `quiz list --due`, `quiz stats` and a session's time to first card, each
-against `python -c "import typer"` in the same run. Target: ≤ 1 s each.
+One table: each command of the section, its median time and peak memory (the largest resident set
+of its runs) beside its target, and its ratio to `python -c "import typer"` measured in the same run.
+Targets: list, stats and the first card ≤ 1 s; the review log as CSV ≤ 3 s; an Anki package
+≤ 10 s; a JSON backup and a restore ≤ 3 s and ≤ 150 MB; `quiz optimize` on the whole log
+≤ 30 s and ≤ 150 MB. ROWS lists the rows: a change that measures another command appends a
+Row (or fills a placeholder's `measure`), and the table shows it.
 Then the input paths at N/2 and N questions — `quiz validate` of a bank with one bad id,
 `quiz import` of a Markdown file — to show they are linear (twice the input, about twice the time).
+The checkout's quiz is measured (this folder's parent on PYTHONPATH), not an installed one.
 Usage: python benchmarks/scale.py [--questions N] [--reviews N] [--runs N]
 """
 
@@ -17,8 +22,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_bank(path: Path, n: int) -> None:
@@ -70,15 +79,58 @@ def make_history(home: Path, n_questions: int, n_reviews: int) -> None:
     store.close()
 
 
-def timed(cmd, env, runs, stdin=None, code=0):
-    times = []
+# Runs a command's Python and, at exit, writes its peak resident memory (VmHWM: this program's own,
+# not the benchmark's pages that a fork copies and the kernel's ru_maxrss counts) to $SCALE_PEAK_FILE.
+PEAK = """
+import atexit, os, runpy, sys
+def _peak(path=os.environ.pop("SCALE_PEAK_FILE")):
+    with open("/proc/self/status") as f:
+        kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    with open(path, "w") as out:
+        out.write(str(kb))
+atexit.register(_peak)
+if sys.argv[1] == "-c":
+    sys.argv = ["-c", *sys.argv[3:]]
+    exec(compile(CODE, "<string>", "exec"), {"__name__": "__main__"})
+else:
+    sys.argv = sys.argv[1:]
+    runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+
+
+def run_once(cmd, env, stdin=None, code=0) -> tuple[float, float | None]:
+    """Seconds and peak resident memory (MB, None where /proc is missing) of one run of `cmd`
+    ([python, -m, module, ...] or [python, -c, code])."""
+    peak_file = Path(tempfile.mkstemp(prefix="scale-peak-")[1])
+    wrapped = cmd
+    if Path("/proc/self/status").exists() and cmd[0] == sys.executable and cmd[1] in ("-m", "-c"):
+        body = PEAK.replace("CODE", repr(cmd[2] if cmd[1] == "-c" else ""))
+        wrapped = [sys.executable, "-c", body, *(["-c", "_"] if cmd[1] == "-c" else [cmd[2]]), *cmd[3:]]
+        env = dict(env, SCALE_PEAK_FILE=str(peak_file))
+    start = time.perf_counter()
+    proc = subprocess.run(wrapped, env=env, input=stdin, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != code:
+        raise SystemExit(f"{cmd} failed: {proc.stderr[-2000:]}")
+    text = peak_file.read_text()
+    peak_file.unlink()
+    return seconds, int(text) / 1024 if text else None
+
+
+def measure(cmd, env, runs, stdin=None, code=0, before_each=None) -> tuple[float, float]:
+    """Median seconds and the largest peak memory (MB) over `runs` runs; `before_each()` resets state."""
+    times, peaks = [], []
     for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, input=stdin, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        if proc.returncode != code:
-            raise SystemExit(f"{cmd} failed: {proc.stderr}")
-    return statistics.median(times)
+        if before_each:
+            before_each()
+        seconds, peak = run_once(cmd, env, stdin, code)
+        times.append(seconds)
+        peaks.append(peak)
+    return statistics.median(times), max(peaks)
+
+
+def timed(cmd, env, runs, stdin=None, code=0):
+    return measure(cmd, env, runs, stdin, code)[0]
 
 
 def make_markdown(path: Path, n: int) -> None:
@@ -103,14 +155,69 @@ def first_card(cmd, env, runs):
     return statistics.median(times)
 
 
+@dataclass
+class Context:
+    quiz: list[str]          # the command that runs quiz
+    env: dict                # QUIZ_HOME is the scale home
+    home: Path
+    tmp: Path
+    runs: int
+
+
+@dataclass
+class Row:
+    label: str
+    seconds: float                                   # target: at most this many seconds
+    megabytes: Optional[float] = None                # target: at most this peak memory, if any
+    measure: Optional[Callable[[Context], tuple[float, Optional[float]]]] = None  # → (median s, peak MB)
+    owner: str = ""                                  # who fills a row not measured yet
+
+
+def pristine(ctx: Context):
+    """A function that puts the scale home's database back as it was before the first run."""
+    saved = ctx.tmp / "pristine.db"
+    if not saved.exists():
+        shutil.copy(ctx.home / "quiz.db", saved)
+
+    def reset():
+        for extra in ("-wal", "-shm"):
+            (ctx.home / f"quiz.db{extra}").unlink(missing_ok=True)
+        shutil.copy(saved, ctx.home / "quiz.db")
+
+    return reset
+
+
+def few(ctx: Context) -> int:
+    return min(ctx.runs, 3)  # the slow rows
+
+
+# The rows of issue 18's scale section, in the order printed. To add a command, append a Row; to
+# measure a placeholder, set its `measure` (a function of the Context returning the median seconds
+# and the peak MB, or None for memory; `measure()` above does both).
+ROWS: list[Row] = [
+    Row("quiz list", 1.0, measure=lambda c: measure(c.quiz + ["list"], c.env, c.runs)),
+    Row("quiz list --due", 1.0, measure=lambda c: measure(c.quiz + ["list", "--due", "--deck", "scale"], c.env, c.runs)),
+    Row("quiz list --due --json", 1.0, measure=lambda c: measure(c.quiz + ["list", "--due", "--json"], c.env, c.runs)),
+    Row("quiz stats", 1.0, measure=lambda c: measure(c.quiz + ["stats"], c.env, c.runs)),
+    Row("quiz start: time to first card", 1.0,
+        measure=lambda c: (first_card(c.quiz + ["start", "--deck", "scale"], c.env, c.runs), None)),
+    Row("quiz export -f csv", 3.0, measure=lambda c: measure(c.quiz + ["export", "-f", "csv"], c.env, c.runs)),
+    Row("quiz export -f apkg", 10.0, measure=lambda c: measure(
+        c.quiz + ["export", "-f", "apkg", "-o", str(c.tmp / "scale.apkg")], c.env, few(c))),
+    Row("quiz export -f json (backup)", 3.0, 150, owner="lead"),
+    Row("quiz restore", 3.0, 150, owner="lead"),
+    Row("quiz optimize", 30.0, 150, measure=lambda c: measure(c.quiz + ["optimize"], c.env, few(c),
+                                                              before_each=pristine(c))),
+]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=10_000)
     parser.add_argument("--reviews", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    script = shutil.which("quiz", path=os.path.dirname(sys.executable))
-    quiz = [script] if script else [sys.executable, "-m", "quiz"]
+    quiz = [sys.executable, "-m", "quiz"]
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         (home / "banks").mkdir(parents=True)
@@ -118,7 +225,8 @@ def main():
         make_bank(home / "banks" / "scale.yaml", args.questions)
         make_history(home, args.questions, args.reviews)
         setup = time.perf_counter() - t
-        env = dict(os.environ, QUIZ_HOME=str(home), COLUMNS="120")
+        env = dict(os.environ, QUIZ_HOME=str(home), COLUMNS="120",
+                   PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure as installed: with bytecode caches
         subprocess.run(quiz + ["list", "--json"], env=env, stdout=subprocess.DEVNULL, check=True)  # warm caches
         db = sqlite3.connect(home / "quiz.db")
@@ -126,16 +234,9 @@ def main():
         n_due = db.execute("SELECT COUNT(*) FROM cards WHERE due <= strftime('%Y-%m-%dT%H:%M:%f+00:00','now')").fetchone()[0]
         db.close()
         print(f"{args.questions:,} questions, {n_reviews:,} reviews, {n_due:,} due (setup {setup:.1f} s)")
-        base = timed([sys.executable, "-c", "import typer"], env, args.runs)
-        rows = [("python -c 'import typer' (baseline)", base)]
-        rows.append(("quiz list --due", timed(quiz + ["list", "--due", "--deck", "scale"], env, args.runs)))
-        rows.append(("quiz list --due --json", timed(quiz + ["list", "--due", "--json"], env, args.runs)))
-        help_stats = subprocess.run(quiz + ["--help"], capture_output=True, text=True).stdout
-        if " stats " in help_stats:
-            rows.append(("quiz stats", timed(quiz + ["stats"], env, args.runs)))
-        else:
-            rows.append(("quiz stats (not available)", float("nan")))
-        rows.append(("quiz start: time to first card", first_card(quiz + ["start", "--deck", "scale"], env, args.runs)))
+        ctx = Context(quiz, env, home, Path(tmp), args.runs)
+        base, base_mb = measure([sys.executable, "-c", "import typer"], env, args.runs)
+        measured = [(row, row.measure(ctx) if row.measure else None) for row in ROWS]
         # every input path is linear: a bank with one bad id (each question checked alone), a big import
         linear = []
         for n in (args.questions // 2, args.questions):
@@ -147,10 +248,17 @@ def main():
             imp = dict(env, QUIZ_HOME=str(Path(tmp) / f"import-home{n}"))
             linear.append((n, timed(quiz + ["validate", str(bad)], env, args.runs, code=1),
                            timed(quiz + ["import", str(md), "--force"], imp, args.runs)))
-    print(f"{'command':<36} {'median':>9} {'ratio':>7}  target ≤ 1 s")
-    for label, secs in rows:
-        ok = "" if label.startswith("python") else ("✓" if secs <= 1.0 else "✗")
-        print(f"{label:<36} {secs * 1000:>7.0f}ms {secs / base:>6.1f}×  {ok}")
+    print(f"{'command':<36} {'median':>9} {'ratio':>7} {'peak':>7}  target")
+    print(f"{'python -c import typer (baseline)':<36} {base * 1000:>7.0f}ms {1:>6.1f}× {base_mb:>5.0f}MB")
+    for row, result in measured:
+        target = f"≤ {row.seconds:g} s" + (f", ≤ {row.megabytes:g} MB" if row.megabytes else "")
+        if result is None:
+            print(f"{row.label:<36} {'—':>9} {'—':>7} {'—':>7}  {target:<16} ({row.owner or 'not measured'})")
+            continue
+        secs, mb = result
+        ok = secs <= row.seconds and (row.megabytes is None or mb is None or mb <= row.megabytes)
+        peak = "—" if mb is None else f"{mb:.0f}MB"
+        print(f"{row.label:<36} {secs * 1000:>7.0f}ms {secs / base:>6.1f}× {peak:>7}  {target:<16} {'✓' if ok else '✗'}")
     (n1, v1, i1), (n2, v2, i2) = linear
     print()
     print(f"input paths at {n1:,} and {n2:,} questions: linear when twice the input takes about twice the time")
