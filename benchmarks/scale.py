@@ -80,14 +80,15 @@ def make_history(home: Path, n_questions: int, n_reviews: int) -> None:
 
 
 # Runs a command's Python and, at exit, writes its peak resident memory (VmHWM: this program's own,
-# not the benchmark's pages that a fork copies and the kernel's ru_maxrss counts) to $SCALE_PEAK_FILE.
+# not the benchmark's pages that a fork copies and the kernel's ru_maxrss counts) and the CPU seconds
+# it used to $SCALE_PEAK_FILE. CPU time hardly moves when the machine is busy; wall time does.
 PEAK = """
 import atexit, os, runpy, sys
 def _peak(path=os.environ.pop("SCALE_PEAK_FILE")):
     with open("/proc/self/status") as f:
         kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
     with open(path, "w") as out:
-        out.write(str(kb))
+        out.write(f"{kb} {sum(os.times()[:2])}")
 atexit.register(_peak)
 if sys.argv[1] == "-c":
     sys.argv = ["-c", *sys.argv[3:]]
@@ -98,9 +99,9 @@ else:
 """
 
 
-def run_once(cmd, env, stdin=None, code=0) -> tuple[float, float | None]:
-    """Seconds and peak resident memory (MB, None where /proc is missing) of one run of `cmd`
-    ([python, -m, module, ...] or [python, -c, code])."""
+def run_once(cmd, env, stdin=None, code=0) -> tuple[float, float | None, float | None]:
+    """Seconds, peak resident memory (MB) and CPU seconds of one run of `cmd` ([python, -m, module,
+    ...] or [python, -c, code]); memory and CPU are None where /proc is missing."""
     peak_file = Path(tempfile.mkstemp(prefix="scale-peak-")[1])
     wrapped = cmd
     if Path("/proc/self/status").exists() and cmd[0] == sys.executable and cmd[1] in ("-m", "-c"):
@@ -112,21 +113,24 @@ def run_once(cmd, env, stdin=None, code=0) -> tuple[float, float | None]:
     seconds = time.perf_counter() - start
     if proc.returncode != code:
         raise SystemExit(f"{cmd} failed: {proc.stderr[-2000:]}")
-    text = peak_file.read_text()
+    text = peak_file.read_text().split()
     peak_file.unlink()
-    return seconds, int(text) / 1024 if text else None
+    return seconds, int(text[0]) / 1024 if text else None, float(text[1]) if text else None
 
 
-def measure(cmd, env, runs, stdin=None, code=0, before_each=None) -> tuple[float, float]:
-    """Median seconds and the largest peak memory (MB) over `runs` runs; `before_each()` resets state."""
-    times, peaks = [], []
+def measure(cmd, env, runs, stdin=None, code=0, before_each=None) -> tuple[float, float | None, float | None]:
+    """Median seconds, the largest peak memory (MB) and the median CPU seconds over `runs` runs;
+    `before_each()` resets state."""
+    times, peaks, cpus = [], [], []
     for _ in range(runs):
         if before_each:
             before_each()
-        seconds, peak = run_once(cmd, env, stdin, code)
+        seconds, peak, cpu = run_once(cmd, env, stdin, code)
         times.append(seconds)
         peaks.append(peak)
-    return statistics.median(times), max(peaks)
+        cpus.append(cpu)
+    return (statistics.median(times), None if None in peaks else max(peaks),
+            None if None in cpus else statistics.median(cpus))
 
 
 def timed(cmd, env, runs, stdin=None, code=0):
@@ -169,7 +173,7 @@ class Row:
     label: str
     seconds: float                                   # target: at most this many seconds
     megabytes: Optional[float] = None                # target: at most this peak memory, if any
-    measure: Optional[Callable[[Context], tuple[float, Optional[float]]]] = None  # → (median s, peak MB)
+    measure: Optional[Callable[[Context], tuple]] = None  # → (median s, peak MB, CPU s): None if not known
     owner: str = ""                                  # who fills a row not measured yet
 
 
@@ -192,15 +196,16 @@ def few(ctx: Context) -> int:
 
 
 # The rows of issue 18's scale section, in the order printed. To add a command, append a Row; to
-# measure a placeholder, set its `measure` (a function of the Context returning the median seconds
-# and the peak MB, or None for memory; `measure()` above does both).
+# measure a placeholder, set its `measure` (a function of the Context returning the median seconds,
+# the peak MB and the median CPU seconds, either of the last two None if not known: `measure()` above
+# gives all three).
 ROWS: list[Row] = [
     Row("quiz list", 1.0, measure=lambda c: measure(c.quiz + ["list"], c.env, c.runs)),
     Row("quiz list --due", 1.0, measure=lambda c: measure(c.quiz + ["list", "--due", "--deck", "scale"], c.env, c.runs)),
     Row("quiz list --due --json", 1.0, measure=lambda c: measure(c.quiz + ["list", "--due", "--json"], c.env, c.runs)),
     Row("quiz stats", 1.0, measure=lambda c: measure(c.quiz + ["stats"], c.env, c.runs)),
     Row("quiz start: time to first card", 1.0,
-        measure=lambda c: (first_card(c.quiz + ["start", "--deck", "scale"], c.env, c.runs), None)),
+        measure=lambda c: (first_card(c.quiz + ["start", "--deck", "scale"], c.env, c.runs), None, None)),
     Row("quiz export -f csv", 3.0, measure=lambda c: measure(c.quiz + ["export", "-f", "csv"], c.env, c.runs)),
     Row("quiz export -f apkg", 10.0, measure=lambda c: measure(
         c.quiz + ["export", "-f", "apkg", "-o", str(c.tmp / "scale.apkg")], c.env, few(c))),
@@ -235,7 +240,7 @@ def main():
         db.close()
         print(f"{args.questions:,} questions, {n_reviews:,} reviews, {n_due:,} due (setup {setup:.1f} s)")
         ctx = Context(quiz, env, home, Path(tmp), args.runs)
-        base, base_mb = measure([sys.executable, "-c", "import typer"], env, args.runs)
+        base, base_mb, base_cpu = measure([sys.executable, "-c", "import typer"], env, args.runs)
         measured = [(row, row.measure(ctx) if row.measure else None) for row in ROWS]
         # every input path is linear: a bank with one bad id (each question checked alone), a big import
         linear = []
@@ -248,17 +253,21 @@ def main():
             imp = dict(env, QUIZ_HOME=str(Path(tmp) / f"import-home{n}"))
             linear.append((n, timed(quiz + ["validate", str(bad)], env, args.runs, code=1),
                            timed(quiz + ["import", str(md), "--force"], imp, args.runs)))
-    print(f"{'command':<36} {'median':>9} {'ratio':>7} {'peak':>7}  target")
-    print(f"{'python -c import typer (baseline)':<36} {base * 1000:>7.0f}ms {1:>6.1f}× {base_mb:>5.0f}MB")
+    def show(value, unit, scale=1):
+        return "—" if value is None else f"{value * scale:.0f}{unit}"
+
+    print(f"{'command':<34} {'median':>8} {'ratio':>6} {'cpu':>7} {'peak':>6}  target")
+    print(f"{'python -c import typer (baseline)':<34} {show(base, 'ms', 1000):>8} {'1.0×':>6} "
+          f"{show(base_cpu, 'ms', 1000):>7} {show(base_mb, 'MB'):>6}")
     for row, result in measured:
         target = f"≤ {row.seconds:g} s" + (f", ≤ {row.megabytes:g} MB" if row.megabytes else "")
         if result is None:
-            print(f"{row.label:<36} {'—':>9} {'—':>7} {'—':>7}  {target:<16} ({row.owner or 'not measured'})")
+            print(f"{row.label:<34} {'—':>8} {'—':>6} {'—':>7} {'—':>6}  {target:<16} ({row.owner or 'not measured'})")
             continue
-        secs, mb = result
+        secs, mb, cpu = result
         ok = secs <= row.seconds and (row.megabytes is None or mb is None or mb <= row.megabytes)
-        peak = "—" if mb is None else f"{mb:.0f}MB"
-        print(f"{row.label:<36} {secs * 1000:>7.0f}ms {secs / base:>6.1f}× {peak:>7}  {target:<16} {'✓' if ok else '✗'}")
+        print(f"{row.label:<34} {show(secs, 'ms', 1000):>8} {secs / base:>5.1f}× {show(cpu, 'ms', 1000):>7} "
+              f"{show(mb, 'MB'):>6}  {target:<16} {'✓' if ok else '✗'}")
     (n1, v1, i1), (n2, v2, i2) = linear
     print()
     print(f"input paths at {n1:,} and {n2:,} questions: linear when twice the input takes about twice the time")
