@@ -177,7 +177,7 @@ class Dual:
     """A value `v` (a number or an array over cards) with, when fitting, its gradient `g` with respect
     to the 21 parameters (`v`'s shape + (21,)): forward-mode differentiation, enough arithmetic for
     FSRS's formulas. Without gradients (`g` None) it is plain numpy. A clamp passes the gradient only
-    inside its bounds, as torch.clamp does."""
+    strictly inside its bounds, as torch.clamp does."""
 
     __slots__ = ("v", "g")
     __array_ufunc__ = None  # an array on the left of an operator defers to Dual's
@@ -253,9 +253,9 @@ class Dual:
         v = np.clip(self.v, low, high)
         inside = np.ones(np.shape(self.v), dtype=bool)
         if low is not None:
-            inside &= self.v >= low
+            inside &= self.v > low  # torch: no gradient at a bound itself
         if high is not None:
-            inside &= self.v <= high
+            inside &= self.v < high
         return Dual(v, Dual._chain((inside, self.g)))
 
     def __getitem__(self, index):

@@ -17,7 +17,7 @@ import pexpect
 import pytest
 from fsrs import Card, Rating, ReviewLog, Scheduler
 from fsrs.scheduler import DEFAULT_PARAMETERS, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from simulate import NOW, simulate, write_bank
 from test_imports import PROBE
@@ -177,6 +177,8 @@ answers = st.lists(st.tuples(st.sampled_from([1, 2, 3, 4]),
 
 @settings(max_examples=60, deadline=None)
 @given(parameters=bounded, cards=st.lists(answers, min_size=1, max_size=4))
+@example(parameters=(0.001, *DEFAULT_PARAMETERS[1:20], 0.5), cards=[[(1, timedelta(days=1)), (1, timedelta(minutes=1))]])
+@example(parameters=DEFAULT_PARAMETERS, cards=[[(4, timedelta(days=2))] * 3 + [(1, timedelta(days=30))] * 3])
 def test_the_model_is_fsrs_answer_by_answer(parameters, cards):
     """Every answer's loss is py-fsrs's Scheduler's retrievability just before it, for any valid parameters,
     on several cards of different lengths at once (padding changes nothing)."""
