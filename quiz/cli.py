@@ -583,7 +583,7 @@ def export_(
     if out is not None and str(out) != "-" and out.suffix and out.suffix.lstrip(".").lower() != fmt \
             and not (fmt == "md" and out.is_dir()):
         _say(f"warning: writing {fmt} to {out}, whose name says {out.suffix}", file=sys.stderr)
-    banks = _banks(bank_paths)
+    banks = [] if fmt == "csv" and not deck else _banks(bank_paths)  # the review log needs no bank (~0.1 s at 10k)
     if deck:
         banks = [bank.deck_of(banks, deck)]
     if with_progress and fmt != "apkg":
@@ -776,8 +776,15 @@ def optimize_(
     from quiz import config, optimize, render
 
     store = _open()
-    with render.console(stderr=True).status("reading the review log …") as status:
-        fit = optimize.fit(store, _now(), retention, status=status.update)
+    before = store.fsrs_parameters()
+    try:
+        with render.progress_bar(render.console(stderr=True)) as progress:
+            fit = optimize.fit(store, _now(), retention, progress=progress)
+    except KeyboardInterrupt:  # nothing is written before the one save transaction at the end
+        saved = store.fsrs_parameters() != before
+        _say("Interrupted: " + ("the new parameters had already been saved." if saved else
+                                "nothing changed, the saved parameters are as they were."), file=sys.stderr)
+        raise typer.Exit(130) from None
     if as_json:
         _say_json(fit.to_json())
         return

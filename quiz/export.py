@@ -28,7 +28,6 @@ from quiz.bank import Bank
 from quiz.errors import QuizError, UsageError
 from quiz.files import write_atomic
 from quiz.importer import META_KEYS, _escape
-from quiz.store import SCHEDULING
 
 FORMATS = ("apkg", "csv", "json", "md")
 CSV_COLUMNS = ["card_id", "review_time", "review_rating", "review_state", "review_duration"]
@@ -230,17 +229,14 @@ def epoch_ms(iso_text: str) -> int:
     return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
 
 
-def review_csv(reviews) -> str:
-    """The review log (store.Review rows) as FSRS-optimizer CSV; cram answers (which do not
-    reschedule) left out, mock-interview answers (which do) kept."""
+def review_csv(rows) -> str:
+    """The review log as FSRS-optimizer CSV, from (card_id, reviewed_at, rating, state_before,
+    duration_ms) rows (Store.review_log: scheduled answers only, so mock answers are kept and
+    crammed ones, which do not reschedule, are not)."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
-    for r in reviews:
-        if r.kind not in SCHEDULING:
-            continue
-        w.writerow([r.card_id, epoch_ms(r.reviewed_at), r.rating, r.state_before or 0,
-                    "" if r.duration_ms is None else r.duration_ms])
+    w.writerows((cid, epoch_ms(at), rating, state or 0, ms) for cid, at, rating, state, ms in rows)  # None → ""
     return out.getvalue()
 
 
@@ -267,8 +263,7 @@ def export(fmt: str, banks: list[Bank], store, deck: str | None, out: Path | Non
         decks = f"{len(banks)} deck{'s' * (len(banks) != 1)}"
         return None, f"Wrote {out}: {n} notes in {decks} (import it in Anki: File → Import)"
     if fmt == "csv":
-        reviews = [r for r in store.reviews() if deck is None or r.deck == deck]
-        text = review_csv(reviews)
+        text = review_csv(store.review_log(deck))
         summary = f"{text.count(chr(10)) - 1} reviews"
     elif fmt == "json":  # streamed, row by row, from one snapshot of the database
         from quiz.backup import chunks

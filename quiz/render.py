@@ -5,6 +5,7 @@ math turned into Unicode."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from rich.console import Console, Group
@@ -547,11 +548,40 @@ def page(console: Console, *renderables) -> None:
     screen) unless $LESS says otherwise, as git does. Pipes and short output are printed as is."""
     import os
 
-    if not console.is_terminal or sum(len(console.render_lines(r, pad=False)) for r in renderables) < console.height:
+    if not console.is_terminal:
         for r in renderables:
             console.print(r)
         return
+    from rich.segment import Segment, Segments
+
+    # laid out once: the lines that decide screen or pager are the lines printed (a 200-row table
+    # takes ~0.1 s to lay out)
+    lines = [line for r in renderables for line in console.render_lines(r, pad=False)]
+    drawn = Segments([segment for line in lines for segment in (*line, Segment.line())])
+    if len(lines) < console.height:
+        console.print(drawn, end="")
+        return
     os.environ.setdefault("LESS", "-FRX")
     with console.pager(styles=True):
-        for r in renderables:
-            console.print(r)
+        console.print(drawn, end="")
+
+
+@contextmanager
+def progress_bar(console: Console):
+    """Yields progress(what, done, total) that draws one bar per step on `console` while the block
+    runs (cleared at the end), or None when `console` is not a terminal: no bar in a pipe or a log."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(clean(what), total=total)
+            bar.update(tasks[what], completed=done, total=total)
+
+        yield progress

@@ -16,6 +16,7 @@ Definitions:
 
 from __future__ import annotations
 
+import heapq
 import json
 from datetime import date, datetime, timedelta
 
@@ -128,17 +129,19 @@ def compute(store: Store, questions, now: datetime, scheduler=None, keys: set[tu
             forecast[forecast_day] += 1
         reps, lapses = counts.get(key, (0, 0))
         r = schedule.retrievability(scheduler, card, now)
+        r = None if r is None else round(r, 4)
+        if not lapses and (r is None or r >= WEAK_RECALL):
+            continue  # neither weak nor a leech: no row needed (most cards, in a long history)
         cards.append({
             "deck": key[0], "id": key[1], "question": text.get(key), "state": state,
-            "retrievability": None if r is None else round(r, 4), "reps": reps, "lapses": lapses,
+            "retrievability": r, "reps": reps, "lapses": lapses,
             "stability": None if card.stability is None else round(card.stability, 2),
             "due": row["due"], "leech": lapses >= LEECH_LAPSES,
         })
     # weakest: cards forgotten before (lapses), or likely to be forgotten now (recall below the
     # desired retention), most lapses first, then the least stable memory
-    weak = [c for c in cards if c["lapses"] or (c["retrievability"] is not None and c["retrievability"] < WEAK_RECALL)]
-    weak.sort(key=lambda c: (-c["lapses"], c["stability"] if c["stability"] is not None else 0,
-                             c["deck"], c["id"]))
+    weak = heapq.nsmallest(weakest, cards, key=lambda c: (-c["lapses"], c["stability"] if c["stability"] is not None
+                                                          else 0, c["deck"], c["id"]))
     leeches = sorted((c for c in cards if c["leech"]), key=lambda c: (-c["lapses"], c["deck"], c["id"]))
     by_kind = {k: sum(v[k] for v in days.values()) for k in ("review", "mock", "cram")}
     return {
@@ -152,6 +155,6 @@ def compute(store: Store, questions, now: datetime, scheduler=None, keys: set[tu
         "forecast": [{"date": d.isoformat(), "due": n} for d, n in forecast.items()],
         "heatmap": heatmap,
         "states": states,
-        "weakest": weak[:weakest],
+        "weakest": weak,
         "leeches": leeches,
     }

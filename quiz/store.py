@@ -343,15 +343,22 @@ class Store:
         """(reps, lapses) per card, from the log: lapses are Again on a card in review.
 
         Mock-interview answers (kind 'mock') reschedule like reviews, so they count here too."""
-        rows = self.db.execute(
-            f"SELECT deck, qid, SUM({SCHEDULING_SQL}),"
-            f" SUM({SCHEDULING_SQL} AND rating = 1 AND state_before = 2)"
-            " FROM reviews GROUP BY deck, qid"
+        rows = self.db.execute(  # a card with no scheduled answer is left out: (0, 0)
+            f"SELECT deck, qid, COUNT(*), SUM(rating = 1 AND state_before = 2)"
+            f" FROM reviews WHERE {SCHEDULING_SQL} GROUP BY deck, qid"
         )
         return {(d, q): (reps or 0, lapses or 0) for d, q, reps, lapses in rows}
 
     def reviews(self) -> list[Review]:
         return [Review(*r) for r in self.db.execute("SELECT * FROM reviews ORDER BY id")]
+
+    def review_log(self, deck: str | None = None):
+        """The scheduled answers (of `deck`, or all), oldest first, as (card_id, reviewed_at, rating,
+        state_before, duration_ms) tuples from one cursor: streamed, only the columns FSRS tools read."""
+        sql, args = f"SELECT card_id, reviewed_at, rating, state_before, duration_ms FROM reviews WHERE {SCHEDULING_SQL}", ()
+        if deck is not None:
+            sql, args = sql + " AND deck = ?", (deck,)
+        return self.db.execute(sql + " ORDER BY id", args)
 
     def new_cards_since(self, since: datetime, deck: str | None = None) -> int:
         """Cards (of `deck`, or all) studied for the first time since `since`: the daily new limit."""

@@ -26,7 +26,7 @@ def test_mock_answers_survive_a_backup(home, tmp_path, now):
     last = Card.from_json(store.reviews()[1].after_json)
     after = schedule.review(schedule.scheduler(fuzz=False), last, 3, now + timedelta(days=2))
     store.record("d", 1, 3, now + timedelta(days=2), 9000, last, after, kind="mock")
-    rows = list(csv.reader(io.StringIO(review_csv(store.reviews()))))
+    rows = list(csv.reader(io.StringIO(review_csv(store.review_log()))))
     assert rows[-1] == [str(card_id("d", 1)), str(1795694400000 + 2 * 86_400_000), "3", "1", "9000"]
     path = tmp_path / "b.json"
     path.write_text(json.dumps(backup([load_bank(BUILTIN)], store)))

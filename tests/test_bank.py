@@ -143,6 +143,23 @@ def test_bank_cache_is_used_and_invalidated(home, tmp_path):
         load_bank(path)
 
 
+def test_a_bank_from_the_cache_is_the_bank_parsed(home, tmp_path):
+    """Every field comes back from the cache as parsing gives it: tuples (nested for keywords), None, text."""
+    from quiz.bank import _cache_file
+
+    path = tmp_path / "full.yaml"
+    path.write_text("deck: full\ntitle: T\nquestions:\n"
+                    "  - id: 1\n    question: Q?\n    answer: [One, Two]\n    tags: [a, b]\n"
+                    "    keywords: [[gradient, skip|shortcut], []]\n    proof: q01_why_resnet\n"
+                    "  - id: 2\n    question: R?\n    answer: [Only]\n")
+    parsed = load_bank(path, cache=False)
+    load_bank(path)
+    assert _cache_file(path).exists()
+    cached = load_bank(path)
+    assert cached == parsed and cached.questions[0].keywords == (("gradient", "skip|shortcut"), ())
+    assert [q.proof for q in cached.questions] == ["q01_why_resnet", None]
+
+
 # -- keywords: key terms per answer bullet, for typed answers (docs/banks.md) --------
 
 KW_Q = "  - id: 1\n    question: Q?\n    answer: [A, B]\n"

@@ -219,7 +219,7 @@ def _studied(tmp_path, now):
 
 def test_csv_is_the_review_log_for_fsrs_tools(tmp_path, now):
     store = _studied(tmp_path, now)
-    rows = list(csv.reader(io.StringIO(review_csv(store.reviews()))))
+    rows = list(csv.reader(io.StringIO(review_csv(store.review_log()))))
     assert rows[0] == CSV_COLUMNS == ["card_id", "review_time", "review_rating", "review_state", "review_duration"]
     d1, e2 = str(card_id("d", 1)), str(card_id("e", 2))
     t = 1795694400000  # 2026-11-26 12:00 UTC in ms
@@ -228,6 +228,16 @@ def test_csv_is_the_review_log_for_fsrs_tools(tmp_path, now):
         [d1, str(t + 600_250), "2", "1", "800"],  # learning: state 1; cram answer left out
         [e2, str(t + 3_600_000), "4", "0", ""],
     ]
+
+
+def test_csv_of_one_deck_holds_its_answers_only(tmp_path, now):
+    from quiz.export import export
+
+    store = _studied(tmp_path, now)
+    text, summary = export("csv", [], store, "e", None)
+    assert list(csv.reader(io.StringIO(text)))[1:] == [[str(card_id("e", 2)), str(1795694400000 + 3_600_000), "4", "0", ""]]
+    text, _ = export("csv", [], store, None, None)
+    assert len(text.splitlines()) == 4  # a header and three scheduled answers: the cram answer is not one
 
 
 # -- export -o: written as `> path` would, but safely ------------------------------------

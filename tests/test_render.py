@@ -97,3 +97,27 @@ def test_a_text_answer_is_drawn_as_written_and_bullets_as_bullets():
     assert "Steps:" in lines and "3 third" in lines and "4 fourth" in lines and "• nested" in lines
     assert "x = 1" in lines and not any("•" in line for line in lines[:lines.index("• nested")])  # no bullet round it
     assert [line.strip(" │") for line in bullets.splitlines() if "•" in line] == ["• one", "• two"]
+
+
+class Counted:
+    """A renderable that counts how often it is laid out."""
+
+    def __init__(self, lines: int):
+        self.lines, self.laid_out = lines, 0
+
+    def __rich_console__(self, console, options):
+        self.laid_out += 1
+        yield render.Text("\n".join(f"line {i}" for i in range(self.lines)))
+
+
+def test_page_lays_out_once_and_prints_what_it_measured(tmp_path, monkeypatch):
+    import io
+
+    for lines, height, paged in ((5, 20, False), (50, 20, True)):
+        out, pager = io.StringIO(), []
+        console = render.SafeConsole(file=out, force_terminal=True, width=40, height=height)
+        monkeypatch.setattr(console, "pager", lambda **kw: pager.append(kw) or __import__("contextlib").nullcontext())
+        view = Counted(lines)
+        render.page(console, view, render.Text("foot"))
+        assert view.laid_out == 1 and bool(pager) == paged
+        assert out.getvalue().splitlines() == [f"line {i}" for i in range(lines)] + ["foot"]

@@ -69,6 +69,17 @@ def test_counts_reps_and_lapses(tmp_path, now):
     assert store.counts()[("d", 1)] == (4, 1)
 
 
+def test_crammed_answers_are_neither_reps_nor_lapses(tmp_path, now):
+    store = Store(tmp_path / "quiz.db")
+    s = Scheduler(enable_fuzzing=False)
+    card, _ = s.review_card(Card(card_id=card_id("d", 1), due=now), Rating(3), now)
+    store.record("d", 1, 3, now, None, None, card)
+    store.record("d", 1, 1, now, None, card, card, kind="cram")
+    store.record("e", 2, 1, now, None, None, card, kind="cram")  # studied by cramming only
+    counts = store.counts()
+    assert counts[("d", 1)] == (1, 0) and counts.get(("e", 2), (0, 0)) == (0, 0)
+
+
 def test_not_a_database_is_one_clear_error_and_untouched(tmp_path):
     path = tmp_path / "quiz.db"
     path.write_bytes(b"this is not sqlite" * 100)
