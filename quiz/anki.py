@@ -292,6 +292,18 @@ class Merged:
     skipped: int = 0  # revlog rows that are no rating (set due date, forget, reschedule) or have no usable time
     unknown: list[str] = field(default_factory=list)  # labels of notes quiz does not know
 
+    def report(self, path: Path) -> tuple[list[str], str]:
+        """`quiz import`'s warnings (notes it left out) and its one-line summary."""
+        warnings = []
+        if self.unknown:
+            more = f"; and {len(self.unknown) - 5} more" if len(self.unknown) > 5 else ""
+            warnings.append(f"{len(self.unknown)} notes of {path} are not quiz questions, left out: "
+                            + "; ".join(self.unknown[:5]) + more)
+        skipped = (f"; {self.skipped} entries that are no rating (rescheduled, forgotten) left out"
+                   if self.skipped else "")
+        return warnings, (f"Merged {path}: {self.added} new reviews on {self.cards} cards, {self.known} already in "
+                          f"the log ({self.matched} notes matched){skipped}")
+
 
 def merge_package(path: Path, banks, store, scheduler) -> Merged:
     """`quiz import FILE.apkg|FILE.colpkg`: merge the package's reviews of quiz's cards into the

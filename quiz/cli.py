@@ -411,7 +411,7 @@ def prove(
     Verdicts: ✓ holds · ✗ fails · ◐ overstated (a weaker form holds) · ≡ by definition ·
     § published (a paper's or torchvision's figure) · – not shown (says why).
     """
-    from quiz import bank, proofs, render
+    from quiz import bank, render
     from quiz.errors import UsageError
     from quiz.proofs.runner import run_deck, run_for
     from quiz.ui import show_proof
@@ -433,12 +433,9 @@ def prove(
         if code:
             from rich.syntax import Syntax
 
-            if q.proof_path:  # a regular file, read within bounds (a link to /dev/zero is refused)
-                from quiz.trust import source as proof_source
+            from quiz.proofs.runner import source_of
 
-                source = proof_source(q.proof_path).decode("utf-8", "replace")
-            else:
-                source = proofs.source(q.proof)
+            source = source_of(q)
             if console.is_terminal:
                 render.page(console, Syntax(source, "python", line_numbers=True, word_wrap=True))
             else:
@@ -459,25 +456,14 @@ def prove(
     todo = [q for q in bank.select(banks, deck_name) if q.proof]
     if not todo:
         raise QuizError(f"no proofs in deck {deck_name}")
-    from rich.progress import Progress
-
-    with Progress(console=render.console(stderr=True), transient=True) as progress:
-        task = progress.add_task("proofs", total=len(todo))
-
-        def next_proof(q):
-            progress.update(task, description=f"{q.key} {q.proof}", completed=todo.index(q))
-
-        results, failed = run_deck(todo, options, timeout, on_next=next_proof, controls=control)
+    with render.progress_bar(render.console(stderr=True)) as progress:
+        results, failed = run_deck(todo, options, timeout, progress=progress, controls=control)
     for q, message in failed:
         _say(f"Error: {q.key}: {message}", file=sys.stderr)
     if as_json:
         _say_json([r.to_json(q.deck, q.id, q.question) for q, r in results])
     elif results:
-        totals = {v: sum(r.counts()[v] for _, r in results) for v in proofs.VERDICTS}
-        seconds = sum(r.seconds + sum(c.seconds for c in r.controls) for _, r in results)
-        foot = render.verdict_counts(totals) + [render.Text(f"{len(results)} proofs in {seconds:.1f}s", style="dim"),
-                                                render.Text("one in full: quiz prove N", style="dim")]
-        render.page(console, render.proofs_summary(results), render.joined(foot, console.width))
+        render.page(console, render.proofs_summary(results), render.proofs_foot(results, console.width))
     if failed:
         raise typer.Exit(1)
 
@@ -517,23 +503,19 @@ def new_proof_(
 # -- banks in and out: import, export, restore, validate (quiz/importer.py, quiz/export.py) --
 
 
-def _merge_anki(file: Path, deck, force, bank_paths) -> None:
-    from quiz import anki, config, schedule
+def _merge_anki(file: Path, markdown_options: bool, bank_paths) -> None:
+    from quiz import anki, config, session
     from quiz.errors import UsageError
 
-    if deck or force:
+    if markdown_options:
         raise UsageError("--deck, --force, --overwrite-edits and --dry-run are for Markdown files; a package's notes "
                          "are matched to quiz's cards")
-    banks = _banks(bank_paths)
     store = _open(write=True)
-    s = schedule.scheduler(config.load()["retention"], parameters=store.fsrs_parameters())
-    done = anki.merge_package(file, banks, store, s)
-    if done.unknown:
-        shown = "; ".join(done.unknown[:5]) + (f"; and {len(done.unknown) - 5} more" if len(done.unknown) > 5 else "")
-        _say(f"warning: {len(done.unknown)} notes of {file} are not quiz questions, left out: {shown}", file=sys.stderr)
-    skipped = f"; {done.skipped} entries that are no rating (rescheduled, forgotten) left out" if done.skipped else ""
-    _say(f"Merged {file}: {done.added} new reviews on {done.cards} cards, {done.known} already in the log "
-         f"({done.matched} notes matched){skipped}")
+    warnings, summary = anki.merge_package(file, _banks(bank_paths), store,
+                                           session.scheduler_for(store, config.load())).report(file)
+    for warning in warnings:
+        _say(f"warning: {warning}", file=sys.stderr)
+    _say(summary)
 
 
 @command("import")
@@ -547,7 +529,7 @@ def import_(
 ):
     """Import a Markdown file of questions as a bank in $QUIZ_HOME/banks/."""
     if file.suffix.lower() in (".apkg", ".colpkg"):  # Anki's reviews back into the log (quiz/anki.py)
-        return _merge_anki(file, deck, force or overwrite_edits or dry_run, bank_paths)
+        return _merge_anki(file, bool(deck or force or overwrite_edits or dry_run), bank_paths)
     from quiz import importer
 
     if dry_run:
@@ -592,10 +574,10 @@ def export_(
         raise UsageError("--with-progress goes with --format apkg")
     store = _open() if fmt in ("csv", "json") or with_progress else None
     if with_progress:  # Anki's own library writes what genanki cannot (quiz/anki.py)
-        from quiz import anki, config, schedule
+        from quiz import anki, config, session
 
-        s = schedule.scheduler(config.load()["retention"], parameters=store.fsrs_parameters())
-        text, summary = None, anki.export_with_progress(banks, store, s, out or Path(f"{deck or 'quiz'}.apkg"), deck)
+        text, summary = None, anki.export_with_progress(banks, store, session.scheduler_for(store, config.load()),
+                                                        out or Path(f"{deck or 'quiz'}.apkg"), deck)
     else:
         text, summary = export.export(fmt, banks, store, deck, out)
     if text is not None:  # to stdout: JSON keeps every character, escaped; md and csv lose controls
@@ -765,7 +747,7 @@ def config_set(
 
 @command("optimize")
 def optimize_(
-    retention: bool = typer.Option(False, "--retention", help="Also find the desired retention that costs the least study time per card remembered (a simulation, ~15 s)."),
+    retention: bool = typer.Option(False, "--retention", help="Also find the desired retention that costs the least study time per card remembered (a simulation, about a second)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ):
     """Fit FSRS's parameters to your review log; quiz start schedules with them from then on.

@@ -321,6 +321,16 @@ def _setting(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def proofs_foot(results, width: int) -> Text:
+    """`quiz prove --all`'s last lines: the claims of each verdict kind over every proof, and the time."""
+    from quiz.proofs import VERDICTS
+
+    totals = {v: sum(r.counts()[v] for _, r in results) for v in VERDICTS}
+    seconds = sum(r.seconds + sum(c.seconds for c in r.controls) for _, r in results)
+    return joined(verdict_counts(totals) + [Text(f"{len(results)} proofs in {seconds:.1f}s", style="dim"),
+                                            Text("one in full: quiz prove N", style="dim")], width)
+
+
 def proofs_summary(results) -> Table:
     """`quiz prove --all`: one row per proof, the claims it has of each verdict kind, its seconds."""
     from quiz.proofs import VERDICTS

@@ -36,15 +36,25 @@ def run_for(q, options: dict | None = None, worker=None, timeout: float = 60.0, 
         own.close()
 
 
-def run_deck(questions, options: dict | None = None, timeout: float = 60.0, on_next=None, controls: bool = False):
+def source_of(q) -> str:
+    """The code of q's proof: a built-in module's source, or a bank's proof file (a regular file, read
+    within bounds: a link to /dev/zero is refused). Nothing is run."""
+    from quiz import proofs, trust
+
+    if q.proof_path is None:
+        return proofs.source(q.proof)
+    return trust.source(q.proof_path).decode("utf-8", "replace")
+
+
+def run_deck(questions, options: dict | None = None, timeout: float = 60.0, progress=None, controls: bool = False):
     """Every proof of `questions` (those that have one): ([(q, result)], [(q, error message)]). A proof
-    that cannot run (untrusted, broken, timed out) is reported and the others go on. `on_next(q)` is
-    called before each proof (a progress bar)."""
+    that cannot run (untrusted, broken, timed out) is reported and the others go on. `progress(what,
+    done, total)` is told which proof runs (a progress bar)."""
     results, failed, worker = [], [], None  # one worker process for the deck's own proof files
     try:
-        for q in questions:
-            if on_next is not None:
-                on_next(q)
+        for n, q in enumerate(questions):
+            if progress is not None:
+                progress("running proofs", n, len(questions))
             if q.proof_path is not None and worker is None:
                 from quiz.proofs.worker import Worker
 
