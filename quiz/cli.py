@@ -32,76 +32,42 @@ JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
 BankOpt = typer.Option(None, "--bank", "-b", help="Also load this bank file or folder (repeatable).")
 
 
-# one line each in `quiz --help` (Click would cut the docstrings' first sentences at 45 characters)
-SHORT_HELP = {
-    "start": "Study: due cards, then new ones.",
-    "list": "Questions with their state and schedule.",
-    "show": "One question and its answer.",
-    "suspend": "Take cards out of every queue.",
-    "unsuspend": "Put suspended cards back.",
-    "bury": "Hide cards until tomorrow.",
-    "unbury": "Put buried cards back.",
-    "backup": "A timestamped JSON backup.",
-    "flag": "Flag cards to come back to.",
-    "unflag": "Remove flags.",
-    "search": "Find questions by words.",
-    "reset": "Make cards new again.",
-    "edit": "Edit a question in $EDITOR.",
-    "prove": "Run the experiment behind an answer.",
-    "trust": "Let a bank's own proof files run.",
-    "new-proof": "Start a proof for your own deck.",
-    "import": "Markdown questions into a bank; Anki reviews back.",
-    "export": "To Anki, FSRS tools, JSON or Markdown.",
-    "restore": "Bring back a JSON backup.",
-    "validate": "Check banks and their proof files.",
-    "stats": "Heatmap, streaks, retention, forecast.",
-    "mock": "A timed mock interview.",
-    "optimize": "Fit FSRS to your review log.",
-    "config list": "Every setting: value, default, meaning.",
-    "config get": "Print one setting's value.",
-    "config set": "Change one setting.",
-}
-
-
-def command(*args, group=None, **kwargs):
-    """app.command (or `group`.command, for a sub-app), plus: QuizError → one line on stderr and its exit code."""
-    name = args[0] if group is None or not args else f"config {args[0]}"
-    if args and name in SHORT_HELP:
-        kwargs.setdefault("short_help", SHORT_HELP[name])
+def command(name: str, short: str, group=None, **kwargs):
+    """app.command (or `group`.command, for a sub-app), plus: QuizError → one line on stderr and its exit
+    code. `short`: its line in `quiz --help` (Click would cut the docstring's first sentence at 45 characters)."""
+    kwargs.setdefault("short_help", short)
 
     def decorate(f):
         @functools.wraps(f)
         def wrapper(*a, **kw):
             try:
                 return f(*a, **kw)
-            except QuizError as e:
-                if state["debug"]:
+            except (QuizError, sqlite3.DatabaseError, OSError) as e:
+                # an OSError without a file name is stdout's (a closed pipe): main() says that one
+                if state["debug"] or (isinstance(e, OSError) and e.filename is None):
                     raise
-                _say(f"Error: {e}", file=sys.stderr)
-                raise typer.Exit(e.exit_code) from None
-            except sqlite3.DatabaseError as e:  # a damaged or unwritable database, found mid-command
-                if state["debug"]:
-                    raise
-                from quiz.files import home
-                from quiz.store import explain
+                _say(f"Error: {_error(e)}", file=sys.stderr)
+                raise typer.Exit(e.exit_code if isinstance(e, QuizError) else 1) from None
 
-                _say(f"Error: {explain(home() / 'quiz.db', e)}", file=sys.stderr)
-                raise typer.Exit(1) from None
-            except OSError as e:  # a file we had to read or write (not stdout: main() says that one)
-                if state["debug"] or e.filename is None:
-                    raise
-                from quiz.files import home
-
-                where = home()
-                if where.exists() and not where.is_dir():
-                    _say(f"Error: {where} is a file, not a folder: point QUIZ_HOME at a folder", file=sys.stderr)
-                else:
-                    _say(f"Error: {e.filename}: {e.strerror or e}", file=sys.stderr)
-                raise typer.Exit(1) from None
-
-        return (group or app).command(*args, **kwargs)(wrapper)
+        return (group or app).command(name, **kwargs)(wrapper)
 
     return decorate
+
+
+def _error(e: Exception) -> str:
+    """The one line a failed command says: a QuizError as it is, a database error with advice true to its
+    cause (quiz.store.explain), a file error naming the file."""
+    from quiz.files import home
+
+    if isinstance(e, QuizError):
+        return str(e)
+    if isinstance(e, sqlite3.DatabaseError):  # a damaged or unwritable database, found mid-command
+        from quiz.store import explain
+
+        return str(explain(home() / "quiz.db", e))
+    if home().exists() and not home().is_dir():
+        return f"{home()} is a file, not a folder: point QUIZ_HOME at a folder"
+    return f"{e.filename}: {e.strerror or e}"
 
 
 def version_callback(value: bool):
@@ -183,7 +149,7 @@ def _check_retention(retention: Optional[float]) -> Optional[float]:
     return retention
 
 
-@command("start")
+@command("start", "Study: due cards, then new ones.")
 def start(
     deck: Optional[str] = DeckOpt,
     tag: Optional[str] = TagOpt,
@@ -239,7 +205,7 @@ def start(
             render.say(console, why, style="yellow")
 
 
-@command("list")
+@command("list", "Questions with their state and schedule.")
 def list_(
     deck: Optional[str] = DeckOpt,
     tag: Optional[str] = TagOpt,
@@ -276,7 +242,7 @@ def list_(
                 render.list_foot(rows, limit, console.width, [b for b in banks if b.overrides]))
 
 
-@command("show")
+@command("show", "One question and its answer.")
 def show(
     question: str = typer.Argument(..., help="Question id: N (in modern-backbones) or deck/N."),
     deck: Optional[str] = DeckOpt,
@@ -313,7 +279,7 @@ def _refs(refs: list[str], bank_paths):
 RefsArg = typer.Argument(..., help="Questions: N (in the default deck) or deck/N, one or more.")
 
 
-def _mark_command(name: str, doc: str) -> None:
+def _mark_command(name: str, short: str, doc: str) -> None:
     """suspend, unsuspend, bury, unbury, flag, unflag: session.mark_cards does it and says what it did."""
 
     def mark(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
@@ -322,21 +288,21 @@ def _mark_command(name: str, doc: str) -> None:
         _say(mark_cards(_open(write=True), _refs(refs, bank_paths), name, _now()))
 
     mark.__doc__, mark.__name__ = doc, name
-    command(name)(mark)
+    command(name, short)(mark)
 
 
-for _name, _doc in [
-    ("suspend", "Take cards out of every queue (their history is kept) until unsuspended."),
-    ("unsuspend", "Put suspended cards back in the queues, with the schedule they had."),
-    ("bury", "Hide cards until tomorrow (local midnight); their schedule is unchanged."),
-    ("unbury", "Put buried cards back in today's queue."),
-    ("flag", "Flag cards to come back to (quiz list --flagged)."),
-    ("unflag", "Remove the flag from cards."),
+for _name, _short, _doc in [
+    ("suspend", "Take cards out of every queue.", "Take cards out of every queue (their history is kept) until unsuspended."),
+    ("unsuspend", "Put suspended cards back.", "Put suspended cards back in the queues, with the schedule they had."),
+    ("bury", "Hide cards until tomorrow.", "Hide cards until tomorrow (local midnight); their schedule is unchanged."),
+    ("unbury", "Put buried cards back.", "Put buried cards back in today's queue."),
+    ("flag", "Flag cards to come back to.", "Flag cards to come back to (quiz list --flagged)."),
+    ("unflag", "Remove flags.", "Remove the flag from cards."),
 ]:
-    _mark_command(_name, _doc)
+    _mark_command(_name, _short, _doc)
 
 
-@command("reset")
+@command("reset", "Make cards new again.")
 def reset(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt):
     """Make cards new again: their reviews stay in the log, marked as reset, and no longer count."""
     qs = _refs(refs, bank_paths)
@@ -344,7 +310,7 @@ def reset(refs: list[str] = RefsArg, bank_paths: Optional[list[Path]] = BankOpt)
     _say(f"Reset to new: {', '.join(q.key for q in qs)} ({marked} review{'s' * (marked != 1)} kept, marked as reset)")
 
 
-@command("edit")
+@command("edit", "Edit a question in $EDITOR.")
 def edit(
     ref: str = typer.Argument(..., help="The question to edit: N (in the default deck) or deck/N; or a deck."),
     bank_paths: Optional[list[Path]] = BankOpt,
@@ -370,7 +336,7 @@ def edit(
     _say(f"{path}: OK (progress is keyed by deck and question number, so it is kept)")
 
 
-@command("search")
+@command("search", "Find questions by words.")
 def search(
     text: str = typer.Argument(..., help="Words to find (all of them, any case) in questions, answers and tags."),
     deck: Optional[str] = DeckOpt,
@@ -391,7 +357,7 @@ def search(
     render.page(console, render.search_results(found))
 
 
-@command("prove")
+@command("prove", "Run the experiment behind an answer.")
 def prove(
     question: Optional[str] = typer.Argument(None, help="Question id: N (in modern-backbones) or deck/N."),
     deck: Optional[str] = DeckOpt,
@@ -468,7 +434,7 @@ def prove(
         raise typer.Exit(1)
 
 
-@command("trust")
+@command("trust", "Let a bank's own proof files run.")
 def trust_(
     paths: list[Path] = typer.Argument(..., help="Proof files, or bank files (each of their proof files)."),
 ):
@@ -483,7 +449,7 @@ def trust_(
         _say(f"Trusted {f} (sha256 {trust.trust(f)[:16]}…)")
 
 
-@command("new-proof")
+@command("new-proof", "Start a proof for your own deck.")
 def new_proof_(
     question: str = typer.Argument(..., help="deck/N: the question to write a proof for."),
     bank_paths: Optional[list[Path]] = BankOpt,
@@ -518,7 +484,7 @@ def _merge_anki(file: Path, markdown_options: bool, bank_paths) -> None:
     _say(summary)
 
 
-@command("import")
+@command("import", "Markdown questions into a bank; Anki reviews back.")
 def import_(
     file: Path = typer.Argument(..., help="A Markdown file of interview questions: headings ('### 1. Question', '## Q1: …'), bold questions, 'Q:'/'A:' pairs or <details> blocks, with or without an 'Answer:' line; or an Anki package (.apkg, .colpkg) whose reviews of quiz's cards are merged into the log."),
     deck: Optional[str] = typer.Option(None, "--deck", "-d", help="Deck name to import as, a slug such as day14 (default: from the title, e.g. object-detection)."),
@@ -550,7 +516,7 @@ def import_(
     _say(f"Study it: quiz start --deck {b.deck}")
 
 
-@command("export")
+@command("export", "To Anki, FSRS tools, JSON or Markdown.")
 def export_(
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="apkg (Anki package), csv (review log for FSRS tools), json (backup of banks and progress) or md (Markdown); default: from -o's suffix."),
     deck: Optional[str] = typer.Option(None, "--deck", "-d", help="Only this deck (default: all decks)."),
@@ -588,7 +554,7 @@ def export_(
         _say(summary)
 
 
-@command("restore")
+@command("restore", "Bring back a JSON backup.")
 def restore_(
     file: Path = typer.Argument(..., help="A backup made by `quiz export --format json`."),
     force: bool = typer.Option(False, "--force", help="Restore into a home that is not empty: the whole home (progress, banks, settings) is first saved to a new folder in $QUIZ_HOME/backups/, never overwritten."),
@@ -610,7 +576,7 @@ def restore_(
          + (f"; already loaded, not written: {', '.join(done['skipped'])}" if done["skipped"] else ""))
 
 
-@command("backup")
+@command("backup", "A timestamped JSON backup.")
 def backup_(list_: bool = typer.Option(False, "--list", help="List the backups, newest first, instead.")):
     """Save every deck's banks, settings and progress (a JSON backup, as export --format json) to
     $QUIZ_HOME/backups/quiz-YYYYmmdd-HHMMSS.json, private to you; quiz restore FILE brings one back."""
@@ -622,7 +588,7 @@ def backup_(list_: bool = typer.Option(False, "--list", help="List the backups, 
     _say(f"Saved {cards} cards and {reviews} reviews of every deck to {path} (restore: quiz restore {path})")
 
 
-@command("validate")
+@command("validate", "Check banks and their proof files.")
 def validate(
     paths: Optional[list[Path]] = typer.Argument(None, help="Bank files or folders, or Markdown files to import (default: every bank quiz loads)."),
     bank_paths: Optional[list[Path]] = BankOpt,
@@ -642,7 +608,7 @@ def validate(
 # -- self-study: stats, mock interviews, settings, FSRS optimizer (issue 5) ----------------
 
 
-@command("stats")
+@command("stats", "Heatmap, streaks, retention, forecast.")
 def stats_(
     deck: Optional[str] = DeckOpt,
     tag: Optional[str] = TagOpt,
@@ -667,7 +633,7 @@ def stats_(
         render.say(console, "No answers yet" + (" for this selection" if keys is not None else "") + ": study with quiz start.")
 
 
-@command("mock")
+@command("mock", "A timed mock interview.")
 def mock_(
     deck: Optional[str] = DeckOpt,
     tag: Optional[str] = TagOpt,
@@ -707,7 +673,7 @@ config_app = typer.Typer(help="Show or change settings (a TOML file in $QUIZ_HOM
 app.add_typer(config_app, name="config")
 
 
-@command("list", group=config_app)
+@command("list", "Every setting: value, default, meaning.", group=config_app)
 def config_list(as_json: bool = JsonOpt):
     """Every setting with its value, default and meaning."""
     from quiz import config, render
@@ -721,7 +687,7 @@ def config_list(as_json: bool = JsonOpt):
     render.say(console, f"file: {config.path()}", style="dim")
 
 
-@command("get", group=config_app)
+@command("get", "Print one setting's value.", group=config_app)
 def config_get(key: str = typer.Argument(..., help="A setting: new_per_day, reviews_per_day, retention or default_deck.")):
     """Print one setting's value."""
     from quiz import config
@@ -729,7 +695,7 @@ def config_get(key: str = typer.Argument(..., help="A setting: new_per_day, revi
     _say(config.get(key))
 
 
-@command("set", group=config_app, context_settings={"ignore_unknown_options": True})  # `set new_per_day -3`: our message
+@command("set", "Change one setting.", group=config_app, context_settings={"ignore_unknown_options": True})  # `set new_per_day -3`: our message
 def config_set(
     key: str = typer.Argument(..., help="A setting: new_per_day, reviews_per_day, retention or default_deck."),
     value: str = typer.Argument(..., help="Its new value (checked before it is saved)."),
@@ -745,7 +711,7 @@ def config_set(
         _say(f"{key} = {config.set_checked(key, value, decks)}")
 
 
-@command("optimize")
+@command("optimize", "Fit FSRS to your review log.")
 def optimize_(
     retention: bool = typer.Option(False, "--retention", help="Also find the desired retention that costs the least study time per card remembered (a simulation, about a second)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
@@ -795,61 +761,22 @@ def _say_json(data):
     print(dumps(data))
 
 
-def _help_with_settings():
-    """`quiz start --help` shows the new-card limit in force now (read only when help is asked for)."""
-    import inspect
-
-    from quiz import config
-
-    try:
-        settings = config.load()
-    except QuizError:
-        return
-    option = inspect.signature(start).parameters["new"].default
-    by_deck = ", ".join(f"{d}: {n}" for d, n in settings["new_per_day_by_deck"].items())
-    option.help = (f"Study this many new cards now, whatever today's limit has used (default: new_per_day, "
-                   f"now {settings['new_per_day']} a day" + (f"; {by_deck}" if by_deck else "") + ").")
-
-
-def _only_the_command_asked_for(args: list[str]) -> None:
-    """Typer turns every registered command into a Click command on each run (~8 ms for the 24
-    here, a tenth of `quiz list`); when the first word names a command, build that one only
-    (Click's "lazily loading subcommands" idea). `quiz --help`, unknown words and shell
-    completion keep the full set."""
-    import os
-
-    words = [a for a in args if not a.startswith("-")]
-    if not words or any(k.startswith("_QUIZ_COMPLETE") or k == "_TYPER_COMPLETE_ARGS" for k in os.environ):
-        return
-    first = words[0]
-    commands = [c for c in app.registered_commands if c.name == first]
-    groups = [g for g in app.registered_groups if g.name == first]
-    if commands or groups:
-        app.registered_commands[:] = commands
-        app.registered_groups[:] = groups
-
-
 def main():
     import errno
+    import inspect
     import os
-    from datetime import datetime
 
-    if sys.stdin is None:  # started with stdin closed (<&-): as an empty pipe
-        sys.stdin = open(os.devnull)
-    if sys.stdout is None:  # started with stdout closed (>&-): nowhere to show anything
+    from quiz import launch
+
+    problem = launch.unusable_environment()
+    if problem:
         if sys.stderr is not None:
-            print("Error: cannot write the output: standard output is closed", file=sys.stderr)
-        sys.exit(1)
-    try:
-        datetime.now().astimezone()
-    except ValueError:
-        print(f"Error: TZ={os.environ.get('TZ', '')!r} is not a usable time zone (offsets are within ±24 h); "
-              "unset TZ or give a name such as TZ=Europe/Paris", file=sys.stderr)
+            print(f"Error: {problem}", file=sys.stderr)
         sys.exit(1)
     if {"--help", "-h"} & set(sys.argv) and "start" in sys.argv:
-        _help_with_settings()
+        launch.help_with_settings(inspect.signature(start).parameters["new"].default)
     everything = list(app.registered_commands), list(app.registered_groups)
-    _only_the_command_asked_for(sys.argv[1:])
+    launch.only_the_command_asked_for(app, sys.argv[1:])
     try:
         try:
             app(prog_name="quiz")

@@ -13,7 +13,7 @@ FLOORS = [
     {"quiz.session", "quiz.mdtext", "quiz.markdown", "quiz.importer", "quiz.export", "quiz.stats", "quiz.mock",
      "quiz.optimize", "quiz.coverage", "quiz.grading", "quiz.proofs", "quiz.backup", "quiz.anki"},  # the library
     {"quiz.render", "quiz.ui"},  # views
-    {"quiz.cli", "quiz.__main__"},  # commands
+    {"quiz.cli", "quiz.__main__", "quiz.launch"},  # commands
 ]
 
 
