@@ -137,3 +137,18 @@ def test_code_of_a_proof_that_is_not_a_regular_file_is_refused_at_once(home, tmp
     assert time.monotonic() - start < 5
     assert result.exit_code == 1
     assert result.stderr == f"Error: {path}: not a regular file, so not read as a proof file\n"
+
+
+def test_a_quick_proof_on_a_warm_worker_is_not_timed_out():
+    """The worker's "started" and a quick proof's result reach the pipe together: both are read, and
+    the session does not wait out the timeout for a reply it already holds."""
+    worker = Worker()
+    try:
+        worker.prepare("q15_fc_layers")  # (torch imported meanwhile)
+        source = OURS.encode()
+        for _ in range(10):
+            start = time.monotonic()
+            assert worker.run("/nowhere/q01_mine.py", source=source, timeout=30).takeaways == ["ours ran"]
+            assert time.monotonic() - start < 25
+    finally:
+        worker.close()

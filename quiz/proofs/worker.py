@@ -40,6 +40,7 @@ class Worker:
         root = str(Path(__file__).resolve().parent.parent.parent)  # the folder holding the quiz package
         self.proc = subprocess.Popen([sys.executable, "-P", "-c", BOOT, root], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+        self._received = bytearray()  # replies read from the pipe, not yet taken
 
     def _send(self, message) -> None:
         if self.proc.poll() is not None:  # died (killed from outside): a fresh one
@@ -57,16 +58,31 @@ class Worker:
         self._send(("prepare", name, None, {}))
 
     def _reply(self, name: str, timeout: float | None):
+        """The worker's next reply, or None after `timeout` seconds. Replies are length-prefixed and read
+        from the pipe's descriptor into our own buffer: a buffered reader could hold the next reply
+        already read while select() waits on an empty pipe (a quick proof's "started" and result arrive
+        together), and time out on a proof that had finished."""
         import select
+        import time
 
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
-            return None
-        try:
-            return pickle.load(self.proc.stdout)
-        except EOFError:  # the worker died mid-proof (out of memory, killed)
-            self.start()
-            raise QuizError(f"proof {name} failed: its worker process ended unexpectedly") from None
+        fd = self.proc.stdout.fileno()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if len(self._received) >= 8:
+                size = int.from_bytes(self._received[:8], "big")
+                if len(self._received) >= 8 + size:
+                    message = bytes(self._received[8:8 + size])
+                    del self._received[:8 + size]
+                    return pickle.loads(message)
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:  # the worker died mid-proof (out of memory, killed)
+                self.start()
+                raise QuizError(f"proof {name} failed: its worker process ended unexpectedly")
+            self._received += chunk
 
     def run(self, name: str, options: dict | None = None, timeout: float | None = None, controls: bool = False,
             settings: list[str] = (), source: bytes | None = None):
@@ -132,8 +148,9 @@ def serve() -> None:
 
     from quiz.proofs import _tools, load, run_proof  # noqa: F401
 
-    def reply(message):
-        pickle.dump(message, results)
+    def reply(message):  # length-prefixed: see Worker._reply
+        data = pickle.dumps(message)
+        results.write(len(data).to_bytes(8, "big") + data)
         results.flush()
 
     while True:
