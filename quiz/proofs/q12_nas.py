@@ -192,9 +192,11 @@ def run(p):
         f"({target:,}): accuracy alone picks {name(optimum)} ({cost[optimum]:,} MACs), the reward {name(lat_best)} "
         f"({cost[lat_best]:,} MACs)",
         f"reward acc·(FLOPs/T)^{W_LAT}",
-        note="In this toy the most accurate net is also one of the cheapest, so the soft reward "
-        + ("changes the winner" if lat_best != optimum else "keeps the same winner")
-        + ": the trade-off only bites when accuracy costs compute.",
+        note=f"The most accurate net costs {cost[optimum] / target:.1f}× the median MACs; the soft penalty "
+        f"(×{(cost[optimum] / target) ** W_LAT:.2f}) "
+        + ("still leaves it first" if lat_best == optimum else f"hands the win to {name(lat_best)}")
+        + f", the runner-up being {acc[optimum] - ranked[1]:.3f} behind: with w = {W_LAT} the trade-off bites only "
+        "when accuracies are close.",
         data={"reward": reward, "latency_aware_best": lat_best, "target_macs": target},
     )
     p.published(
