@@ -77,7 +77,7 @@ def by_distance(grad, centre):
     side = grad.shape[-1]
     yy, xx = torch.meshgrid(torch.arange(side) - centre, torch.arange(side) - centre, indexing="ij")
     order = (yy**2 + xx**2).flatten().argsort(stable=True)
-    return (grad.flatten()[order].cumsum(0) / grad.sum()).tolist()  # (side²,)
+    return grad.flatten()[order].cumsum(0) / grad.sum()  # (side²,)
 
 
 def run(p):
@@ -117,8 +117,8 @@ def run(p):
     )
     p.claim(
         "It is massive (larger than the input) — effective RF",
-        f"Σ|∂ centre {stage} feature / ∂ input| (random init, seeded, eval mode, {probe}-px noise probe): share of "
-        f"the mass inside an image-sized ({image}-px) window around the unit, and the window sides holding 50% / "
+        f"Σ|∂ centre {stage} feature / ∂ input| (random init, seeded, eval mode, {probe}-px noise probe): share "
+        f"of the mass inside an image-sized ({image}-px) window around the unit, and the window sides holding 50% / "
         f"90% / 95% ({erf50} / {erf90} / {erf95} px). Larger than the image: most of the mass falls outside it.",
         f"{in_image:.0%} of the mass within {image} px; half within {erf50} px",
         holds=in_image < 0.5,
@@ -138,9 +138,9 @@ def run(p):
     (unit_grad, pool_grad), k = gradients(stage, image, pooled=True)  # (image, image) each
     at = round(start + k * jump)  # the unit's pixel: 96 on a 224 image (units sit at 32·i), not the centre 112
     unit, pool = by_distance(unit_grad, at), by_distance(pool_grad, at)  # nearest pixels first
-    gap = max(abs(a - b) for a, b in zip(unit, pool))
+    gap = (unit - pool).abs().max().item()
     half = len(unit) // 2
-    far_unit, far_pool = 1 - unit[half - 1], 1 - pool[half - 1]  # from the half of the pixels farthest away
+    far_unit, far_pool = 1 - unit[half - 1].item(), 1 - pool[half - 1].item()  # from the farthest half of the pixels
     reach = (unit_grad > 0).float().mean().item()  # share of the image's pixels that reach the unit at all
     p.claim(
         "This allows the final features to capture global context",
@@ -164,7 +164,7 @@ def run(p):
     idx = [round(i * (len(unit) - 1) / 200) for i in range(201)]  # 201 points of each curve, first to last
     share = [100 * (i + 1) / len(unit) for i in idx]
     p.lines(f"influence on one {stage} unit vs on the pooled feature: share from the nearest pixels first",
-            {f"one unit (px {at})": (share, [unit[i] for i in idx]), "pooled (GAP)": (share, [pool[i] for i in idx]),
+            {f"one unit (px {at})": (share, unit[idx]), "pooled (GAP)": (share, pool[idx]),
              "uniform": ([0, 100], [0, 1])}, x="% of the image's pixels, nearest first", y="share of |∂y/∂x|")
     p.lines("effective RF: share of the gradient mass within a window around the unit vs window side (px)",
             {"effective (gradient mass)": (sides, curve), f"image side {image} px": ([image, image], [0, 1])},
@@ -173,6 +173,6 @@ def run(p):
     p.lines(f"Theoretical RF (px) after each conv/pool of resnet50's main path, vs the {image}-px input",
             {"theoretical RF": (xs, [s[1] for s in steps]), f"input {image}": (xs, [image] * len(xs))},
             x="layer", y="RF (px)")
-    p.takeaway(f"theoretical RF {rf} px {'>' if rf > image else '≤'} the {image}-px image, yet half the gradient lies "
-               f"within {erf50} px and the far half of the image gives a unit {far_unit:.0%} of its input: global "
+    p.takeaway(f"theoretical RF {rf} px {'>' if rf > image else '≤'} the {image}-px image, yet half the gradient "
+               f"lies within {erf50} px and the far half of the image gives a unit {far_unit:.0%} of its input: global "
                "context comes from the pooling")
