@@ -36,8 +36,8 @@ def test_theoretical_rf_is_427(result):
     assert d["rf"] == 427 == resnet50_rf()[0]
     assert d["jump"] == 32 == resnet50_rf()[1]
     assert d["stages"] == {"conv1": 7, "maxpool": 11, "layer1": 35, "layer2": 91, "layer3": 267, "layer4": 427}
-    # The gradient of one layer4 unit is nonzero exactly on a 427×427 box.
-    assert d["support"] == [427, 427]
+    # The gradient of one layer4 unit is nonzero on the whole 384-px probe: its 427-px RF overfills it.
+    assert d["support"] == [384, 384]
 
 
 def test_coverage_of_a_224_image(result):
@@ -51,7 +51,8 @@ def test_coverage_of_a_224_image(result):
 
 def test_effective_rf_smaller_than_theoretical(result):
     d = result.claim("effective RF").data
-    assert d["probe"] == 448 and d["centre"] == 7 * 32  # centre unit of the 14×14 map of a 448 probe
+    assert d["probe"] == 384 and d["centre"] == 6 * 32  # centre unit of the 12×12 map of a 384 probe
+    assert d["rim"] < 1e-3  # the probe holds the gradient mass: next to nothing at its border
     assert d["erf50"] < d["erf90"] < d["erf95"] < 427  # Luo et al.: a fraction of the theoretical RF
     curve = d["curve"]
     assert all(b >= a - 1e-6 for a, b in zip(curve, curve[1:])) and curve[-1] > 0.99  # a cumulative share
@@ -68,6 +69,8 @@ def test_on_a_64_px_image_the_same_mass_spills_over_it(result, controlled):
 def test_layer1_features_see_a_35_px_patch(controlled):
     d = control(controlled, "stage", "It is massive (larger than the input) — eff")
     assert d["probe"] == 40 and d["in_image"] == 1.0  # its whole RF fits a 40-px probe
+    theory = control(controlled, "stage", "It is massive (larger than the input) — theor")
+    assert theory["support"] == [35, 35] == [resnet50_rf(stages=1)[0]] * 2  # the gradient's box is the RF
     g = control(controlled, "stage", "This allows")
     rf = resnet50_rf(stages=1)[0]
     assert rf == 35
