@@ -2,7 +2,8 @@
 
 Counts VGG-16's parameters (torchvision, meta device: shapes only, no weights):
 convolutions vs its three FC layers and the 4096×4096 one alone. Then feeds
-several input sizes to an FC head (conv features → Flatten → Linear) and to a
+several input sizes to an FC head (conv features → Flatten → Linear), to torchvision's
+vgg16 as shipped (an adaptive pool to 7×7 before the same FC layers) and to a
 global-average-pooling head (conv features → AdaptiveAvgPool2d(1) → Linear).
 """
 
@@ -10,9 +11,17 @@ import torch
 import torchvision
 from torch import nn
 
+from quiz.proofs import Knob
 from quiz.proofs._tools import fmt, params, seed
 
-SIZES = (160, 224, 256, 320)  # input sides tried on both heads (px)
+SIZES = (160, 224, 256, 320)  # input sides tried on every head (px)
+KNOBS = {
+    "adaptive_pool": Knob(True, "torchvision's AdaptiveAvgPool2d((7, 7)) in vgg16 before its FC layers "
+                          "(off: Identity)", control=False, says="without the adaptive pool"),
+    "flatten": Knob(True, "the FC head flattens the conv map into Linear(512·7·7, 4096) (off: the same weights "
+                    "slide over the map as convolutions, VGG's dense evaluation)", control=False,
+                    says="FC layers as convolutions"),
+}
 
 
 def _try(model, side):
@@ -21,6 +30,20 @@ def _try(model, side):
         return list(model(torch.empty(1, 3, side, side, device="meta")).shape), None
     except RuntimeError as e:
         return None, str(e).splitlines()[0]
+
+
+def as_convs(classifier, side=7):
+    """VGG's dense evaluation (Simonyan & Zisserman 2015, §3.2): each Linear becomes a conv with the same weights
+    — the first a side×side conv over the 512-channel map, the others 1×1 — and the class-score map is averaged."""
+    layers = []
+    for m in classifier:
+        if isinstance(m, nn.Linear):
+            k = side if not layers else 1  # (4096, 25088) → (4096, 512, 7, 7); (1000, 4096) → (1000, 4096, 1, 1)
+            conv = nn.Conv2d(m.in_features // (k * k), m.out_features, k, device=m.weight.device)
+            conv.weight, conv.bias = nn.Parameter(m.weight.view(m.out_features, -1, k, k)), m.bias
+            m = conv
+        layers.append(m)
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())  # (1, 1000, h, w) → (1, 1000)
 
 
 def run(p):
@@ -35,23 +58,26 @@ def run(p):
     big = next(m for m in fcs if (m.in_features, m.out_features) == (4096, 4096))
     big_params = params(big)
 
-    p.claim(
+    p.by_definition(
         "FC layers have massive parameter counts (4096×4096)",
-        measured="torchvision vgg16: params of its 3 Linear layers vs its convolutions; the 4096×4096 layer alone "
-        f"{fmt(big_params)}",
-        value=f"FC {fmt(fc)} of {fmt(total)} ({fc / total:.0%}); convs {fmt(conv)}",
-        holds=fc > conv and big_params > conv,
-        note=(
-            f"The largest FC layer is not the 4096×4096 one but the first, 25088×4096 (512·7·7 inputs): "
-            f"{fmt(fc_each[0])} params. Even the 4096×4096 layer alone ({fmt(big_params)}) outweighs all "
-            f"13 convolutions ({fmt(conv)})."
-        ),
+        f"a count: torchvision vgg16's 3 Linear layers hold {fmt(fc)} params, its 13 convolutions {fmt(conv)}; the "
+        f"4096×4096 layer alone {fmt(big_params)} = 4096·4096 + 4096. The largest FC layer is the first, "
+        f"{fcs[0].in_features}×4096 (512·7·7 inputs): {fmt(fc_each[0])} params",
+        f"FC {fmt(fc)} of {fmt(total)} ({fc / total:.0%}); convs {fmt(conv)}",
         data={"total": total, "conv": conv, "fc": fc, "fc_each": fc_each, "fc_4096x4096": big_params},
     )
 
-    # FC head as in the original VGG: flatten the conv map straight into Linear(512·7·7, 4096).
-    # torchvision's VGG puts AdaptiveAvgPool2d((7, 7)) in front of the classifier, so it is left out here.
-    fc_head = nn.Sequential(vgg.features, nn.Flatten(), *vgg.classifier)
+    # FC head as in the original VGG: flatten the conv map straight into Linear(512·7·7, 4096) — or, with the
+    # flatten knob off, the same weights applied at every position (convolutions), class scores averaged.
+    # torchvision's VGG puts AdaptiveAvgPool2d((7, 7)) in front of the classifier: the adaptive_pool knob.
+    if p.options["flatten"]:
+        fc_head, head = nn.Sequential(vgg.features, nn.Flatten(), *vgg.classifier), "flatten→FC"
+        how = "Flatten → its FC layers (the original VGG head"
+    else:
+        fc_head, head = nn.Sequential(vgg.features, as_convs(vgg.classifier)), "FC as convs"
+        how = "its FC layers as convolutions, class scores averaged (VGG's dense evaluation"
+    if not p.options["adaptive_pool"]:
+        vgg.avgpool = nn.Identity()
     # GAP head: global average pooling (no parameters) and a single Linear(512, 1000).
     with torch.device("meta"):
         gap = nn.AdaptiveAvgPool2d(1)
@@ -67,30 +93,35 @@ def run(p):
 
     p.claim(
         "FC layers require a fixed input size",
-        measured=f"1×3×S×S inputs into VGG-16's conv features → Flatten → its FC layers (the original VGG head; at "
-        f"256: {err256}) and into torchvision's vgg16 as shipped, which pools to 7×7 before the same FC layers",
-        value=f"flatten→FC: only S = {', '.join(map(str, fc_ok))}; torchvision's: {len(tv_ok)} of {len(SIZES)} sizes",
+        measured=f"1×3×S×S inputs into VGG-16's conv features → {how}; at 256: {err256 or 'accepted'}) and into "
+        f"torchvision's vgg16{' as shipped' if p.options['adaptive_pool'] else ' without its adaptive pool'}, "
+        "which pools to 7×7 before the same FC layers",
+        value=f"{head}: S = {', '.join(map(str, fc_ok))}; torchvision's: {len(tv_ok)} of {len(SIZES)} sizes",
         holds=fc_ok == [224] and tv_ok == [224],
         partly=fc_ok == [224],
         note=(
             f"True of a flatten→FC head: the first Linear takes exactly {fcs[0].in_features} inputs. But torchvision's "
             f"vgg16 accepts S ∈ {tv_ok}: its AdaptiveAvgPool2d((7, 7)) resamples any map to 7×7 for the same FC "
-            "layers (and VGG itself was evaluated densely on any size by turning its FC layers into convolutions, "
-            "Simonyan & Zisserman 2015 §3.2). Shapes are checked on the meta device; the error is torch's own."
+            "layers (--control: without it, the claim holds). And VGG itself was evaluated densely on any size by "
+            "sliding its FC layers over the map as convolutions, the class scores averaged (Simonyan & Zisserman "
+            "2015 §3.2; --control: then the same FC weights take the larger sizes too). The fixed size comes from "
+            "the flatten, not from the FC weights. "
+            "Shapes are checked on the meta device; the error is torch's own."
         ),
-        data={"fc_ok": fc_ok, "gap_ok": gap_ok, "torchvision_ok": tv_ok, "error_256": err256},
+        data={"fc_ok": fc_ok, "gap_ok": gap_ok, "torchvision_ok": tv_ok, "error_256": err256,
+              "fc_head_params": params(fc_head)},
+        control=("adaptive_pool", "flatten"),
     )
 
     gap_params = params(gap)
-    head_fc = params(fc_head) - conv
+    head_fc = fc
     head_gap = params(gap_head) - conv
-    p.claim(
+    p.by_definition(
         "Replaced by Global Average Pooling (0 params, any size)",
-        measured="params of nn.AdaptiveAvgPool2d(1); sizes the GAP head accepts "
-        f"({', '.join(map(str, gap_ok))}); head params GAP+Linear {fmt(head_gap)} vs FC {fmt(head_fc)}",
-        value=f"{gap_params} params; all {len(gap_ok)} sizes; head {head_fc / head_gap:.0f}× smaller",
-        holds=gap_params == 0 and gap_ok == list(SIZES) and head_gap < head_fc,
-        note="The GAP head still has one Linear(512, 1000) classifier; GAP itself has no parameters.",
+        f"by construction: nn.AdaptiveAvgPool2d(1) has no weights ({gap_params} params) and averages any map to "
+        f"1×1; the GAP head accepts S = {', '.join(map(str, gap_ok))}. Head params: GAP + Linear(512, 1000) "
+        f"{fmt(head_gap)} vs the three FC layers {fmt(head_fc)}",
+        f"{gap_params} params; all {len(gap_ok)} sizes; head {head_fc / head_gap:.0f}× smaller",
         data={"gap_params": gap_params, "head_gap": head_gap, "head_fc": head_fc,
               "gap_out": {str(s): gap_out[s][0] for s in SIZES}},
     )

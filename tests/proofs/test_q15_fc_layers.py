@@ -1,4 +1,5 @@
-"""q15_fc_layers: VGG-16 parameter split, FC head fixed-size failure, GAP head any size."""
+"""q15_fc_layers: VGG-16 parameter split against the formula and torchvision's published count, the flatten
+head's fixed size, torchvision's adaptive pool and VGG's dense evaluation as the controls that flip it, GAP head."""
 
 from quiz.proofs import run_proof
 
@@ -24,26 +25,15 @@ def linear(i, o):
 FC = [linear(512 * 7 * 7, 4096), linear(4096, 4096), linear(4096, 1000)]
 
 
+def control(controlled, knob):
+    (run,) = [r for r in controlled.controls if r.knob == knob]
+    return [c for c in run.claims if c.claim.startswith("FC layers require")][0].data
+
+
 def test_verdicts(result):
     # the fixed size holds for a flatten→FC head only: torchvision's VGG takes every size
-    assert [c.verdict for c in result.claims] == ["holds", "overstated", "holds"]
+    assert [c.verdict for c in result.claims] == ["by definition", "overstated", "by definition"]
     assert len(result.takeaways) == 1
-
-
-def test_negative_control_without_the_adaptive_pool_the_claim_would_hold():
-    # remove the mechanism that lifts the fixed size (torchvision's AdaptiveAvgPool2d((7, 7))): the
-    # same check on that model accepts only 224, which is what the proof's "holds" requires
-    import torch
-    import torchvision
-    from torch import nn
-
-    from quiz.proofs.q15_fc_layers import SIZES, _try
-
-    with torch.device("meta"):
-        vgg = torchvision.models.vgg16(weights=None)
-    assert [s for s in SIZES if _try(vgg, s)[1] is None] == list(SIZES)
-    vgg.avgpool = nn.Identity()
-    assert [s for s in SIZES if _try(vgg, s)[1] is None] == [224]
 
 
 def test_vgg16_param_split_matches_published_and_formula(result):
@@ -65,6 +55,19 @@ def test_fc_head_needs_224_gap_head_takes_any(result):
     assert d["torchvision_ok"] == [160, 224, 256, 320]  # torchvision's AdaptiveAvgPool2d((7, 7))
 
 
+def test_without_the_adaptive_pool_torchvision_takes_only_224(controlled):
+    d = control(controlled, "adaptive_pool")
+    assert d["torchvision_ok"] == [224] == d["fc_ok"]  # the pool was what lifted the fixed size
+
+
+def test_fc_layers_as_convolutions_take_every_size_from_224(controlled):
+    d = control(controlled, "flatten")
+    # a 7×7 conv over the s/32 map: any map of at least 7×7, i.e. s ≥ 224
+    assert d["fc_ok"] == [s for s in (160, 224, 256, 320) if s // 32 >= 7] == [224, 256, 320]
+    assert d["error_256"] is None
+    assert d["fc_head_params"] == conv_params() + sum(FC)  # the same weights, reshaped: not a smaller head
+
+
 def test_gap_has_no_params_and_small_head(result):
     d = result.claim("Replaced by Global Average Pooling").data
     assert d["gap_params"] == 0
@@ -80,6 +83,6 @@ def test_figure_drawn(result):
 
 
 def test_deterministic(result):
-    again = run_proof("q15_fc_layers")
+    again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
     assert [c.value for c in again.claims] == [c.value for c in result.claims]

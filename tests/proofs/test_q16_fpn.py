@@ -1,12 +1,24 @@
-"""q16_fpn: torchvision FeaturePyramidNetwork on ResNet-18 C2…C5; P2 depends on C5 only via top-down."""
+"""q16_fpn: torchvision FeaturePyramidNetwork on ResNet-18 C2…C5; P2 written out level by level matches it;
+each level's share of P2 over 5 seeds; the controls (no top-down, no C2 lateral) flip 'combining' for the
+reasons the note gives (the flips themselves: test_controls.py)."""
+
+import pytest
+import torch
+from torch.nn import functional as F
 
 from quiz.proofs import run_proof
+from quiz.proofs.q16_fpn import features, networks
 
 NAME = "q16_fpn"
 
 SIDE = 128
 STRIDES = [4, 8, 16, 32]  # ResNet stages conv2_x … conv5_x (He et al. 2016)
 RESNET18_WIDTHS = [64, 128, 256, 512]  # BasicBlock stage widths (He et al. 2016, Table 1)
+
+
+def control(controlled, knob):
+    (run,) = [r for r in controlled.controls if r.knob == knob]
+    return [c for c in run.claims if c.claim.startswith("Combining")][0].data
 
 
 def test_verdicts(result):
@@ -20,31 +32,49 @@ def test_pyramid_shapes(result):
     assert d["c_shapes"] == [[1, c, SIDE // s, SIDE // s] for c, s in zip(RESNET18_WIDTHS, STRIDES)]
     assert d["p_shapes"] == [[1, 256, SIDE // s, SIDE // s] for s in STRIDES + [64]]
     assert d["widths"] == [256]
+    assert d["written_vs_torchvision"] < 1e-4  # P2 written out level by level is torchvision's P2
 
 
-def test_top_down_carries_c5_into_p2(result):
+def test_shares_are_a_decomposition(result):
     d = result.claim("Combining high-level semantic").data
-    assert d["grad_norm_top_down"] > 0
-    assert d["grad_norm_lateral_only"] == 0
-    assert 0.1 < d["top_down_share"] <= 1.5
+    assert len(d["shares"]) >= 5
+    for s in d["shares"]:
+        assert sum(s) == pytest.approx(1, abs=1e-5) and all(v > 0 for v in s)
+    assert d["fine"] == [s[0] for s in d["shares"]] and d["coarse"] == [sum(s[1:]) for s in d["shares"]]
+    assert d["grad_c5"] > 0
 
 
-def test_negative_control_with_nothing_coming_down_the_share_is_zero():
-    # remove the mechanism: the coarse level carries nothing (zero features, zero biases), so P2 is C2's
-    # lateral path alone and the proof's check (share > 10%) reports ✗
-    import torch
-    from torchvision.ops import FeaturePyramidNetwork
-
-    torch.manual_seed(0)
-    fpn = FeaturePyramidNetwork([8, 16], 8).eval()
-    for m in fpn.modules():
-        if isinstance(m, torch.nn.Conv2d):
-            torch.nn.init.zeros_(m.bias)
-    c2, c3 = torch.randn(1, 8, 8, 8), torch.zeros(1, 16, 4, 4)
+def test_shares_by_hand_for_seed_0(result):
+    # ⟨part, M⟩ / ‖M‖² from torchvision's own FPN modules, upsampling step by step as its forward does
+    _, fpn, _ = networks(0)
+    feats = features(0)
     with torch.no_grad():
-        p2 = fpn({"C2": c2, "C3": c3})["C2"]
-        alone = fpn.layer_blocks[0](fpn.inner_blocks[0](c2))
-    assert not ((p2 - alone).norm() / p2.norm()).item() > 0.1
+        lat = [fpn.inner_blocks[i](f) for i, f in enumerate(feats.values())]
+        top = lat[3]
+        for i in (2, 1):  # C4, C3: the FPN's ×2 chain
+            top = lat[i] + F.interpolate(top, size=lat[i].shape[-2:], mode="nearest")
+        top = F.interpolate(top, size=lat[0].shape[-2:], mode="nearest")
+        m = lat[0] + top
+        fine = ((lat[0] * m).sum() / (m * m).sum()).item()
+    assert result.claim("Combining high-level semantic").data["fine"][0] == pytest.approx(fine, rel=1e-4)
+
+
+def test_the_shares_do_not_move_with_the_image_scale_but_with_the_levels(result):
+    d = result.claim("Combining high-level semantic").data
+    assert d["input_scaled"] == pytest.approx(d["shares"][0], abs=1e-4)  # no biases at init: homogeneous
+    assert abs(sum(d["coarse_scaled"][1:])) < 0.01  # C3…C5 × 1e-3: energy × 1e-6 against C2
+
+
+def test_without_top_down_p2_is_c2_alone(controlled):
+    d = control(controlled, "top_down")
+    assert d["grad_c5"] == 0  # no path from C5 to P2 at all
+    assert d["coarse"] == [0.0] * len(d["coarse"]) and d["fine"] == [1.0] * len(d["fine"])
+
+
+def test_without_the_lateral_p2_is_the_coarse_levels_alone(controlled):
+    d = control(controlled, "lateral")
+    assert d["fine"] == [0.0] * len(d["fine"]) and d["coarse"] == pytest.approx([1.0] * len(d["coarse"]))
+    assert d["grad_c5"] > 0
 
 
 def test_one_c5_cell_reaches_its_block_of_p2(result):
@@ -63,9 +93,10 @@ def test_anchor_sizes_per_level(result):
     assert d["anchor_strides"] == STRIDES + [64]
 
 
-def test_figure_shows_the_block(result):
-    (fig,) = result.figures
-    grid = fig.data["grid"]
+def test_figures(result):
+    bars, heat = result.figures
+    assert bars.kind == "bars" and sum(bars.data["bars"].values()) == pytest.approx(100, abs=1e-3)
+    grid = heat.data["grid"]
     assert len(grid) == SIDE // 4
     inked = [i for i, row in enumerate(grid) if any(v > 0 for v in row)]
     d = result.claim("own region of P2").data
@@ -73,6 +104,8 @@ def test_figure_shows_the_block(result):
 
 
 def test_deterministic(result):
-    again = run_proof("q16_fpn")
+    networks.cache_clear()  # build and run again, not read the first run's cache
+    features.cache_clear()
+    again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
     assert [c.value for c in again.claims] == [c.value for c in result.claims]
