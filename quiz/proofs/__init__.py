@@ -450,8 +450,11 @@ def _run(module, name, options, knobs, control) -> tuple[Proof, float]:
     p = Proof(options, knobs, control)
     threads = torch.get_num_threads()
     # One thread: the same float reductions in the same order on every machine (identical
-    # results run to run), and no stalls when other processes share the cores.
+    # results run to run), and no stalls when other processes share the cores. Subnormal floats
+    # (below 1e-38) flushed to zero: a deep plain stack whose signal dies computes on them at a
+    # fraction of the speed (q01's plain net: 1.4 s → 0.35 s, the same losses).
     torch.set_num_threads(1)
+    flushed = torch.set_flush_denormal(True)
     start = time.perf_counter()
     try:
         module.run(p)
@@ -461,4 +464,6 @@ def _run(module, name, options, knobs, control) -> tuple[Proof, float]:
         raise ProofFailed(f"proof {name} failed: {type(e).__name__}: {e}") from e
     finally:
         torch.set_num_threads(threads)
+        if flushed:
+            torch.set_flush_denormal(False)
     return p, time.perf_counter() - start

@@ -23,8 +23,8 @@ KNOBS = {
                          control=round(1 / math.sqrt(DEPTH), 4), says=f"branch ×1/√{DEPTH}", low=0.01, high=1.0),
 }
 SEEDS = 8  # independent inits for the gradient experiment
-STEPS, DIRECTIONS = 41, 2  # points on each loss curve (t in [-1, 1]); random directions
-LEARN_DEPTH, LEARN_STEPS = 16, 150  # learning the identity: a 16-layer MLP, 150 Adam steps
+STEPS, DIRECTIONS = 25, 2  # points on each loss curve (t in [-1, 1]); random directions
+LEARN_DEPTH, LEARN_STEPS = 16, 100  # learning the identity: a 16-layer MLP, 100 Adam steps
 
 
 def block():
@@ -146,31 +146,11 @@ def jacobian(p):
 def landscape(p, skip, scale):
     """4. loss along a random filter-normalised direction (Li et al. 2018), same weights, both wirings
     of a pre-norm stack"""
-    g = seed()
-    blocks = nn.ModuleList(block() for _ in range(DEPTH))
-    head = nn.Linear(WIDTH, CLASSES)
-    x = torch.randn(N, WIDTH, generator=g)  # (N, D) = (128, 64)
-    y = torch.randint(0, CLASSES, (N,), generator=g)  # random labels
-    loss = lambda residual: nn.functional.cross_entropy(forward(blocks, head, x, residual and skip, scale), y)
-    weights = list(blocks.parameters()) + list(head.parameters())
-    base = [w.detach().clone() for w in weights]
-    ts = torch.linspace(-1, 1, STEPS)
-    curves, rough, minima, rough_raw = {}, {}, {}, {}
+    rough, minima, rough_raw, curves = {}, {}, {}, {}
     for k in range(DIRECTIONS):
-        dg = torch.Generator().manual_seed(100 + k)
-        dirs = []
-        for w in base:
-            d = torch.randn(w.shape, generator=dg)
-            # filter normalisation: each row (output unit) gets the norm of the same row of W; biases/LN: 0
-            dirs.append(d * w.norm(dim=1, keepdim=True) / d.norm(dim=1, keepdim=True) if w.dim() > 1 else 0 * d)
         for wiring in (False, True):  # plain, residual
-            ls = []
-            with torch.no_grad():
-                for t in ts:
-                    for w, w0, d in zip(weights, base, dirs):
-                        w.copy_(w0 + t * d)
-                    ls.append(loss(wiring))
-            ls = torch.stack(ls)  # (STEPS,)
+            residual = wiring and skip  # without the skip the "residual" wiring is the plain one
+            ls = torch.tensor(loss_curve(residual, scale if residual else 1.0, k))  # (STEPS,)
             d1, d2 = ls.diff(), ls.diff(n=2)
             span = (ls.max() - ls.min()).item()
             key = (wiring, k)
@@ -178,10 +158,8 @@ def landscape(p, skip, scale):
             rough[key] = rough_raw[key] / span  # mean |second difference| relative to the curve's range
             minima[key] = int(((d1[:-1] < 0) & (d1[1:] > 0)).sum())  # local minima along the line
             if k == 0:
-                curves["residual" if wiring else "plain"] = (ts.tolist(), ((ls - ls.min()) / span).tolist())
-    with torch.no_grad():
-        for w, w0 in zip(weights, base):
-            w.copy_(w0)
+                curves["residual" if wiring else "plain"] = (torch.linspace(-1, 1, STEPS).tolist(),
+                                                             ((ls - ls.min()) / span).tolist())
     mean = lambda r, wiring: sum(r[(wiring, k)] for k in range(DIRECTIONS)) / DIRECTIONS
     rp, rr = mean(rough, False), mean(rough, True)
     mp, mr = [minima[(False, k)] for k in range(DIRECTIONS)], [minima[(True, k)] for k in range(DIRECTIONS)]
@@ -206,18 +184,44 @@ def landscape(p, skip, scale):
     p.lines("loss along a filter-normalised direction (each curve scaled to 0…1)", curves, x="t", y="loss")
 
 
+@functools.cache  # deterministic: a control run asks again for the curves it does not change (the plain one)
+def loss_curve(residual: bool, scale: float, k: int) -> tuple[float, ...]:
+    """The loss at STEPS points θ + t·d, t ∈ [−1, 1], along random direction k (filter-normalised: each row
+    of d gets the norm of the same row of W; biases and LayerNorms stay), of one pre-norm stack wired plain
+    (x ← F(x)) or residual (x ← x + scale·F(x)); the same weights and data every time."""
+    g = seed()
+    blocks = nn.ModuleList(block() for _ in range(DEPTH))
+    head = nn.Linear(WIDTH, CLASSES)
+    x = torch.randn(N, WIDTH, generator=g)  # (N, D) = (128, 64)
+    y = torch.randint(0, CLASSES, (N,), generator=g)  # random labels
+    dg = torch.Generator().manual_seed(100 + k)
+    weights = list(blocks.parameters()) + list(head.parameters())
+    dirs = []
+    for w in weights:
+        d = torch.randn(w.shape, generator=dg)
+        dirs.append(d * w.norm(dim=1, keepdim=True) / d.norm(dim=1, keepdim=True) if w.dim() > 1 else 0 * d)
+    base = [w.detach().clone() for w in weights]
+    out = []
+    with torch.no_grad():
+        for t in torch.linspace(-1, 1, STEPS):
+            for w, w0, d in zip(weights, base, dirs):
+                w.copy_(w0 + t * d)
+            out.append(nn.functional.cross_entropy(forward(blocks, head, x, residual, scale), y).item())
+    return tuple(out)
+
+
 @functools.cache  # deterministic: a control run that trains the same net again reads the first run's losses
 def learn_identity(skip, depth=LEARN_DEPTH, width=WIDTH // 2, steps=LEARN_STEPS):
     """Loss every 10 steps of an MLP trained to output its input (the identity map)."""
     g = seed(1)
     layers = nn.ModuleList(nn.Linear(width, width) for _ in range(depth))
     opt = torch.optim.Adam(layers.parameters(), lr=1e-3)
-    x = torch.randn(256, width, generator=g)  # (N, D) = (256, 32)
+    x = torch.randn(128, width, generator=g)  # (N, D) = (128, 32)
     out = []
     for step in range(steps):
         h = x if skip else layers[0](x)  # plain: a first linear layer (no ReLU before it)
         for layer in layers if skip else layers[1:]:
-            h = h + layer(torch.relu(h)) if skip else layer(torch.relu(h))  # (256, 32)
+            h = h + layer(torch.relu(h)) if skip else layer(torch.relu(h))  # (128, 32)
         loss = nn.functional.mse_loss(h, x)
         opt.zero_grad()
         loss.backward()
