@@ -23,7 +23,7 @@ R, CLASSES = 16, 5  # image side; classes: stripes at 0°, 45°, 90°, 135°, an
 NOISE = 1.0  # std of the Gaussian noise added to every image
 OPTIONS = ((1, 2, 3), (4, 8, 16), (1, 3, 5))  # depth, width, kernel size
 SPACE = list(itertools.product(*OPTIONS))  # (depth, width, kernel): 27 architectures
-STEPS, BATCH, LR, SEEDS = 12, 32, 0.05, 2  # per-candidate training; training seeds per architecture
+STEPS, BATCH, LR, SEEDS = 10, 32, 0.05, 2  # per-candidate training; training seeds per architecture
 SEARCHES = 500  # independent runs of each search (seeds 0…499): a rate, not one lucky run
 W_LAT = -0.07  # MnasNet's latency exponent: reward = acc · (MACs / target)^w
 KNOBS = {
