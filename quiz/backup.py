@@ -420,21 +420,10 @@ class Header(dict):
 def read(path: Path, staging: Path | None = None) -> Header:
     """Read and check a backup as a stream; its rows go into the staging database `staging` (a quiz
     database, made here) if given. Errors are one line naming the file (and the row)."""
-    import os
-    import stat
+    from quiz.files import open_regular
 
-    where = str(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as e:
-        raise QuizError(f"{where}: cannot read: {e.strerror}") from None
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise QuizError(f"{where}: not a regular file, so not read as a backup")
-        if st.st_size > MAX_BACKUP_BYTES:
-            raise QuizError(f"{where}: too large for a backup (at most {MAX_BACKUP_BYTES // 1_000_000_000} GB)")
-        return _read(f, where, staging)
+    with open_regular(path, MAX_BACKUP_BYTES, "backup") as f:
+        return _read(f, str(path), staging)
 
 
 def _read(f, where: str, staging: Path | None) -> Header:

@@ -31,10 +31,11 @@ def read_capped(path: Path, limit: int) -> bytes | None:
     return None if raw is None or len(raw) > limit else raw
 
 
-def read_regular(path: Path, limit: int, what: str = "file") -> bytes:
-    """A regular file's bytes (a symlink's target counts), at most `limit` of them: a FIFO, device or
-    folder is refused before anything is read (/dev/zero cannot fill memory, a FIFO cannot hang us).
-    Every failure is a QuizError naming the path."""
+@contextmanager
+def open_regular(path: Path, limit: int, what: str = "file"):
+    """A regular file (a symlink's target counts) open for reading in binary, if it holds at most `limit`
+    bytes: a FIFO, device or folder is refused before anything is read (/dev/zero cannot fill memory, a
+    FIFO cannot hang us). Every refusal is a QuizError naming the path and `what` it was to be."""
     import stat
 
     try:
@@ -45,11 +46,19 @@ def read_regular(path: Path, limit: int, what: str = "file") -> bytes:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise QuizError(f"{path}: not a regular file, so not read as a {what}")
+        if st.st_size > limit:
+            raise QuizError(f"{path}: too large for a {what} (at most {limit:,} bytes)")
+        yield f
+
+
+def read_regular(path: Path, limit: int, what: str = "file") -> bytes:
+    """A regular file's bytes, at most `limit` of them (see open_regular)."""
+    with open_regular(path, limit, what) as f:
         try:
             data = f.read(limit + 1)
         except OSError as e:
             raise QuizError(f"{path}: cannot read the {what}: {e.strerror}") from None
-    if len(data) > limit:
+    if len(data) > limit:  # it grew since it was looked at
         raise QuizError(f"{path}: too large for a {what} (at most {limit:,} bytes)")
     return data
 
