@@ -77,7 +77,7 @@ def space():
     """Every architecture's test accuracy per training seed, and its multiply-adds."""
     g = seed()
     x_train, y_train = _data(640, g)  # (640, 1, 16, 16)
-    x_test, y_test = _data(200, g)
+    x_test, y_test = _data(100, g)
     runs = tuple(tuple(_score(a, x_train, y_train, x_test, y_test, s) for s in range(SEEDS)) for a in SPACE)
     cost = []
     for a in SPACE:
