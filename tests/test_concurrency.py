@@ -191,14 +191,40 @@ def test_a_backup_taken_while_a_session_rates_is_one_snapshot(tmp_path, now):
     try:
         import time
 
+        # read until five different states were seen (how fast the writer runs between two reads is
+        # up to the scheduler: on a loaded machine one read may see 0 reviews and the next 45)
         deadline = time.monotonic() + 60
-        while (not snapshots or len(snapshots[-1]["reviews"]) < 30) and time.monotonic() < deadline:
+        while len({len(s["reviews"]) for s in snapshots}) < 5 and time.monotonic() < deadline:
             snapshots.append(reader.rows())
+            time.sleep(0.001)  # let the writer have the interpreter
     finally:
         stop.set()
         writer.join()
     assert len({len(s["reviews"]) for s in snapshots}) >= 5  # the snapshots were read while the writer rated
     assert all(snapshot_is_consistent(s) for s in snapshots)
+
+
+def test_a_rating_committed_between_the_backups_reads_is_not_in_it(tmp_path, now, monkeypatch):
+    # deterministic: another session commits a rating right after rows() read the cards table and
+    # before it reads the review log; the snapshot holds neither half of it
+    path = tmp_path / "q.db"
+    reader, other = Store(path), Store(path)
+    s = schedule.scheduler(fuzz=False)
+    card = schedule.new_card(card_id("d", 1), now)
+    other.record("d", 1, 3, now, 100, None, schedule.review(s, card, 3, now))
+    real = Store.iter_rows
+
+    def iter_rows(self, table, deck=None):
+        yield from real(self, table, deck)
+        if self is reader and table == "cards":
+            first = session.load_card(other.cards()[("d", 1)])
+            later = now + timedelta(days=1)
+            other.record("d", 1, 3, later, 100, first, schedule.review(s, first, 3, later))
+
+    monkeypatch.setattr(Store, "iter_rows", iter_rows)
+    rows = reader.rows()
+    assert len(rows["reviews"]) == 1 and snapshot_is_consistent(rows)
+    assert len(other.rows()["reviews"]) == 2  # the rating was committed meanwhile
 
 
 def test_reads_outside_one_transaction_would_split_a_card_from_its_log(tmp_path, now):
