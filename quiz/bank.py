@@ -393,11 +393,11 @@ class Skipped:
     line: int
     problem: str  # "file:line: message"
     deck: str | None
-    instead: str | None = None  # the bank of that deck read instead (a user copy's built-in)
+    instead: Path | None = None  # the bank of that deck read instead (a user copy's built-in)
 
     def __str__(self) -> str:
         fix = f"quiz edit {self.deck}" if self.deck else f"$EDITOR {self.path}"
-        skipped = f"the built-in {self.instead} is read until then" if self.instead else "the others work"
+        skipped = "the built-in deck is read until then" if self.instead else "the others work"
         return f"{self.problem} (this bank is skipped; {skipped}; fix it: {fix})"
 
 

@@ -188,6 +188,21 @@ def test_invalid_bank_is_one_line(home, tmp_path, monkeypatch):
     assert "Why does ResNet work?" in result.stdout
 
 
+def test_a_broken_copy_of_the_built_in_deck_falls_back_to_the_built_in(home):
+    from quiz.bank import builtin_dir
+
+    (home / "banks").mkdir(parents=True)
+    copy = home / "banks" / "modern-backbones.yaml"
+    text = (builtin_dir() / "modern-backbones.yaml").read_text()
+    copy.write_text(text.replace("- id: 2\n", "- id: two\n", 1))
+    line = text[:text.index("- id: 2\n")].count("\n") + 1
+    result = run("list", "--json")
+    assert result.exit_code == 0
+    assert result.stderr == (f"warning: {copy}:{line}: id must be an integer (this bank is skipped; the built-in "
+                             "deck is read until then; fix it: quiz edit modern-backbones)\n")
+    assert len(json.loads(result.stdout)) == 20
+
+
 def test_user_banks_add_decks(home, tmp_path, monkeypatch):
     (home / "banks").mkdir(parents=True)
     (home / "banks" / "mine.yaml").write_text("deck: mine\ntitle: T\nquestions:\n  - id: 3\n    question: Q?\n    answer: [A]\n")
