@@ -223,7 +223,7 @@ def plain(text: str) -> str:
 # -- messages wrapped at words, commands kept whole ---------------------------------------
 
 # a word that goes on a command line: an option, a placeholder (N, FILE), a path, a deck/N, a setting
-_COMMAND_PART = re.compile(r"-.*|[A-Z0-9][A-Z0-9_.…]*|\S*[/_.$]\S*|list|get|set|\d+")
+_COMMAND_PART = re.compile(r"-.*|[A-Z0-9][A-Z0-9_.…]*|\S*[/_.$]\S*|list|get|set|\d+|[a-z0-9]+(?:-[a-z0-9]+)+")  # … a deck
 
 
 def _cells(text: str) -> int:

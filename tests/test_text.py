@@ -85,6 +85,15 @@ def test_a_command_is_never_split(width):
         assert any(command in line for line in text.split("\n"))
 
 
+@pytest.mark.parametrize("width", [30, 50, 70])
+def test_a_deck_name_stays_with_its_command(width):
+    text = ("Error: the bank has 1 problem: fix them with quiz edit modern-backbones (your edit is saved) "
+            "or study another deck with quiz start --deck my-own-deck today")
+    lines = wrap(text, width).split("\n")
+    assert any("quiz edit modern-backbones" in line for line in lines)
+    assert any("quiz start --deck my-own-deck" in line for line in lines)
+
+
 def test_the_words_after_a_command_are_not_glued_to_it():
     assert wrap("run quiz start --cram to study everything you have ever seen in this deck", 30) == (
         "run quiz start --cram to study\n  everything you have ever\n  seen in this deck")
