@@ -117,8 +117,9 @@ def cards_table(rows: list[dict], now: datetime, width: int = 80):
 
     show_tags, show_stab = width >= 110, width >= STABILITY_WIDTH
     columns = [("id", {"justify": "right", "no_wrap": True}), ("question", {"ratio": 1, "min_width": 20})]
-    if show_tags:
-        columns.append(("tags", {"style": "dim", "max_width": 30}))  # wraps at ", ", never cut
+    if show_tags:  # wraps at ", ", never cut; on one line where the width leaves room (30 + what is past 110)
+        room = min(max((len(", ".join(r["tags"])) for r in rows), default=0), 30 + width - 110)
+        columns.append(("tags", {"style": "dim", "min_width": min(room, 30), "max_width": max(room, 30)}))
     columns += [("state", {"no_wrap": True}), ("due", {"no_wrap": True})]
     if show_stab:
         columns.append(("stab.", {"justify": "right", "no_wrap": True}))

@@ -38,6 +38,12 @@ def test_list_keeps_the_question_readable_at_80(two_decks):
     assert "Why does ResNet work?" in result.stdout  # whole, on one line
 
 
+def test_list_at_160_keeps_each_cards_tags_on_one_line(two_decks):
+    result = runner.invoke(app, ["list", "--deck", "modern-backbones"], env={"QUIZ_HOME": str(two_decks), "COLUMNS": "160"})
+    assert "mobilenet, efficientnet, depthwise" in result.stdout  # 34 characters: wrapped at 30 before
+    assert max(len(line) for line in result.stdout.splitlines()) <= 160
+
+
 REAL = Path(__file__).parent / "data" / "markdown"
 
 
