@@ -155,10 +155,12 @@ def first_card(cmd, env, runs):
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         for line in proc.stdout:
-            if "1/" in line:
+            if line.startswith("╭─"):  # the question panel's top border
                 times.append(time.perf_counter() - start)
                 break
         proc.communicate("q\n")
+        if len(times) < _ + 1:
+            raise SystemExit(f"no card from {' '.join(cmd)} (exit {proc.returncode})")
     return statistics.median(times)
 
 
