@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import queue
 import shutil
 import subprocess
 import sys
@@ -97,9 +98,19 @@ def main():
         source = path.read_text(encoding="utf-8")
         todo = mutants(name)
         jobs = [(d, mutate(source, line, kw, const)) for d, line, kw, const in todo]
+        free = queue.Queue()  # a scratch copy serves one mutant at a time
+        for scratch in copies:
+            free.put(scratch)
+
+        def run_one(text):
+            scratch = free.get()
+            try:
+                return killed(scratch, name, path, text)
+            finally:
+                free.put(scratch)
+
         with ThreadPoolExecutor(len(copies)) as pool:
-            outcome = list(pool.map(lambda ij: killed(copies[ij[0] % len(copies)], name, path, ij[1][1]),
-                                    enumerate(jobs)))
+            outcome = list(pool.map(run_one, [text for _, text in jobs]))
         n, k = len(jobs), sum(outcome)
         survivors += [f"{name} {d}" for (d, _), ok in zip(jobs, outcome) if not ok]
         claims = len({line for _, line, _, _ in todo})
