@@ -485,7 +485,8 @@ def dry_run(plan: Plan, shown: int = 5, width: int = 78) -> list[str]:
            f"  → {plan.target}"]
     out.append("First questions:")
     for q in p.questions[:shown]:
-        kind = f"{len(q['answer'])} bullets" if isinstance(q["answer"], list) else "text"
+        n = len(q["answer"]) if isinstance(q["answer"], list) else None
+        kind = "text" if n is None else f"{n} bullet{'s' * (n != 1)}"
         head = f"  {q['id']:>4}  "
         tail = f"  [{kind}]"
         out.append(head + _excerpt(q["question"], max(20, width - len(head) - len(tail))) + tail)

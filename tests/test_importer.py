@@ -433,6 +433,9 @@ def test_dry_run_shows_the_plan_and_writes_nothing(home, tmp_path):
         "  line 88: 2 questions without an answer were skipped: lines 88, 113"]
     assert all(len(line) <= 80 for line in lines[4:10])
     assert not (home / "banks").exists() and not (home / "imports").exists()
+    kinds = [line.rsplit("[", 1)[1] for line in dry_run(plan_import(DATA / "markdown" / "q-headings-details.md"))
+             if line.endswith("]")]
+    assert kinds == ["text]", "3 bullets]", "1 bullet]", "text]", "2 bullets]"]
     import_markdown(DAY14)
     (home / "banks" / "object-detection.yaml").write_text(
         (home / "banks" / "object-detection.yaml").read_text().replace("Area of Overlap", "Overlap"))
