@@ -66,7 +66,7 @@ def bank_entry(b: Bank) -> dict:
             return {**entry, "yaml": read_regular(Path(b.path), MAX_BANK_BYTES, "bank").decode("utf-8")}
         except (QuizError, UnicodeDecodeError):
             pass
-    from quiz.importer import bank_dicts
+    from quiz.bank import bank_dicts
 
     return {**entry, "questions": bank_dicts(b)}
 
@@ -557,7 +557,7 @@ def _check_header(header: dict, key: str, where: str) -> None:
 
 
 def _bank_texts(banks, where: str) -> list[tuple[str, str]]:
-    from quiz.importer import bank_yaml
+    from quiz.bank import bank_yaml
 
     if not isinstance(banks, list):
         raise QuizError(f"{where}: banks must be a list")
@@ -663,8 +663,8 @@ def restore(path: Path, force: bool = False, extra=()) -> dict:
 
 def _restore(root: Path, path: Path, force: bool, extra) -> dict:
     from quiz import config
+    from quiz.bank import existing_decks
     from quiz.files import write_atomic
-    from quiz.importer import existing_decks
     from quiz.store import Store
 
     staging = root / STAGING

@@ -21,6 +21,7 @@ Schema (see docs/banks.md):
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -530,3 +531,78 @@ def search(questions: list[Question], text: str) -> list[Question]:
     if not words:
         raise UsageError("give a word to search for")
     return [q for q in questions if all(w in " ".join((q.question, *q.answer, *q.tags)).casefold() for w in words)]
+
+
+# -- writing a bank ------------------------------------------------------------------------------
+
+META_KEYS = ("day", "phase", "week", "topic", "description")  # a bank's optional keys, in the file's order
+
+# characters YAML treats as line breaks or cannot print raw: only double quotes (with escapes) keep them
+_ESCAPE = re.compile(r"[\r\x85\u2028\u2029\ufeff]|[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class _Flow(list):
+    """A list written on one line ([a, b]): tags and keywords."""
+
+
+@functools.cache
+def _dumper():
+    """PyYAML's safe dumper writing banks as the built-in one is written (made on first use: yaml is
+    imported only when a bank is parsed or written)."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        def increase_indent(self, flow=False, indentless=False):  # lists indented under their key
+            return super().increase_indent(flow, False)
+
+    def string(dumper, value: str):
+        style = '"' if _ESCAPE.search(value) else "|" if "\n" in value else None
+        return dumper.represent_scalar(STR, value, style=style)
+
+    Dumper.add_representer(str, string)
+    Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+    return Dumper
+
+
+def bank_yaml(deck: str, title: str, meta: dict, questions: list[dict], comment: str = "") -> str:
+    """A bank's YAML text: the keys in the built-in bank's order, every string loading back verbatim."""
+    import yaml
+
+    from quiz.text import visible  # a file name with an ESC (or a NEL, a YAML line break) stays one comment line
+
+    data = {"deck": deck, "title": title}
+    data.update({k: meta[k] for k in META_KEYS if meta.get(k) is not None})
+    data["questions"] = []
+    for q in questions:
+        item = {"id": q["id"], "question": q["question"]}
+        if q.get("tags"):
+            item["tags"] = _Flow(q["tags"])
+        if q.get("proof"):
+            item["proof"] = q["proof"]
+        item["answer"] = q["answer"] if isinstance(q["answer"], str) else list(q["answer"])
+        if q.get("keywords"):
+            item["keywords"] = _Flow(_Flow(terms) for terms in q["keywords"])
+        data["questions"].append(item)
+    body = yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=1_000_000, indent=2)
+    header = "".join(f"# {line}\n" if line else "#\n" for line in visible(comment).splitlines())
+    return header + body
+
+
+def bank_dicts(bank: Bank) -> list[dict]:
+    """A bank's questions as bank_yaml() takes them (a text answer as its text, bullets as a list)."""
+    return [{"id": q.id, "question": q.question, "answer": q.answer[0] if q.prose else list(q.answer),
+             "tags": list(q.tags), "proof": q.proof, "keywords": [list(terms) for terms in q.keywords]}
+            for q in bank.questions]
+
+
+def existing_decks(extra=()) -> dict[str, Path]:
+    """deck → the file defining it, over every bank file quiz loads; broken files are passed over."""
+    found: dict[str, Path] = {}
+    for entry, _required in bank_paths() + [(Path(p), True) for p in extra]:
+        files = sorted(entry.glob("*.y*ml")) if entry.is_dir() else [entry] if entry.exists() else []
+        for f in files:
+            try:
+                found.setdefault(load_bank(f).deck, f)
+            except BankError:
+                continue
+    return found

@@ -24,10 +24,10 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from quiz.bank import Bank
+from quiz.bank import META_KEYS, Bank
 from quiz.errors import QuizError, UsageError
 from quiz.files import write_atomic
-from quiz.importer import META_KEYS, _escape
+from quiz.mdtext import escape as _escape
 
 FORMATS = ("apkg", "csv", "json", "md")
 CSV_COLUMNS = ["card_id", "review_time", "review_rating", "review_state", "review_duration"]
@@ -126,7 +126,7 @@ def deck_id(deck: str) -> int:
 
 def anki_deck_name(bank: Bank) -> str:
     """`quiz::Title`, with the deck's name added when the title does not make it (two banks may share a title)."""
-    from quiz.importer import slugify
+    from quiz.text import slugify
 
     return f"quiz::{bank.title}" if slugify(bank.title) == bank.deck else f"quiz::{bank.title} ({bank.deck})"
 

@@ -10,17 +10,17 @@ A file with no question at all is an error naming `file:line`, and nothing is wr
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from quiz.bank import DECK_SLUG, MAX_BANK_BYTES, MAX_ID, MAX_TEXT, Bank, BankError, parse_bank, write_bank
+from quiz.bank import (DECK_SLUG, MAX_BANK_BYTES, MAX_ID, MAX_TEXT, Bank, BankError, bank_yaml,
+                       existing_decks, parse_bank, write_bank)
 from quiz.errors import QuizError, UsageError
 from quiz.files import read_capped
-from quiz.markdown import META_KEYS
-from quiz.mdtext import NO_ANSWER, escape as _escape  # noqa: F401  (export.py writes with it)
+from quiz.mdtext import NO_ANSWER
+from quiz.text import slugify
 
 FORMAT_HINT = "headings like '### 1. Question', bold questions, 'Q:'/'A:' pairs or <details> blocks"
 
@@ -40,12 +40,6 @@ class Parsed:
     questions: list[dict]  # {"id", "question", "answer": [...] or "text", "tags", "proof", "keywords", "line", "number"}
     warnings: list[str] = field(default_factory=list)  # "file:line: message"
     notes: list = field(default_factory=list)  # (line, message): the warnings without the file name
-
-
-def slugify(title: str) -> str:
-    """A deck slug from a title: "Object Detection" → "object-detection"."""
-    ascii_ = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:64].strip("-")
 
 
 def check_deck(deck: str) -> str:
@@ -186,60 +180,6 @@ def _excerpt(text: str, width: int = 50) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-# -- YAML ------------------------------------------------------------------------------
-
-
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow=False, indentless=False):  # lists indented under their key
-        return super().increase_indent(flow, False)
-
-
-class _Flow(list):
-    pass
-
-
-# characters YAML treats as line breaks or cannot print raw: only double quotes (with escapes) keep them
-_ESCAPE = re.compile(r"[\r\x85\u2028\u2029\ufeff]|[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _str(dumper, value: str):
-    style = '"' if _ESCAPE.search(value) else "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str)
-_Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
-
-
-def bank_yaml(deck: str, title: str, meta: dict, questions: list[dict], comment: str = "") -> str:
-    """A bank's YAML text: the keys in the built-in bank's order, every string loading back verbatim."""
-    data = {"deck": deck, "title": title}
-    data.update({k: meta[k] for k in META_KEYS if meta.get(k) is not None})
-    data["questions"] = []
-    for q in questions:
-        item = {"id": q["id"], "question": q["question"]}
-        if q.get("tags"):
-            item["tags"] = _Flow(q["tags"])
-        if q.get("proof"):
-            item["proof"] = q["proof"]
-        item["answer"] = q["answer"] if isinstance(q["answer"], str) else list(q["answer"])
-        if q.get("keywords"):
-            item["keywords"] = _Flow(_Flow(terms) for terms in q["keywords"])
-        data["questions"].append(item)
-    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000, indent=2)
-    from quiz.text import visible  # a file name with an ESC (or a NEL, a YAML line break) stays one comment line
-
-    header = "".join(f"# {line}\n" if line else "#\n" for line in visible(comment).splitlines())
-    return header + body
-
-
-def bank_dicts(bank: Bank) -> list[dict]:
-    """A bank's questions as bank_yaml() takes them (a text answer as its text, bullets as a list)."""
-    return [{"id": q.id, "question": q.question, "answer": q.answer[0] if q.prose else list(q.answer),
-             "tags": list(q.tags), "proof": q.proof, "keywords": [list(terms) for terms in q.keywords]}
-            for q in bank.questions]
-
-
 # -- quiz import -----------------------------------------------------------------------
 
 IMPORTED = "imports"  # in $QUIZ_HOME: a copy of each bank as `quiz import` wrote it, to tell your edits from the file's
@@ -274,21 +214,6 @@ class Imported:
     replaced: bool
     warnings: list[str]
     changes: list[str] = field(default_factory=list)  # one line per changed question
-
-
-def existing_decks(extra=()) -> dict[str, Path]:
-    """deck → the file defining it, over every bank file quiz loads; broken files are passed over."""
-    from quiz.bank import bank_paths, load_bank
-
-    found: dict[str, Path] = {}
-    for entry, _required in bank_paths() + [(Path(p), True) for p in extra]:
-        files = sorted(entry.glob("*.y*ml")) if entry.is_dir() else [entry] if entry.exists() else []
-        for f in files:
-            try:
-                found.setdefault(load_bank(f).deck, f)
-            except BankError:
-                continue
-    return found
 
 
 def plan_import(source: Path | str, deck: str | None = None, force: bool = False, overwrite_edits: bool = False,

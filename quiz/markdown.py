@@ -25,10 +25,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from quiz.bank import META_KEYS
 from quiz.mdtext import (DIFFICULTY, INLINE_ANSWER, LEVELS, LIST_ITEM, NO_ANSWER, QLINE, _parser, asks, bold_line, difficulty,
                          html_text, inline_text, label, marker, placeholder, split_prefix, tag_of, unescape)
 
-META_KEYS = ("day", "phase", "week", "topic", "description")
 TITLE = re.compile(r"(?:Day\s+(\w+)\s*:\s*)?(.*?)(?:\s+[-–—]\s+Interview Questions)?\Z", re.I)
 META = re.compile(r">\s?\*\*([^*]+?)(?::\*\*|\*\*\s*:)\s*(.*?)\s*\Z")
 QUOTE = re.compile(r">\s?(.*?)\s*\Z")

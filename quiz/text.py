@@ -267,3 +267,11 @@ def wrap(text: str, width: int, indent: int = 2) -> str:
                 line, room = " " * indent + chunk, width
         lines.append(line)
     return "\n".join(lines)
+
+
+def slugify(title: str) -> str:
+    """A deck slug from a title: "Object Detection" → "object-detection"."""
+    import unicodedata
+
+    ascii_ = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:64].strip("-")

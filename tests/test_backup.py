@@ -16,7 +16,8 @@ from quiz.backup import document as backup, read as read_backup, restore
 from quiz.bank import load_bank, parse_bank
 from quiz.errors import QuizError
 from quiz.export import review_csv
-from quiz.importer import bank_yaml, parse_markdown, read_markdown
+from quiz.bank import bank_yaml
+from quiz.importer import parse_markdown, read_markdown
 from quiz.store import Store, card_id
 from test_export import BUILTIN, DAY14, _studied, as_bank, same_deck
 

@@ -13,7 +13,8 @@ from hypothesis import given, settings, strategies as st
 from quiz import schedule
 from quiz.bank import Bank, load_bank, parse_bank
 from quiz.export import CSV_COLUMNS, anki_deck_name, anki_html, deck_id, note_guid, review_csv, to_markdown, write_apkg
-from quiz.importer import bank_yaml, parse_markdown, read_markdown
+from quiz.bank import bank_yaml
+from quiz.importer import parse_markdown, read_markdown
 from quiz.store import Store, card_id
 
 DATA = Path(__file__).parent / "data"

@@ -418,7 +418,8 @@ MD_TEXT = markdown_docs()
 @settings(max_examples=300, deadline=None)
 @given(MD_TEXT)
 def test_fuzz_markdown_importer(text):
-    from quiz.importer import MarkdownError, bank_yaml, parse_markdown
+    from quiz.bank import bank_yaml
+    from quiz.importer import MarkdownError, parse_markdown
 
     try:
         p = parse_markdown(text, "f.md", deck="fz")

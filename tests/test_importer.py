@@ -5,7 +5,8 @@ from hypothesis import given, settings, strategies as st
 
 from quiz.bank import load_bank, load_banks, parse_bank
 from quiz.errors import QuizError, UsageError
-from quiz.importer import (MarkdownError, bank_yaml, import_markdown, lint, lint_file, parse_markdown,
+from quiz.bank import bank_yaml
+from quiz.importer import (MarkdownError, import_markdown, lint, lint_file, parse_markdown,
                            read_markdown, slugify)
 from quiz.store import Store
 
@@ -210,7 +211,7 @@ def test_yaml_loads_back_verbatim(question, answer, topic):
 
 
 def test_bank_dicts_and_yaml_keep_a_text_answer_a_text():
-    from quiz.importer import bank_dicts
+    from quiz.bank import bank_dicts
 
     text = "Steps:\n\n1. one\n2. two\n\n```\ncode  \n```"
     bank = parse_bank(bank_yaml("d", "D", {}, [{"id": 1, "question": "Q?", "answer": text, "keywords": [["one"]]},

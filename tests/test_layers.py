@@ -88,3 +88,9 @@ def test_function_level_imports_are_seen():
     # render imports the proofs package only inside functions (to stay light): the scan must see it
     assert "quiz.proofs" in graph()["quiz.render"]
     assert "quiz.text" in graph()["quiz.render"]  # and module-level ones
+
+
+def test_only_commands_and_views_import_the_importer():
+    # the importer turns Markdown into banks; a file or YAML helper others need lives on a floor below it
+    users = sorted(a for a, deps in graph().items() if "quiz.importer" in deps)
+    assert set(users) <= {"quiz.cli", "quiz.ui"}, users
