@@ -43,21 +43,14 @@ def hidden(mark, now_iso: str) -> tuple[bool, bool]:
     return bool(mark["suspended"]), (mark["buried_until"] or "") > now_iso
 
 
-def new_allowance(questions: list[Question], store: Store, now: datetime, new_per_day: int,
-                  by_deck: dict | None = None) -> dict[str, tuple[int, int]]:
-    """Per deck: (its daily new-card limit, new cards started today). Each deck has its own allowance,
-    so a deck imported today is not starved by another one studied this morning."""
+def allowance(questions: list[Question], store: Store, now: datetime, per_day: int, by_deck: dict | None = None,
+              new: bool = False) -> dict[str, tuple[int, int]]:
+    """Per deck: (its daily limit, answers it counts today) — of new cards started if `new`, else of
+    reviews. Each deck has its own allowance, so a deck imported today is not starved by another one
+    studied this morning."""
     today = start_of_day(now)
     decks = dict.fromkeys(q.deck for q in questions)
-    return {d: ((by_deck or {}).get(d, new_per_day), store.new_cards_since(today, d)) for d in decks}
-
-
-def review_allowance(questions: list[Question], store: Store, now: datetime, reviews_per_day: int,
-                     by_deck: dict | None = None) -> dict[str, tuple[int, int]]:
-    """Per deck: (its daily review limit, reviews of it today), as new_allowance."""
-    today = start_of_day(now)
-    decks = dict.fromkeys(q.deck for q in questions)
-    return {d: ((by_deck or {}).get(d, reviews_per_day), store.reviews_since(today, d)) for d in decks}
+    return {d: ((by_deck or {}).get(d, per_day), store.answers_since(today, d, new)) for d in decks}
 
 
 def limits(settings: dict) -> dict:
@@ -95,14 +88,14 @@ def select(questions: list[Question], store: Store, now: datetime, *, new_per_da
         due = sorted((i for i in items if i.card is not None and i.card.due <= now), key=lambda i: i.card.due)
         if reviews_per_day is not None:
             left = {d: max(0, lim - done) for d, (lim, done)
-                    in review_allowance(questions, store, now, reviews_per_day, reviews_by_deck).items()}
+                    in allowance(questions, store, now, reviews_per_day, reviews_by_deck).items()}
             due = _take(due, left)
         fresh = [i for i in items if i.card is None]
         if new_now is not None:
             new = fresh[:new_now]
         else:
             new = _take(fresh, {d: max(0, lim - started) for d, (lim, started)
-                                in new_allowance(questions, store, now, new_per_day, new_by_deck).items()})
+                                in allowance(questions, store, now, new_per_day, new_by_deck, new=True).items()})
         chosen = due + new
     chosen = chosen[:limit] if limit is not None else chosen
     if shuffle:
@@ -129,7 +122,7 @@ def held_back(questions: list[Question], store: Store, now: datetime, settings: 
     due = Counter(q.deck for q in visible if (q.deck, q.id) in rows and rows[(q.deck, q.id)]["due"] <= now_iso)
     fresh = Counter(q.deck for q in visible if (q.deck, q.id) not in rows)
     parts = []
-    spent = [(d, lim, done) for d, (lim, done) in review_allowance(
+    spent = [(d, lim, done) for d, (lim, done) in allowance(
         questions, store, now, settings["reviews_per_day"], settings["reviews_per_day_by_deck"]).items()
         if due[d] and done >= lim]
     if spent:
@@ -139,8 +132,8 @@ def held_back(questions: list[Question], store: Store, now: datetime, settings: 
                      + f"): {n} due card{'s' * (n != 1)} wait{'s' * (n == 1)}. More tomorrow; or raise it: "
                        "quiz config set reviews_per_day N (--deck D for one deck), or study anyway: quiz start --cram")
     if picked.get("new_now") is None:
-        full = [(d, lim, started) for d, (lim, started) in new_allowance(
-            questions, store, now, settings["new_per_day"], settings["new_per_day_by_deck"]).items()
+        full = [(d, lim, started) for d, (lim, started) in allowance(
+            questions, store, now, settings["new_per_day"], settings["new_per_day_by_deck"], new=True).items()
             if fresh[d] and started >= lim]
         if full:
             n = sum(fresh[d] for d, _, _ in full)

@@ -360,20 +360,10 @@ class Store:
             sql, args = sql + " AND deck = ?", (deck,)
         return self.db.execute(sql + " ORDER BY id", args)
 
-    def new_cards_since(self, since: datetime, deck: str | None = None) -> int:
-        """Cards (of `deck`, or all) studied for the first time since `since`: the daily new limit."""
-        sql = (f"SELECT COUNT(*) FROM reviews WHERE {SCHEDULING_SQL} AND before_json IS NULL"
-               " AND reviewed_at >= ?")
-        args = (iso(since),)
-        if deck is not None:
-            sql, args = sql + " AND deck = ?", args + (deck,)
-        return self.db.execute(sql, args).fetchone()[0]
-
-
-
-    def reviews_since(self, since: datetime, deck: str | None = None) -> int:
-        """Reviews of cards (of `deck`, or all) that were not new, since `since` (the daily review limit)."""
-        sql = (f"SELECT COUNT(*) FROM reviews WHERE {SCHEDULING_SQL} AND before_json IS NOT NULL"
+    def answers_since(self, since: datetime, deck: str | None = None, new: bool = False) -> int:
+        """Scheduled answers (of `deck`, or all) since `since`: to new cards — cards studied for the
+        first time, what the daily new limit counts — or to cards studied before (the review limit)."""
+        sql = (f"SELECT COUNT(*) FROM reviews WHERE {SCHEDULING_SQL} AND before_json IS {'' if new else 'NOT '}NULL"
                " AND reviewed_at >= ?")
         args = (iso(since),)
         if deck is not None:

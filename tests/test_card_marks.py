@@ -75,7 +75,7 @@ def test_reset_makes_a_card_new_and_keeps_its_reviews_marked(home):
     assert listed(home)[("modern-backbones", 1)]["state"] == "new"
     store = Store(home / "quiz.db")
     assert [r.kind for r in store.reviews()] == ["reset-review"]
-    assert store.new_cards_since(datetime(2000, 1, 1, tzinfo=timezone.utc)) == 0  # no longer counts
+    assert store.answers_since(datetime(2000, 1, 1, tzinfo=timezone.utc), new=True) == 0  # no longer counts
     quiz(home, "start", "--limit", "1", input="\n4\n")  # studied again as a new card
     assert [r.kind for r in store.reviews()] == ["reset-review", "review"]
     assert [r.before_json is None for r in store.reviews()] == [True, True]

@@ -82,7 +82,7 @@ def test_mock_answers_are_logged_as_mock_and_reschedule(tmp_path, now):
     expected = schedule.review(s, schedule.new_card(reviews[0].card_id, now), 3, now)
     assert Card.from_json(store.cards()[("modern-backbones", 1)]["card_json"]).to_dict() == expected.to_dict()
     assert store.counts()[("modern-backbones", 1)] == (1, 0)
-    assert store.new_cards_since(now) == 2  # a mock answer to a new card introduces it, like a review
+    assert store.answers_since(now, new=True) == 2  # a mock answer to a new card introduces it, like a review
     rows, totals = mock.report(answers, 2)
     assert [(r["id"], r["seconds"], r["rating"]) for r in rows] == [(1, 42, 3), (7, 42, 1)]
     assert totals["answered"] == 2 and totals["seconds"] == 84 and totals["ratings"] == {1: 1, 2: 0, 3: 1, 4: 0}
