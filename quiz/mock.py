@@ -70,7 +70,8 @@ def run(store: Store, scheduler, questions: list[Question], ui, minutes: float |
             outcomes = schedule.preview(scheduler, card or schedule.new_card(card_id(q.deck, q.id), now), now)
             ui.answer(q, coverage=answer.coverage)
             intervals = {r: schedule.human_delta(c.due - now) for r, c in outcomes.items()}
-            key = ui.ask_rating(intervals, can_prove=False, suggested=answer.coverage.suggested, can_undo=False)
+            key = ui.ask_rating(intervals, can_prove=False, suggested=answer.coverage.suggested, can_undo=False,
+                                card_keys=False)
             if key not in (1, 2, 3, 4):  # quit
                 break
             answer.rating = key

@@ -321,11 +321,12 @@ class ConsoleUI:
         self.console.print(render.card(render.answer_panel(q) if coverage is None else render.coverage_panel(q, coverage)))
 
     def ask_rating(self, intervals: dict[int, str], can_prove: bool, suggested: int | None = None,
-                   can_undo: bool = True, can_show: bool = False):
-        """1–4, or an action: see CARD_KEYS; 'prove' (p) when the card has a proof, 'card' (c) when a
+                   can_undo: bool = True, can_show: bool = False, card_keys: bool = True):
+        """1–4, or an action: see CARD_KEYS (only 'quit' without `card_keys`: a mock interview has no
+        bury, suspend, flag, edit or key list); 'prove' (p) when the card has a proof, 'card' (c) when a
         proof pushed the card up."""
         extra = ("c card · " if can_show else "") + ("u undo · " if can_undo else "") + "q quit" + \
-            ("" if can_show else (" · p prove" if can_prove else "") + (" · ? keys" if self.tty else ""))
+            ("" if can_show else (" · p prove" if can_prove else "") + (" · ? keys" if self.tty and card_keys else ""))
         # under a proof (can_show): the shortest prompt, one line at 80 columns, so the proof keeps the screen
         if suggested is not None:
             self.console.print(render.suggestion(suggested))
@@ -339,7 +340,8 @@ class ConsoleUI:
             if key == "c" and can_show:
                 return "card"
             action = CARD_KEYS.get(key)
-            if (action == "undo" and not can_undo) or (action == "edit" and not self.tty):
+            if (action == "undo" and not can_undo) or (action == "edit" and not self.tty) or \
+                    (not card_keys and action not in ("quit", "undo")):
                 action = None
             if action is not None:
                 return action

@@ -50,8 +50,8 @@ class MockUI:
     def answer(self, q, coverage=None):
         self.coverage.append(coverage)
 
-    def ask_rating(self, intervals, can_prove, suggested=None, can_undo=True):
-        assert not can_prove and not can_undo
+    def ask_rating(self, intervals, can_prove, suggested=None, can_undo=True, card_keys=True):
+        assert not can_prove and not can_undo and not card_keys
         self.suggested.append(suggested)
         return self._next()
 
@@ -145,6 +145,15 @@ def test_mock_pipe_bad_rating_and_end_of_input(home):
     assert "expected 1–4, q; got '7'" in result.stdout
     assert "2 of 3 answered" in result.stdout and "not rated" in result.stdout
     assert [r.rating for r in Store(home / "quiz.db").reviews()] == [2]
+
+
+def test_session_keys_do_not_end_a_mock(home):
+    # ?, -, @, * and e act on a card in a study session; in a mock interview they are not ratings
+    result = runner.invoke(app, ["mock", "-n", "2", "--seed", "1"], input="residual\n\n?\n-\n3\nfoo\n\n3\n")
+    assert result.exit_code == 0, result.output
+    assert "expected 1–4, q; got '?'" in result.stdout and "expected 1–4, q; got '-'" in result.stdout
+    assert "2 of 2 answered" in result.stdout
+    assert [r.rating for r in Store(home / "quiz.db").reviews()] == [3, 3]
 
 
 def test_mock_with_no_answers_and_bad_options(home):
