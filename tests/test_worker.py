@@ -85,6 +85,18 @@ def test_a_proof_cannot_import_a_sibling_module_or_one_from_the_cwd(home, tmp_pa
     assert not marker.exists()
 
 
+def child_gone(pid) -> bool:
+    for _ in range(50):  # killed with the worker's process group (reaped by init shortly after)
+        try:
+            os.kill(pid, 0)
+            if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+                return True
+        except (ProcessLookupError, FileNotFoundError):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def test_a_timed_out_proof_takes_what_it_forked_with_it(home, tmp_path):
     pidfile = tmp_path / "child.pid"
     path = own_proof(home, "import subprocess, time\n\n\ndef run(p):\n"
@@ -92,18 +104,19 @@ def test_a_timed_out_proof_takes_what_it_forked_with_it(home, tmp_path):
                            f"    open({str(pidfile)!r}, 'w').write(str(child.pid))\n    time.sleep(300)\n")
     result = quiz(home, "prove", "mine/1", "--timeout", "3")
     assert result.exit_code == 1 and result.stderr == f"Error: proof {path} timed out after 3 s (--timeout)\n"
-    pid = int(pidfile.read_text())
-    for _ in range(50):  # killed with the worker's process group (reaped by init shortly after)
-        try:
-            os.kill(pid, 0)
-            state = Path(f"/proc/{pid}/stat").read_text().split()[2]
-            if state == "Z":
-                break
-        except (ProcessLookupError, FileNotFoundError):
-            break
-        time.sleep(0.1)
-    else:
-        pytest.fail(f"the proof's child {pid} outlived the timeout")
+    assert child_gone(int(pidfile.read_text())), "the proof's child outlived the timeout"
+
+
+def test_a_worker_that_dies_takes_what_its_proof_forked_with_it(home, tmp_path):
+    pidfile = tmp_path / "child.pid"
+    path = own_proof(home, "import os, signal, subprocess\n\n\ndef run(p):\n"
+                           f"    child = subprocess.Popen(['sleep', '300'])\n"
+                           f"    open({str(pidfile)!r}, 'w').write(str(child.pid))\n"
+                           "    os.kill(os.getpid(), signal.SIGKILL)  # the worker itself, as the OOM killer would\n")
+    result = quiz(home, "prove", "mine/1")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: proof {path} failed: its worker process ended unexpectedly\n"
+    assert child_gone(int(pidfile.read_text())), "the proof's child outlived its worker"
 
 
 def test_the_timeout_counts_the_proof_not_the_workers_torch_import(home):

@@ -43,13 +43,13 @@ class Worker:
         self._received = bytearray()  # replies read from the pipe, not yet taken
 
     def _send(self, message) -> None:
-        if self.proc.poll() is not None:  # died (killed from outside): a fresh one
-            self.start()
+        if self.proc.poll() is not None:  # died (killed from outside): whatever it forked too, and a fresh one
+            self.cancel()
         try:
             pickle.dump(message, self.proc.stdin)
             self.proc.stdin.flush()
         except BrokenPipeError:
-            self.start()
+            self.cancel()
             pickle.dump(message, self.proc.stdin)
             self.proc.stdin.flush()
 
@@ -79,8 +79,8 @@ class Worker:
             if not ready:
                 return None
             chunk = os.read(fd, 1 << 16)
-            if not chunk:  # the worker died mid-proof (out of memory, killed)
-                self.start()
+            if not chunk:  # the worker died mid-proof (out of memory, killed): its group too, and a fresh one
+                self.cancel()
                 raise QuizError(f"proof {name} failed: its worker process ended unexpectedly")
             self._received += chunk
 
