@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pexpect
-import pytest
 from typer.testing import CliRunner
 
 from quiz.cli import app
