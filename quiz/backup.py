@@ -501,9 +501,7 @@ def _rows(items, where, header, checker, counts, batch, ended, store) -> None:
         raise QuizError(f"{where}: not a quiz backup (made by quiz export --format json)") from None
     except _NotOurLayout:
         raise
-    except (ValueError, UnicodeDecodeError) as e:
-        if isinstance(e, QuizError):
-            raise
+    except ValueError:  # UnicodeDecodeError included
         raise QuizError(f"{where}: not a quiz backup (not JSON)") from None
 
 

@@ -47,7 +47,6 @@ class History:
 
     items: list = field(default_factory=list)  # an FSRSItem per usable answer
     reviews: int = 0                           # scheduled answers in the log
-    timed: int = 0                             # of which with a recorded duration
     firsts: list = field(default_factory=lambda: [0] * 4)   # first answers of cards, per rating
     recalls: list = field(default_factory=lambda: [0] * 3)  # later answers in review: Hard, Good, Easy
     costs: list = field(default_factory=lambda: [[[0, 0] for _ in range(4)] for _ in range(3)])  # [state][rating]: n, ms
@@ -70,7 +69,6 @@ class History:
                 cell = self.costs[STATES.get(state, 0)][rating - 1]
                 cell[0] += 1
                 cell[1] += ms
-                self.timed += 1
         seq, reviews, last = answers[:MAX_SEQ], [], None
         for at, rating, _, _ in seq:
             days = 0 if last is None else (at - last).days  # whole days, as py-fsrs counts them

@@ -311,8 +311,11 @@ class Store:
         if version > 0:  # existing data: back it up before touching the schema
             backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
             private(backup)
-            with sqlite3.connect(backup) as dst:
+            dst = sqlite3.connect(backup)
+            try:
                 db.backup(dst)
+            finally:
+                dst.close()
         for target in range(version, SCHEMA_VERSION):
             # one transaction per migration: it applies whole or not at all; under the
             # write lock, re-check the version (another process may have just migrated)
@@ -666,11 +669,6 @@ class Store:
             for name in attached:
                 self.db.execute(f"DETACH DATABASE {name}")
         return True
-
-    def backup_to(self, path: Path) -> None:
-        with sqlite3.connect(path) as dst:
-            self.db.backup(dst)
-        dst.close()
 
     def _put_card(self, deck, qid, card) -> None:
         self.db.execute(
