@@ -34,6 +34,7 @@ from quiz.bank import DECK_SLUG, Bank, BankError, parse_bank
 from quiz.errors import QuizError
 from quiz.files import RESTORE_JOURNAL as JOURNAL
 from quiz.store import BACKUP_TABLES, card_id
+from quiz.text import plural
 
 FORMAT = "quiz-backup"
 VERSION = 2  # 2: says its scope ("all" or "deck"); 1: a null deck meant all
@@ -138,7 +139,7 @@ def list_backups(count_below: int = 5_000_000) -> list[str]:
                 cards, reviews = len(data["cards"]), len(data["reviews"])
             except (OSError, ValueError, KeyError, TypeError):
                 pass
-        counts = "" if cards is None else f"  {cards} cards, {reviews} reviews"
+        counts = "" if cards is None else f"  {plural(cards, 'card')}, {plural(reviews, 'review')}"
         rows.append(f"{p}  {size / 1e3:,.0f} kB{counts}")
     return rows
 

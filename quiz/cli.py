@@ -565,13 +565,14 @@ def restore_(
     A one-deck backup (export --format json --deck D) replaces that deck's progress only.
     """
     from quiz import backup
+    from quiz.text import plural
 
     _finish_restore()  # one cut off earlier is finished first: the home is whole before it is judged empty
     done = backup.restore(file, force, extra=bank_paths or [])
     if done["saved"]:
         _say(f"Saved the home as it was to {done['saved']}", file=sys.stderr)
     scope = f" of deck {done['deck']} (other decks untouched)" if done["deck"] else ""
-    _say(f"Restored {done['cards']} cards and {done['reviews']} reviews{scope}"
+    _say(f"Restored {plural(done['cards'], 'card')} and {plural(done['reviews'], 'review')}{scope}"
          + (f"; banks: {', '.join(done['banks'])}" if done["banks"] else "")
          + (f"; already loaded, not written: {', '.join(done['skipped'])}" if done["skipped"] else ""))
 
@@ -581,11 +582,13 @@ def backup_(list_: bool = typer.Option(False, "--list", help="List the backups, 
     """Save every deck's banks, settings and progress (a JSON backup, as export --format json) to
     $QUIZ_HOME/backups/quiz-YYYYmmdd-HHMMSS.json, private to you; quiz restore FILE brings one back."""
     from quiz import backup
+    from quiz.text import plural
 
     if list_:
         return _say("\n".join(backup.list_backups()) or "No backups yet: quiz backup makes one.")
     path, cards, reviews = backup.save_backup(_banks(), _open(), _now())
-    _say(f"Saved {cards} cards and {reviews} reviews of every deck to {path} (restore: quiz restore {path})")
+    _say(f"Saved {plural(cards, 'card')} and {plural(reviews, 'review')} of every deck to {path} "
+         f"(restore: quiz restore {path})")
 
 
 @command("validate", "Check banks and their proof files.")

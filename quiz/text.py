@@ -275,3 +275,8 @@ def slugify(title: str) -> str:
 
     ascii_ = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:64].strip("-")
+
+
+def plural(n: int, noun: str) -> str:
+    """"1 card", "2 cards": a count with its noun (a regular plural)."""
+    return f"{n:,} {noun}{'s' * (n != 1)}"

@@ -260,13 +260,13 @@ def test_backup_writes_a_private_timestamped_file_and_lists_them(home, monkeypat
     run("start", "--limit", "1", input="\n4\n")
     monkeypatch.setenv("QUIZ_NOW", "2031-03-01T09:00:00+00:00")
     first = run("backup")
-    assert first.exit_code == 0 and "Saved 1 cards and 1 reviews of every deck" in first.stdout
+    assert first.exit_code == 0 and "Saved 1 card and 1 review of every deck" in first.stdout
     second = run("backup")  # the same second: a file of its own, never one overwritten
     files = sorted((home / "backups").glob("quiz-*.json"))
     assert len(files) == 2 and all(f.stat().st_mode & 0o777 == 0o600 for f in files)
     assert json.loads(files[0].read_text())["format"] == "quiz-backup" and second.exit_code == 0
     listed = run("backup", "--list").stdout.splitlines()
-    assert len(listed) == 2 and all("1 cards, 1 reviews" in line for line in listed)
+    assert len(listed) == 2 and all("1 card, 1 review" in line for line in listed)
     assert run("restore", str(files[0])).exit_code == 1  # the home is not empty: restore says so
 
 
