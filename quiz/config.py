@@ -110,13 +110,12 @@ def set_for_deck(key: str, value: str, deck: str, decks: list[str]) -> int:
         raise UsageError(f"--deck goes with {' or '.join(PER_DECK)} only")
     if deck not in decks:
         raise UsageError(f"--deck: no deck {deck!r} (decks: {', '.join(decks)})")
-    limits = dict(load()[PER_DECK[key]])
     try:
-        limits[deck] = SETTINGS[key].parse(value)
+        n = SETTINGS[key].parse(value)
     except ValueError as e:
         raise UsageError(f"{key}: {e}") from None
-    set_value(PER_DECK[key], limits)
-    return limits[deck]
+    _update(PER_DECK[key], lambda limits: SETTINGS[PER_DECK[key]].parse({**limits, deck: n}))  # read under the lock
+    return n
 
 
 def set_checked(key: str, value: str, decks) -> object:
@@ -140,28 +139,30 @@ def get(key: str):
 
 def set_value(key: str, text: str):
     """Validate and store one setting; returns the parsed value."""
-    import tomli_w
-
     if key not in SETTINGS:
         raise UsageError(f"unknown setting {key!r} (known: {', '.join(SETTINGS)})")
     try:
         value = SETTINGS[key].parse(text)
     except ValueError as e:
         raise UsageError(f"{key}: {e}") from None
-    import fcntl
+    return _update(key, lambda _: value)
 
-    from quiz.files import write_atomic
+
+def _update(key: str, change):
+    """Set `key` to change(its current value): read, changed and written under a lock, so two
+    `config set` at once both land. Returns the new value."""
+    import tomli_w
+
+    from quiz.files import locked, write_atomic
 
     p = path()
     try:
         p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        lock = open(p.with_name(".config.lock"), "a")
+        with locked(p.with_name(".config.lock")):
+            values = load()
+            values[key] = change(values[key])
+            stored = {k: v for k, v in values.items() if v != SETTINGS[k].default or k == key}
+            write_atomic(p, tomli_w.dumps(stored))  # a temporary file of its own, then rename
     except OSError as e:
         raise QuizError(f"{p}: cannot write settings: {e.strerror}") from None
-    with lock:  # read-modify-write under a lock: two `config set` at once both land
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        values = load()
-        values[key] = value
-        stored = {k: v for k, v in values.items() if v != SETTINGS[k].default or k == key}
-        write_atomic(p, tomli_w.dumps(stored))  # a temporary file of its own, then rename
-    return value
+    return values[key]

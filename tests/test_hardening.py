@@ -474,6 +474,21 @@ def test_parallel_config_set_keeps_every_setting(home):
     assert not list(home.glob("*.tmp"))
 
 
+def test_parallel_per_deck_limits_keep_every_deck(home):
+    (home / "banks").mkdir(parents=True)
+    decks = [f"deck-{n}" for n in range(6)]
+    for d in decks:
+        (home / "banks" / f"{d}.yaml").write_text(f"deck: {d}\ntitle: T\nquestions:\n  - id: 1\n    question: Q?\n"
+                                                  "    answer: [A]\n")
+    procs = [subprocess.Popen([sys.executable, "-m", "quiz", "config", "set", "new_per_day", str(n + 1), "--deck", d],
+                              env={"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin"}, stderr=subprocess.PIPE, text=True)
+             for n, d in enumerate(decks)]
+    assert all(p.wait(60) == 0 for p in procs), [p.stderr.read() for p in procs]
+    from quiz import config
+
+    assert config.load()["new_per_day_by_deck"] == {d: n + 1 for n, d in enumerate(decks)}
+
+
 def test_quiz_home_that_is_a_file(tmp_path):
     f = tmp_path / "home"
     f.write_text("x")
