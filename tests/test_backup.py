@@ -210,7 +210,7 @@ def test_restore_refuses_values_that_would_crash_later(home, tmp_path, now, tabl
 
 
 
-def test_the_fast_line_reader_and_the_json_reader_agree(home, tmp_path, now):
+def test_the_fast_line_reader_and_the_json_reader_agree(home, tmp_path, now, monkeypatch):
     """A backup as quiz writes it is read line by line; the same backup reformatted (by jq, by hand)
     goes through the event parser: both give the same rows, and a mistake is named the same way."""
     from quiz import backup as b
@@ -221,9 +221,15 @@ def test_the_fast_line_reader_and_the_json_reader_agree(home, tmp_path, now):
     assert ours.read_text().count("\n") > 10  # one row per line
     other = tmp_path / "other.json"
     other.write_text(json.dumps(json.loads(ours.read_text()), indent=3))
+    readers = []
+    for name in ("_lines", "_items"):  # which reader read which file
+        real = getattr(b, name)
+        monkeypatch.setattr(b, name, lambda f, real=real, name=name: readers.append(name) or real(f))
     staged = []
     for path in (ours, other):
+        readers.clear()
         header = read_backup(path, tmp_path / f"{path.stem}.db")
+        assert readers == (["_lines"] if path is ours else ["_lines", "_items"])  # ours never needs the parser
         rows = Store(tmp_path / f"{path.stem}.db").rows()
         staged.append((dict(header), header.counts, header.texts, rows))
     assert staged[0] == staged[1] and staged[0][1]["reviews"] == 4
