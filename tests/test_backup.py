@@ -210,6 +210,41 @@ def test_restore_refuses_values_that_would_crash_later(home, tmp_path, now, tabl
 
 
 
+def _later_state(row):  # a card JSON its log never reached: due 2030, all else as it was
+    card = json.loads(row["card_json"])
+    card["due"] = "2030-01-01T00:00:00+00:00"
+    row.update(card_json=json.dumps(card), due=card["due"])
+
+
+@pytest.mark.parametrize("table, change, message", [
+    ("cards", lambda r: r.update(due="2100-01-01T00:00:00+00:00"), "is not the state its review log leaves"),
+    ("cards", lambda r: r.update(state=1 if r["state"] != 1 else 2), "is not the state its review log leaves"),
+    ("cards", lambda r: r.update(stability=r["stability"] * 2), "is not the state its review log leaves"),
+    ("cards", _later_state, "is not the state its review log leaves"),
+    ("reviews", lambda r: r.update(before_json=r["after_json"]), "does not start from the state"),
+])
+def test_restore_refuses_progress_that_is_not_the_replay_of_its_log(home, tmp_path, now, table, change, message):
+    # every field in range, but the card disagrees with its own JSON, or with its log
+    store = _studied(tmp_path, now)
+    data = json.loads(json.dumps(backup([], store)))
+    change(data[table][0])
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(QuizError, match=re.escape(message)):
+        restore(path)
+    assert not (home / "quiz.db").exists() or Store(home / "quiz.db").count_rows() == 0  # nothing written
+
+
+def test_restore_refuses_a_review_without_its_card(home, tmp_path, now):
+    store = _studied(tmp_path, now)
+    data = json.loads(json.dumps(backup([], store)))
+    gone = data["cards"].pop(0)
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(QuizError, match=re.escape(f"{gone['deck']}/{gone['qid']} has no card row")):
+        restore(path)
+
+
 def test_the_fast_line_reader_and_the_json_reader_agree(home, tmp_path, now, monkeypatch):
     """A backup as quiz writes it is read line by line; the same backup reformatted (by jq, by hand)
     goes through the event parser: both give the same rows, and a mistake is named the same way."""
