@@ -22,8 +22,8 @@ from quiz import schedule
 from quiz.bank import Question
 from quiz.coverage import Coverage, match
 from quiz.store import Store, card_id
+from quiz.text import mmss
 
-DEFAULT_QUESTIONS = 5
 
 
 @dataclass
@@ -56,7 +56,7 @@ def run(store: Store, scheduler, questions: list[Question], ui, minutes: float |
             if budget is not None and elapsed >= budget:
                 ui.message(f"Time is up ({minutes:g} min): {i - 1} of {len(questions)} questions asked.")
                 break
-            progress = f"mock {i}/{len(questions)} · {_clock(elapsed)}" + (f" of {_clock(budget)}" if budget else "")
+            progress = f"mock {i}/{len(questions)} · {mmss(elapsed)}" + (f" of {mmss(budget)}" if budget else "")
             ui.question(q, progress)
             shown = timer()
             typed = ui.read_answer()
@@ -65,7 +65,7 @@ def run(store: Store, scheduler, questions: list[Question], ui, minutes: float |
             answer = MockAnswer(q, match(q, typed, corpus), timer() - shown)
             answers.append(answer)
             now = clock()
-            row = store.cards().get((q.deck, q.id))
+            row = store.cards(q.deck).get((q.deck, q.id))
             card = None if row is None else schedule.Card.from_json(row["card_json"])
             outcomes = schedule.preview(scheduler, card or schedule.new_card(card_id(q.deck, q.id), now), now)
             ui.answer(q, coverage=answer.coverage)
@@ -104,6 +104,3 @@ def report(answers: list[MockAnswer], asked: int, minutes: float | None = None) 
     return rows, totals
 
 
-def _clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 60}:{s % 60:02d}"

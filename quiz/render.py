@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from quiz.schedule import relative
-from quiz.text import CONTROL, SURROGATE, clean, math_to_unicode, plain  # the render boundary (quiz/text.py: no Rich)
+from quiz.text import CONTROL, SURROGATE, clean, math_to_unicode, mmss, plain  # the render boundary (quiz/text.py: no Rich)
 
 
 def clean_segment(text: str) -> str:
@@ -358,12 +358,6 @@ COVERAGE_MARKS = {"covered": ("✓", "green"), "partial": ("◐", "yellow"), "mi
                   "unscored": ("·", "dim")}
 
 
-def clock(seconds: float) -> str:
-    """Elapsed time as m:ss."""
-    s = int(seconds)
-    return f"{s // 60}:{s % 60:02d}"
-
-
 def duration(seconds: float) -> str:
     """Time studied: 45s, 12m, 3h 05m."""
     s = int(seconds)
@@ -416,16 +410,16 @@ def mock_report(rows: list[dict], totals: dict) -> Group:
     one_deck = len({r["deck"] for r in rows}) == 1
     for r in rows:
         rating = r["rating"]
-        table.add_row(Text(str(r["id"]) if one_deck else f"{r['deck']}/{r['id']}"), Text(plain(r["question"])), clock(r["seconds"]),
+        table.add_row(Text(str(r["id"]) if one_deck else f"{r['deck']}/{r['id']}"), Text(plain(r["question"])), mmss(r["seconds"]),
                       f"{r['coverage']:.0%}", Text(RATING_NAMES[r["suggested"]], style=RATING_STYLES[r["suggested"]]),
                       Text("not rated", style="dim") if rating is None
                       else Text(RATING_NAMES[rating], style=f"bold {RATING_STYLES[rating]}"))
     t = Text()
     t.append(f"{totals['answered']} of {totals['asked']} answered", style="bold")
-    t.append(f" · time {clock(totals['seconds'])}")
+    t.append(f" · time {mmss(totals['seconds'])}")
     if totals.get("budget_seconds"):
-        t.append(f" of {clock(totals['budget_seconds'])}")
-    t.append(f" · {clock(totals['mean_seconds'])} per answer · coverage {totals['coverage']:.0%}\n")
+        t.append(f" of {mmss(totals['budget_seconds'])}")
+    t.append(f" · {mmss(totals['mean_seconds'])} per answer · coverage {totals['coverage']:.0%}\n")
     t.append("ratings  " + "  ".join(f"{RATING_NAMES[r]} {n}" for r, n in totals["ratings"].items()), style="dim")
     return Group(table, t)
 

@@ -36,6 +36,11 @@ def start_of_day(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
 
 
+def tomorrow(now: datetime) -> datetime:
+    """The start of the next local day: when a card buried now comes back (as in Anki)."""
+    return start_of_day(now) + timedelta(days=1)
+
+
 def hidden(mark, now_iso: str) -> tuple[bool, bool]:
     """(suspended, buried now) for a card_marks row (or None)."""
     if mark is None:
@@ -222,8 +227,9 @@ class Session:
     def progress(self) -> str:
         return " · ".join(f"{n} {k}" for k, n in self.counts().items())
 
-    def later(self, now: datetime) -> list[Item]:
-        """Cards of this session still in a learning step, due after the learn-ahead limit."""
+    def later(self) -> list[Item]:
+        """Cards of this session still in a learning step, soonest first (once next() has none: those due
+        after the learn-ahead limit)."""
         return sorted(self.learning.values(), key=lambda i: i.card.due)
 
     def outcomes(self, now: datetime) -> dict[int, schedule.Card]:
@@ -269,7 +275,7 @@ class Session:
         before = {"suspended": 0, "buried_until": None} if before is None else {
             "suspended": before["suspended"], "buried_until": before["buried_until"]}
         if what == "bury":
-            until = start_of_day(now) + timedelta(days=1)
+            until = tomorrow(now)
             self.store.mark([(q.deck, q.id)], buried_until=iso(until))
             said = f"Buried {q.key} until tomorrow"
         else:
@@ -440,7 +446,7 @@ def study(session: Session, ui, clock=schedule.utcnow, prove=None, prove_each: b
         if item is None:  # past the last card: undo its rating, or finish
             if not session.done:
                 return
-            if ui.wait_finish(later=[i.card.due for i in session.later(now)], now=now) == "undo":
+            if ui.wait_finish(later=[i.card.due for i in session.later()], now=now) == "undo":
                 _undo(session, ui)
                 continue
             return
@@ -556,7 +562,7 @@ def mark_cards(store: Store, questions: list[Question], what: str, now: datetime
     keys = [(q.deck, q.id) for q in questions]
     done = {"suspend": ("Suspended", {"suspended": 1}), "flag": ("Flagged", {"flagged": 1}),
             "unflag": ("Unflagged", {"flagged": 0}),
-            "bury": ("Buried until tomorrow", {"buried_until": iso(start_of_day(now) + timedelta(days=1))})}
+            "bury": ("Buried until tomorrow", {"buried_until": iso(tomorrow(now))})}
     if what in done:
         store.mark(keys, **done[what][1])
         return f"{done[what][0]}: " + ", ".join(q.key for q in questions)

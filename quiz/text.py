@@ -280,3 +280,9 @@ def slugify(title: str) -> str:
 def plural(n: int, noun: str) -> str:
     """"1 card", "2 cards": a count with its noun (a regular plural)."""
     return f"{n:,} {noun}{'s' * (n != 1)}"
+
+
+def mmss(seconds: float) -> str:
+    """Elapsed time as m:ss."""
+    s = int(seconds)
+    return f"{s // 60}:{s % 60:02d}"

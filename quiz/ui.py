@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.text import Text
 
 from quiz import render
+from quiz.text import mmss
 
 
 def show_proof(console: Console, q, run, explain: bool = False, rows: int | None = None):
@@ -288,7 +289,7 @@ class ConsoleUI:
             self._answers = InMemoryHistory()  # ↑ recalls this session's earlier answers
 
         def clock():
-            return FormattedText([("ansicyan", f"{render.clock(time.monotonic() - started)} › ")])
+            return FormattedText([("ansicyan", f"{mmss(time.monotonic() - started)} › ")])
 
         session = PromptSession(history=self._answers, key_bindings=keys, multiline=True,
                                 input_processors=[word_wrap(len("0:00 › "))])
