@@ -14,12 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from quiz.schedule import relative
-from quiz.text import CONTROL, SURROGATE, clean, math_to_unicode, mmss, plain  # the render boundary (quiz/text.py: no Rich)
+from quiz.text import clean, math_to_unicode, mmss, plain  # the render boundary (quiz/text.py: no Rich)
 
-
-def clean_segment(text: str) -> str:
-    """What reaches the terminal through Rich: no control or bidi characters, no unprintable bytes."""
-    return SURROGATE.sub("\ufffd", CONTROL.sub("", text))
 
 # what could make Markdown draw a text differently from the text itself (emphasis, code, links,
 # entities, escapes, headings, lists, quotes, tables, line breaks)
@@ -51,7 +47,7 @@ class SafeConsole(Console):
         from rich.segment import Segment
 
         return super()._render_buffer(
-            s if s.control else Segment(clean_segment(s.text), s.style) for s in buffer)
+            s if s.control else Segment(clean(s.text), s.style) for s in buffer)
 
 
 def console(stderr: bool = False) -> Console:

@@ -48,6 +48,16 @@ def test_bank_text_is_never_rich_markup():
     assert render.clean("a\x1b]8;;http://x\x07b\x1b[0mc\x00d") == "abcd"
 
 
+def test_the_console_drops_whole_escape_sequences_from_text_that_skipped_cleaning():
+    import io
+
+    from rich.text import Text
+
+    out = io.StringIO()
+    render.SafeConsole(file=out, width=40, highlight=False).print(Text("\x1b[31mred\x1b[0m \u202eok"))
+    assert out.getvalue() == "red ok\n"  # not "[31mred[0m": the sequence goes, not only its ESC
+
+
 def test_question_panel_shows_progress_deck_and_tags():
     q = load_banks()[0].get(7)
     out = text_of(render.question_panel(q, "3/12"))
@@ -112,6 +122,8 @@ class Counted:
 
 def test_page_lays_out_once_and_prints_what_it_measured(tmp_path, monkeypatch):
     import io
+
+    from rich.text import Text
 
     for lines, height, paged in ((5, 20, False), (50, 20, True)):
         out, pager = io.StringIO(), []
