@@ -218,13 +218,6 @@ _steps = None
 CARD_KEYS = ("card_id", "state", "step", "stability", "difficulty", "due", "last_review")  # fsrs.Card.to_dict
 
 
-def _time(v) -> datetime | None:
-    try:
-        return datetime.fromisoformat(v) if isinstance(v, str) else None
-    except ValueError:
-        return None
-
-
 def _card_problem(text: str, expected_id: int) -> str | None:
     """What is wrong with an FSRS card as JSON (fsrs.Card.to_json), or None: every field, in range, read
     as fsrs.Card.from_json reads it (a falsy stability, difficulty or last_review means none) — checked
@@ -246,8 +239,7 @@ def _card_problem(text: str, expected_id: int) -> str | None:
     for name in ("due", "last_review"):
         if name == "last_review" and not d[name]:
             continue
-        t = _time(d[name])
-        if t is None or t.tzinfo is None or not 2000 <= t.year < 2200:
+        if not _is_time(d[name]):
             return f"{name} {_short(d[name])} is not an aware time in 2000–2199"
     if _steps is None:
         from fsrs import Scheduler
@@ -264,12 +256,12 @@ def _card_problem(text: str, expected_id: int) -> str | None:
 
 
 class _Checker:
-    """Every field of every row; card JSON checked once per distinct text (a review's before_json is
-    the previous one's after_json), a card id once per card."""
+    """Every field of every row; a card JSON not checked again when it is the one last checked for its
+    card (a review's before_json is the previous one's after_json), a card id once per card."""
 
     def __init__(self, where: str):
         self.where = where
-        self.seen: set[tuple[str, int]] = set()
+        self.seen: dict[int, str] = {}  # card id → the card JSON last checked (memory per card, not per review)
         self.ids: dict[tuple, int] = {}
         self.keys = {t: set(f) for t, f in FIELDS.items()}
 
@@ -289,12 +281,12 @@ class _Checker:
                                 f"{row['deck']}/{row['qid']}")
         for key in ("card_json", "before_json", "after_json"):
             text = row.get(key)
-            if text is not None and (text, row["card_id"]) not in self.seen:
+            if text is not None and self.seen.get(row["card_id"]) != text:
                 problem = _card_problem(text, row["card_id"])
                 if problem:
                     raise QuizError(f"{self.where}: {table}[{n}]: {key}{'' if problem.startswith('is not') else ':'} "
                                     f"{problem}")
-                self.seen.add((text, row["card_id"]))
+                self.seen[row["card_id"]] = text
         return tuple(row[k] for k in fields)
 
 
@@ -542,13 +534,18 @@ def _stage(store, table: str, batch: dict) -> None:
     batch[table] = []
 
 
+def _remove_db(path: Path) -> None:
+    """A database file and its WAL companions, gone."""
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        p.unlink(missing_ok=True)
+
+
 def _staging_store(path: Path):
     """A fresh staging database: written without syncing each batch (nothing depends on it until it
     is whole); _read_with syncs it to disk once before the restore's journal can name it."""
     from quiz.store import Store
 
-    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        p.unlink(missing_ok=True)
+    _remove_db(path)
     store = Store(path)
     store.db.execute("PRAGMA synchronous = OFF")
     return store
@@ -700,8 +697,7 @@ def _restore(root: Path, path: Path, force: bool, extra) -> dict:
     try:
         header = read(path, staging)
     except BaseException:
-        for p in (staging, staging.with_name(STAGING + "-wal"), staging.with_name(STAGING + "-shm")):
-            p.unlink(missing_ok=True)
+        _remove_db(staging)
         raise
     scope = header["deck"] if header["scope"] == "deck" else None
     banks_dir = root / "banks"
