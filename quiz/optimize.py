@@ -97,11 +97,9 @@ def read_history(store: Store, progress=_noop) -> History:
     """Stream the scheduled answers, card by card: memory holds one card's answers at a time."""
     total = store.db.execute(f"SELECT COUNT(*) FROM reviews WHERE {SCHEDULING_SQL}").fetchone()[0]
     history = History()
-    rows = store.db.execute(f"SELECT card_id, reviewed_at, rating, duration_ms, state_before FROM reviews "
-                            f"WHERE {SCHEDULING_SQL} ORDER BY card_id, id")
     current, answers, n = None, [], 0
     progress("reading the review log", 0, total)
-    for cid, at, rating, ms, state in rows:
+    for cid, at, rating, state, ms in store.review_log(by_card=True):
         if cid != current:
             if answers:
                 history.add(answers)

@@ -355,13 +355,14 @@ class Store:
     def reviews(self) -> list[Review]:
         return [Review(*r) for r in self.db.execute("SELECT * FROM reviews ORDER BY id")]
 
-    def review_log(self, deck: str | None = None):
-        """The scheduled answers (of `deck`, or all), oldest first, as (card_id, reviewed_at, rating,
-        state_before, duration_ms) tuples from one cursor: streamed, only the columns FSRS tools read."""
+    def review_log(self, deck: str | None = None, by_card: bool = False):
+        """The scheduled answers (of `deck`, or all), oldest first (card by card if `by_card`), as
+        (card_id, reviewed_at, rating, state_before, duration_ms) tuples from one cursor: streamed, only
+        the columns FSRS tools read."""
         sql, args = f"SELECT card_id, reviewed_at, rating, state_before, duration_ms FROM reviews WHERE {SCHEDULING_SQL}", ()
         if deck is not None:
             sql, args = sql + " AND deck = ?", (deck,)
-        return self.db.execute(sql + " ORDER BY id", args)
+        return self.db.execute(sql + (" ORDER BY card_id, id" if by_card else " ORDER BY id"), args)
 
     def answers_since(self, since: datetime, deck: str | None = None, new: bool = False) -> int:
         """Scheduled answers (of `deck`, or all) since `since`: to new cards — cards studied for the
