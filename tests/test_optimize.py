@@ -1,5 +1,6 @@
 """`quiz optimize` on the log of a simulated learner whose memory is not FSRS's default."""
 
+import itertools
 import json
 import random
 import re
@@ -376,8 +377,12 @@ def test_sigint_at_any_time_keeps_the_parameters_whole(big_log, tmp_path):
     assert code == 0 and "Saved" in out and err == ""  # not a terminal: no progress bar either
     assert len(parameter_rows(tmp_path / "whole")) == len(before) + 1
     ours = 0
-    for share in (0.1, 0.5, 0.8):
-        home = tmp_path / f"stopped{share}"
+    # moments through the run; on a loaded machine one sweep can land only in Python's start-up and
+    # after the end, so sweep again (at most 3 times) until a SIGINT reached quiz optimize
+    for sweep, share in itertools.product(range(3), (0.1, 0.3, 0.5, 0.65, 0.8, 0.9)):
+        if ours and share == 0.1:
+            break
+        home = tmp_path / f"stopped{sweep}-{share}"
         code, out, err, _ = run(home, share * whole)
         if code == 0:  # it had finished
             assert "Saved" in out and len(parameter_rows(home)) == len(before) + 1
