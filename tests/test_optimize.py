@@ -384,10 +384,10 @@ def test_sigint_at_any_time_keeps_the_parameters_whole(big_log, tmp_path):
             break
         home = tmp_path / f"stopped{sweep}-{share}"
         code, out, err, _ = run(home, share * whole)
-        if code == 0:  # it had finished
-            assert "Saved" in out and len(parameter_rows(home)) == len(before) + 1
-        else:
-            assert parameter_rows(home) == before, (share, err)
+        rows = parameter_rows(home)  # as they were, or the fitted ones added whole (a SIGINT just after
+        assert rows == before or (len(rows) == len(before) + 1 and rows[:-1] == before), (share, code, err)
+        if code == 0:  # the save lands before the process ends: its "Saved" line may be what it cut)
+            assert "Saved" in out and len(rows) == len(before) + 1
         if "Interrupted" in err:  # stopped by quiz optimize itself (not while Python was still starting)
             assert (code, err) == (130, "Interrupted: nothing changed, the saved parameters are as they were.\n")
             ours += 1
