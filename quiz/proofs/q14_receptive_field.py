@@ -109,13 +109,13 @@ def run(p):
     erf50, erf90, erf95 = side_at(0.5), side_at(0.9), side_at(0.95)
     in_image = window(image // 2)
 
-    p.by_definition(
-        "It is massive (larger than the input) — theoretical RF",
+    p.by_definition(  # how large it is next to the image is the measured claim's business
+        "Theoretical RF of one feature",
         f"arithmetic: walking resnet50's convs/pools (k, s, p, d) along the main path to {stage} gives the RF of "
         f"one of its features; the gradient on a {probe}-px probe is nonzero on a {support[0]}×{support[1]} box "
         + ("(the RF: it agrees). " if support == [rf, rf] else "(all of it: the RF overfills the probe). ") +
         f"Stride: {jump} px; the 1×1 downsample convs are skipped (a shorter path).",
-        f"{rf} px vs a {image}-px input",
+        f"{stage}: {rf} px",
         data={"rf": rf, "jump": jump, "start": start, "support": support,
               "stages": {name.split(".")[0]: r for name, r, _, _ in steps}},  # RF at the end of each stage
     )
@@ -128,12 +128,18 @@ def run(p):
         f"{in_image:.0%} of the mass within {image} px; half within {erf50} px",
         holds=in_image < 0.5,
         partly=rf > image,
-        note=f"The theoretical RF ({rf} px) is {rf / image:.1f}× the {image}-px image, but the gradient mass is "
-        f"concentrated near the unit: {in_image:.0%} of it within an image-sized window, half within {erf50} px. "
-        f"Where the effective RF 'ends' depends on the share one asks for — {erf90} px at 90%, {erf95} px "
-        f"({erf95 / image:.2f}× the image) at 95% — so at most it is about as large as the image, not massive; the "
-        "mass spills over the image only for small images (--control: 64 px). Random weights; Luo et al. 2016 "
-        "report that training enlarges the effective RF.",
+        note=f"The theoretical RF ({rf} px) is {rf / image:.2f}× the {image}-px image; "
+        + (f"{1 - in_image:.0%} of the gradient mass falls outside an image-sized window (half within {erf50} px)."
+           if in_image < 0.5 else f"the gradient mass is concentrated near the unit: {in_image:.0%} of it within "
+           f"an image-sized window, half within {erf50} px.")
+        + f" Where the effective RF 'ends' depends on the share one asks for — {erf90} px at 90%, {erf95} px "
+        f"({erf95 / image:.2f}× the image) at 95% — so "
+        + ("here most of it lies outside the image: larger than the input" if in_image < 0.5 else
+           "even at 95% it is about as large as the image or smaller, not massive" if erf95 <= 1.1 * image else
+           "most of it lies within the image, only its tail spills over")
+        + f"; over half the mass spills past images narrower than about {erf50} px"
+        + (f" (--control: {KNOBS['image'].control} px)" if KNOBS["image"].control + 1 < erf50 else "")
+        + ". Random weights; Luo et al. 2016 report that training enlarges the effective RF.",
         data={"sides": sides, "curve": curve, "erf50": erf50, "erf90": erf90, "erf95": erf95, "in_image": in_image,
               "centre": centre, "probe": probe, "rim": rim},
         control={"image": KNOBS["image"].control, "stage": KNOBS["stage"].control},
@@ -156,11 +162,15 @@ def run(p):
         f"far half of the image: {far_unit:.0%} vs pooled {far_pool:.0%}",
         holds=gap <= CLOSE,  # the unit draws on the image as the pooled feature does, within CLOSE everywhere
         partly=reach == 1.0,  # every pixel reaches the unit, however weakly
-        note=f"Every pixel reaches the unit ({reach:.0%} of them), so context from anywhere can get in — but the "
-        f"influence falls off with distance: the half of the image farthest from the unit supplies {far_unit:.0%} of "
-        f"it, against {far_pool:.0%} for the pooled feature (curves up to {gap:.2f} apart; uniform would be 50%). "
-        "Global context in ResNet-50 comes from the global average pool after layer4, not from each feature's "
-        "receptive field; on a small image (--control: 64 px) one unit is as global as the pool.",
+        note=("Every pixel reaches the unit, so context from anywhere can get in" if reach == 1.0 else
+              f"Only {reach:.0%} of the image's pixels reach the unit at all")
+        + f" — the half of the image farthest from the unit supplies {far_unit:.0%} of its input, against "
+        f"{far_pool:.0%} for the pooled feature (curves up to {gap:.2f} apart; uniform would be 50%). "
+        + ("Global context in ResNet-50 comes from the global average pool after layer4, not from each feature's "
+           "receptive field" + ("; on a small image (--control: 64 px) one unit is as global as the pool."
+                                if stage == "layer4" else ".") if gap > CLOSE else
+           f"On this {image}-px image one {stage} unit draws on it as the pooled feature does (curves within "
+           f"{CLOSE}): here a single feature is as global as the pool."),
         data={"unit": at, "far_unit": far_unit, "far_pool": far_pool, "gap": gap, "reach": reach,
               "covering": len(full) ** 2, "positions": n * n, "full_axis": full},
         control={"image": KNOBS["image"].control, "stage": KNOBS["stage"].control},
@@ -178,6 +188,7 @@ def run(p):
     p.lines(f"Theoretical RF (px) after each conv/pool of resnet50's main path, vs the {image}-px input",
             {"theoretical RF": (xs, [s[1] for s in steps]), f"input {image}": (xs, [image] * len(xs))},
             x="layer", y="RF (px)")
-    p.takeaway(f"theoretical RF {rf} px {'>' if rf > image else '≤'} the {image}-px image, yet half the gradient "
-               f"lies within {erf50} px and the far half of the image gives a unit {far_unit:.0%} of its input: global "
-               "context comes from the pooling")
+    p.takeaway(f"theoretical RF {rf} px {'>' if rf > image else '≤'} the {image}-px image; half the gradient "
+               f"lies within {erf50} px and the far half of the image gives a unit {far_unit:.0%} of its input"
+               + (": global context comes from the pooling" if gap > CLOSE else
+                  f", the pooled feature {far_pool:.0%}: one unit is as global as the pool here"))

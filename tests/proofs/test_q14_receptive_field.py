@@ -69,7 +69,7 @@ def test_on_a_64_px_image_the_same_mass_spills_over_it(result, controlled):
 def test_layer1_features_see_a_35_px_patch(controlled):
     d = control(controlled, "stage", "It is massive (larger than the input) — eff")
     assert d["probe"] == 40 and d["in_image"] == 1.0  # its whole RF fits a 40-px probe
-    theory = control(controlled, "stage", "It is massive (larger than the input) — theor")
+    theory = control(controlled, "stage", "Theoretical RF")
     assert theory["support"] == [35, 35] == [resnet50_rf(stages=1)[0]] * 2  # the gradient's box is the RF
     g = control(controlled, "stage", "This allows")
     rf = resnet50_rf(stages=1)[0]
@@ -101,3 +101,17 @@ def test_deterministic(result):
     resnet.cache_clear()
     again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
+
+
+def test_notes_follow_the_numbers_of_their_own_run(result, controlled):
+    (small,) = [r for r in controlled.controls if r.knob == "image"]
+    (layer1,) = [r for r in controlled.controls if r.knob == "stage"]
+    ours = {c.claim: c.note for c in result.claims}
+    mass = {r.knob: {c.claim: c.note for c in r.claims} for r in (small, layer1)}
+    erf = "It is massive (larger than the input) — effective RF"
+    ctx = "This allows the final features to capture global context"
+    assert "not massive" in ours[erf] and "not massive" not in mass["image"][erf]  # 75% of the mass outside 64 px
+    assert "lies outside the image" in mass["image"][erf]
+    assert ours[ctx].startswith("Every pixel reaches") and mass["stage"][ctx].startswith("Only 2% of the image")
+    assert "comes from the global average pool" in ours[ctx]
+    assert "as global as the pool." in mass["image"][ctx] and "comes from" not in mass["image"][ctx]
