@@ -115,6 +115,10 @@ def run(p):
     (grad,) = torch.autograd.grad(sum(merged(fpn, {**feats, "C5": c5}, top_down, lateral)).pow(2).sum(), c5)
     input_scaled = shares(fpn, features(0, 1e-3), top_down, lateral)  # the image × 1e-3
     coarse_scaled = shares(fpn, {n: f * (1e-3 if n != "C2" else 1) for n, f in feats.items()}, top_down, lateral)
+    with torch.no_grad():  # per-element size (RMS) of each level's lateral, seed 0
+        rms = [fpn.inner_blocks[i](feats[n]).pow(2).mean().sqrt().item() for i, n in enumerate(names)]
+    both = min(fine) >= PRESENT and min(coarse) >= PRESENT  # the check, on this run's shares
+    scaled_both = min(coarse_scaled[0], sum(coarse_scaled[1:])) >= PRESENT  # …with C3…C5 × 1e-3
     span = lambda v: f"{min(v):.0%}" + (f"–{max(v):.0%}" if f"{min(v):.0%}" != f"{max(v):.0%}" else "")  # noqa: E731
     p.claim(
         "Combining high-level semantic with low-level spatial features",
@@ -123,13 +127,19 @@ def run(p):
         f"every seed. Autograd agrees: ‖∂(Σ M²)/∂C5‖ = {grad.norm().item():.3g}",
         f"C2 {span(fine)} · C3…C5 {span(coarse)} of the sum",
         holds=min(fine) >= PRESENT and min(coarse) >= PRESENT,
-        note=f"P2 keeps C2's {SIDE // 4}×{SIDE // 4} grid (stride 4), yet most of it comes down from the coarse "
-        f"levels: on average C3 {mean[1]:.0%}, C4 {mean[2]:.0%}, C5 {mean[3]:.0%}, C2's own lateral {mean[0]:.0%}. "
-        "At this init the deeper features are larger per element, so they dominate; training sets the balance. The "
-        f"shares measure magnitudes: the image × 1e-3 leaves seed 0's C2 share at {input_scaled[0]:.1%} (was "
-        f"{fine[0]:.1%}: no biases at init), but C3…C5 × 1e-3 against C2 drop theirs to ≈ 0 "
-        f"({sum(coarse_scaled[1:]):.0e}) and the check fails. Random weights: this shows the mixing, not that the "
-        "combined features are semantically better.",
+        note=f"P2 keeps C2's {SIDE // 4}×{SIDE // 4} grid (stride 4); on average C2's own lateral supplies "
+        f"{mean[0]:.0%} of it, C3 {mean[1]:.0%}, C4 {mean[2]:.0%}, C5 {mean[3]:.0%}"
+        + (": most of it comes down from the coarse levels. " if sum(mean[1:]) > 0.5 else
+           ": most of it is C2's own lateral. " if mean[0] > 0.5 else ". ")
+        + ("At this init the deeper laterals are larger per element (RMS, seed 0: "
+           + ", ".join(f"{n} {r:.2f}" for n, r in zip(names, rms)) + "), so they dominate; training sets the "
+           "balance. The shares measure magnitudes: the image × 1e-3 leaves seed 0's C2 share at "
+           f"{input_scaled[0]:.1%} (was {fine[0]:.1%}"
+           + (": no biases at init)" if abs(input_scaled[0] - fine[0]) < 1e-3 else ")")
+           + f", but C3…C5 × 1e-3 against C2 bring theirs to {sum(coarse_scaled[1:]):.0e} and the check "
+           + ("fails. " if not scaled_both else "still holds. ")
+           if both and sum(mean[1:]) > 0.5 and rms == sorted(rms) else "")
+        + "Random weights: this measures magnitudes, not whether the combined features are semantically better.",
         data={"shares": per_seed, "fine": fine, "coarse": coarse, "mean": mean, "grad_c5": grad.norm().item(),
               "input_scaled": input_scaled, "coarse_scaled": coarse_scaled},
         control=("top_down", "lateral"),
@@ -151,14 +161,15 @@ def run(p):
         rows, cols = (moved > 0).nonzero().unbind(1)  # exactly 0 elsewhere: same arithmetic, same bits
         box = [rows.min().item(), rows.max().item(), cols.min().item(), cols.max().item()] if len(rows) else []
         patch = [box[1] - box[0] + 1, box[3] - box[2] + 1] if box else [0, 0]
-        p.by_definition(
-            "each C5 cell lands on its own region of P2",
-            f"the wiring: nearest upsampling spreads a C5 cell over {up}×{up} P2 pixels, and P2's 3×3 output conv "
-            f"adds 1 px around; measured by +1 on C5 cell {cell}: "
-            + (f"rows {box[0]}–{box[1]}, cols {box[2]}–{box[3]}" if box else "no P2 pixel moves"),
-            f"a {patch[0]}×{patch[1]} patch of P2",
-            data={"cell": list(cell), "box": box, "patch": patch}, added=True,
-        )
+        if top_down:  # without the top-down path no C5 cell reaches P2: nothing to place
+            p.by_definition(
+                "each C5 cell lands on its own region of P2",
+                f"the wiring: nearest upsampling spreads a C5 cell over {up}×{up} P2 pixels, and P2's 3×3 output "
+                f"conv adds 1 px around; measured by +1 on C5 cell {cell}: "
+                + (f"rows {box[0]}–{box[1]}, cols {box[2]}–{box[3]}" if box else "no P2 pixel moves"),
+                f"a {patch[0]}×{patch[1]} patch of P2",
+                data={"cell": list(cell), "box": box, "patch": patch}, added=True,
+            )
         if box:
             p.heatmap(f"|ΔP2| (max over channels) after +1 on C5 cell {cell}: one coarse cell feeds a block of P2",
                       moved.tolist(), label="|ΔP2|")
@@ -177,6 +188,7 @@ def run(p):
             value=f"anchors {anchors[0]}…{anchors[-1]} px by level",
             data={"anchor_sizes": anchors, "anchor_strides": strides},
         )
-        p.takeaway(f"FPN gives every scale (strides {strides[0]}…{strides[-2]}) the same {WIDTH} channels and adds "
-                   f"the coarse levels onto the fine ones: {span(coarse)} of the stride-4 map comes from C3…C5 at "
-                   "init")
+        p.takeaway(f"FPN gives every scale (strides {strides[0]}…{strides[-2]}) the same {WIDTH} channels"
+                   + (f" and adds the coarse levels onto the fine ones: {span(coarse)} of the stride-4 map comes "
+                      "from C3…C5 at init" if top_down and lateral else
+                      f"; here {span(coarse)} of the stride-4 map comes from C3…C5, {span(fine)} from C2"))

@@ -77,6 +77,22 @@ def test_without_the_lateral_p2_is_the_coarse_levels_alone(controlled):
     assert d["grad_c5"] > 0
 
 
+def test_the_note_reads_the_shares_of_its_own_run(result, controlled):
+    def note(run):
+        return next(c for c in run.claims if c.claim.startswith("Combining")).note
+
+    assert "comes down from the coarse levels" in note(result) and "C5 2.57)" in note(result)
+    (off,) = [r for r in controlled.controls if r.knob == "top_down"]
+    assert "most of it is C2's own lateral" in note(off) and "coarse levels" not in note(off)
+    assert "C2's own lateral supplies 100% of it, C3 0%" in note(off)
+
+
+def test_without_top_down_no_c5_cell_is_placed_on_p2():
+    r = run_proof(NAME, settings=["top_down=false"])
+    assert not [c for c in r.claims if "own region of P2" in c.claim]
+    assert [f.kind for f in r.figures] == ["bars"] and "here 0% of the stride-4 map" in r.takeaways[0]
+
+
 def test_one_c5_cell_reaches_its_block_of_p2(result):
     d = result.claim("own region of P2").data
     up = STRIDES[-1] // STRIDES[0]  # 8: C5 → P2 upsampling factor
