@@ -10,6 +10,7 @@ a random-init VGG.
 """
 
 import functools
+import itertools
 import os
 
 import torch
@@ -171,11 +172,35 @@ def run(p):
     sep = {"VGG": _separation(rows), **{k: _separation(v) for k, v in baselines.items()}}
     ratio = min(r["content_shuffle"] / r["style_shuffle"] for r in rows)
     fmt = lambda key: " / ".join(f"{r[key]:.3f}" for r in rows)  # noqa: E731
-    show = lambda v: f"{v:.1f}×" if v < 1000 else "exact"  # noqa: E731 — pixels: a shuffle keeps every pixel
+    show = lambda v: f"{v:.1f}×" if v < 1000 else f"{v:.1e}×"  # noqa: E731 — pixel Gram: only rounding moves
     value = " · ".join(f"{k} {show(v)}" for k, v in sep.items())
     stat = "Gram matrices" if gram else "feature maps again (the control: no Gram)"
     # with trained weights here: the same VGG at random init, what the architecture gives without training
     random_vgg = _separation(_stats(_vgg_features(None)[1], gram)) if path else None
+    best = max(sep, key=sep.get)
+    everyone = all(v > 2 for v in sep.values())
+    pixels_why = (" (a shuffle keeps every pixel: their Gram matrix moves by float rounding only)"
+                  if gram and best == "pixels" else "")
+    nothing = not any(v > 2 for v in sep.values())
+    features_sep = min(r["content_other"] / r["content_shuffle"] for r in rows)  # VGG's feature maps, no Gram
+    per_layer = [[r["style_other"] / r["style_shuffle"] for r in rs] for rs in (rows, baselines["ResNet-18"])]
+    deeper_less = all(a > b for seps in per_layer for a, b in itertools.pairwise(seps))
+    coarse = {k: S // feats[-1][1].shape[-1] for k, feats in (("VGG", vgg_feats), ("ResNet", _resnet_features()))}
+    depth = (f"Deeper, coarser layers separate less (patch borders weigh more): ResNet-18's layer3 is at "
+             f"1/{coarse['ResNet']} resolution, VGG's relu3_3 at 1/{coarse['VGG']}." if deeper_less else
+             f"Here deeper layers (ResNet-18's layer3 at 1/{coarse['ResNet']} resolution, VGG's relu3_3 at "
+             f"1/{coarse['VGG']}) do not all separate less.")
+    if gram:
+        lead = (f"{'Every' if everyone else 'Not every'} extractor separates them by more than 2×, {best} "
+                f"best{pixels_why}: the Gram matrix averages over positions and discards arrangement whatever the "
+                f"features are. This is the property style transfer uses. Without it (the control: the feature "
+                f"maps themselves) another texture moves VGG's features {features_sep:.1f}× as much as a "
+                f"shuffle does. ")
+    else:
+        lead = (f"Without the Gram matrix (this run: the feature maps themselves) "
+                f"{'no extractor' if nothing else 'not every extractor'} separates "
+                f"them by more than 2× (at most {show(sep[best])}, {best})"
+                + (": the separation is the Gram matrix's, not the features'. " if nothing else ". "))
     if p.measures("gram"):
         p.claim(
             "Gram statistics separate texture from arrangement",
@@ -185,12 +210,7 @@ def run(p):
             f"{fmt('style_shuffle')}; style, other texture {fmt('style_other')}",
             f"other ÷ shuffled: {value}",
             holds=all(v > 2 for v in sep.values()) and ratio > 4,
-            note="Every extractor separates them, raw pixels best (a shuffle keeps every pixel, so their Gram "
-            "matrix does not move): the Gram matrix averages over positions and discards arrangement whatever "
-            "the features are. This is the property style transfer uses. Without it (the control: the feature "
-            "maps themselves) a shuffle moves the features about as much as another texture does. Deeper, "
-            "coarser layers separate less (patch borders weigh more): ResNet-18's layer3 is at 1/16 resolution, "
-            "VGG's relu3_3 at 1/4.",
+            note=lead + depth,
             data={"weights": weights, "gram": gram, "layers": rows, "baselines": baselines, "separation": sep,
                   "min_content_over_style": ratio}, added=True,
             control="gram",
@@ -200,9 +220,13 @@ def run(p):
             "VGG features are disentangled (texture vs content)",
             f"About VGG's trained features, and no trained weights are here (weights: {weights}; give a "
             "torchvision VGG-16 state dict with --weights). With random weights VGG separates texture from "
-            f"arrangement {sep['VGG']:.1f}×, a random ResNet-18 {sep['ResNet-18']:.1f}× and raw pixels exactly: "
-            "the separation comes from the Gram statistic, not from anything VGG learned.",
-            value=f"random VGG {sep['VGG']:.1f}×; pixels exact", data={"weights": weights, "separation": sep},
+            f"arrangement {show(sep['VGG'])}, a random ResNet-18 {show(sep['ResNet-18'])} and raw pixels "
+            f"{show(sep['pixels'])}, "
+            + ("with Gram matrices: the separation comes from the Gram statistic, not from anything VGG learned."
+               if gram else "with the feature maps themselves (no Gram): without the Gram statistic no separation "
+               "is there to credit to VGG."),
+            value=f"random VGG {show(sep['VGG'])}; pixels {show(sep['pixels'])}",
+            data={"weights": weights, "separation": sep},
         )
     elif p.measures("pretrained"):
         p.claim(
@@ -212,9 +236,9 @@ def run(p):
             f"VGG {sep['VGG']:.1f}× vs random VGG {random_vgg:.1f}×",
             holds=sep["VGG"] > 1.5 * random_vgg,
             note=f"Judged against the same VGG at random init ({random_vgg:.1f}×: what the architecture and the "
-            f"Gram statistic give without training; a random ResNet-18 gives {sep['ResNet-18']:.1f}×, raw pixels "
-            "separate exactly), so 'disentangled' is credited to training only if the trained weights clearly beat "
-            "it. The control runs the random-init VGG in their place.",
+            f"{'Gram statistic' if gram else 'feature maps'} give without training; a random ResNet-18 gives "
+            f"{sep['ResNet-18']:.1f}×, raw pixels {show(sep['pixels'])}), so 'disentangled' is credited to training "
+            "only if the trained weights clearly beat it. The control runs the random-init VGG in their place.",
             data={"weights": weights, "separation": sep, "random_vgg": random_vgg},
             control="pretrained",
         )
@@ -226,20 +250,27 @@ def run(p):
         "perturbation benchmark, out of reach here.",
         data={"weights": weights},
     )
+    resnet_sep, vgg_random = sep["ResNet-18"], random_vgg if path else sep["VGG"]
     p.not_shown(
         "ResNet features mix style via residual connections",
         "About trained ResNet features in style-transfer results; not demonstrable on a CPU in seconds "
-        f"without weights. At random init ResNet-18's Gram statistics separate less ({sep['ResNet-18']:.1f}× vs "
-        f"VGG's {sep['VGG']:.1f}×), but its compared layers are also 4× coarser, so this does not isolate the "
-        "residual connections.",
+        f"without weights. At random init ResNet-18's {'Gram statistics' if gram else 'feature maps'} separate "
+        f"{'less' if resnet_sep < vgg_random else 'more' if resnet_sep > vgg_random else 'as much'} "
+        f"({resnet_sep:.1f}× vs VGG's {vgg_random:.1f}×), but its compared layers are also "
+        f"{coarse['ResNet'] // coarse['VGG']}× coarser, so this does not isolate the residual connections.",
     )
     p.bars(f"{'Gram' if gram else 'Feature'} change, other texture ÷ shuffled patches, per layer (higher: better)",
            {f"{k} {r['layer']}": r["style_other"] / r["style_shuffle"]
             for k, rs in (("VGG", rows), ("ResNet", baselines["ResNet-18"])) for r in rs}, unit="×")
     edge = ("VGG's edge needs trained weights" if path is None else
             f"trained VGG {sep['VGG']:.1f}× vs {random_vgg:.1f}× at random init")
-    p.takeaway(f"the Gram matrix separates texture from arrangement for any features (pixels exactly, "
-               f"{'random ' if path is None else ''}VGG {sep['VGG']:.1f}×, random ResNet {sep['ResNet-18']:.1f}×): "
-               f"style transfer's trick is the statistic; {edge}" if gram else
-               f"without the Gram matrix nothing separates texture from arrangement (VGG {sep['VGG']:.1f}×, "
-               f"ResNet {sep['ResNet-18']:.1f}×): the statistic is the trick")
+    figures = (f"pixels {show(sep['pixels'])}, {'random ' if path is None else ''}VGG {sep['VGG']:.1f}×, "
+               f"random ResNet {sep['ResNet-18']:.1f}×")
+    p.takeaway(f"the Gram matrix separates texture from arrangement for any features ({figures}): "
+               f"style transfer's trick is the statistic; {edge}" if gram and everyone else
+               f"the Gram matrix does not separate texture from arrangement by 2× for every extractor ({figures})"
+               if gram else
+               f"without the Gram matrix nothing separates texture from arrangement by 2× (VGG {sep['VGG']:.1f}×, "
+               f"ResNet {sep['ResNet-18']:.1f}×): the statistic is the trick" if nothing
+               else f"without the Gram matrix not every extractor separates texture from arrangement by 2× "
+               f"({figures})")

@@ -70,11 +70,14 @@ def run(p):
     # FC head as in the original VGG: flatten the conv map straight into Linear(512·7·7, 4096) — or, with the
     # flatten knob off, the same weights applied at every position (convolutions), class scores averaged.
     # torchvision's VGG puts AdaptiveAvgPool2d((7, 7)) in front of the classifier: the adaptive_pool knob.
-    if p.options["flatten"]:
-        fc_head, head = nn.Sequential(vgg.features, nn.Flatten(), *vgg.classifier), "flatten→FC"
+    flatten = p.options["flatten"]
+    flat_head = nn.Sequential(vgg.features, nn.Flatten(), *vgg.classifier)
+    conv_head = nn.Sequential(vgg.features, as_convs(vgg.classifier))
+    if flatten:
+        fc_head, head = flat_head, "flatten→FC"
         how = "Flatten → its FC layers (the original VGG head"
     else:
-        fc_head, head = nn.Sequential(vgg.features, as_convs(vgg.classifier)), "FC as convs"
+        fc_head, head = conv_head, "FC as convs"
         how = "its FC layers as convolutions, class scores averaged (VGG's dense evaluation"
     if not p.options["adaptive_pool"]:
         vgg.avgpool = nn.Identity()
@@ -90,6 +93,16 @@ def run(p):
     gap_ok = [s for s in SIZES if gap_out[s][1] is None]
     tv_ok = [s for s in SIZES if tv_out[s][1] is None]
     err256 = fc_out[256][1]
+    flat_ok = fc_ok if flatten else [s for s in SIZES if _try(flat_head, s)[1] is None]
+    conv_ok = [s for s in SIZES if _try(conv_head, s)[1] is None] if flatten else fc_ok
+    sizes = lambda ok: ", ".join(map(str, ok))
+    fixed = len(flat_ok) == 1
+    if tv_ok != flat_ok:
+        tv_note = (f"But torchvision's vgg16 accepts S = {sizes(tv_ok)}: its AdaptiveAvgPool2d((7, 7)) resamples "
+                   f"any map to 7×7 for the same FC layers{' (--control: without it, the claim holds)' * (fixed and flatten)}. ")
+    else:
+        tv_note = (f"torchvision's vgg16 {'as shipped' if p.options['adaptive_pool'] else 'without its adaptive pool'}"
+                   f" accepts the same S = {sizes(tv_ok)}. ")
 
     p.claim(
         "FC layers require a fixed input size",
@@ -100,13 +113,15 @@ def run(p):
         holds=fc_ok == [224] and tv_ok == [224],
         partly=fc_ok == [224],
         note=(
-            f"True of a flatten→FC head: the first Linear takes exactly {fcs[0].in_features} inputs. But torchvision's "
-            f"vgg16 accepts S ∈ {tv_ok}: its AdaptiveAvgPool2d((7, 7)) resamples any map to 7×7 for the same FC "
-            "layers (--control: without it, the claim holds). And VGG itself was evaluated densely on any size by "
-            "sliding its FC layers over the map as convolutions, the class scores averaged (Simonyan & Zisserman "
-            "2015 §3.2; --control: then the same FC weights take the larger sizes too). The fixed size comes from "
-            "the flatten, not from the FC weights. "
-            "Shapes are checked on the meta device; the error is torch's own."
+            f"{'True' if fixed else 'Not true'} of a flatten→FC head{'' if flatten else ' (tried beside this run)'}: "
+            f"the first Linear takes exactly {fcs[0].in_features} inputs, so S = {sizes(flat_ok)}"
+            f"{' only' * fixed}. " + tv_note
+            + "And VGG itself was evaluated densely by sliding its FC layers over the map as convolutions, the class "
+            f"scores averaged (Simonyan & Zisserman 2015 §3.2): so the same FC weights take S = {sizes(conv_ok)}"
+            f"{'' if flatten else ' (this run)'}. "
+            + ("The fixed size comes from the flatten, not from the FC weights. " if len(conv_ok) > len(flat_ok)
+               else "")
+            + "Shapes are checked on the meta device; the error is torch's own."
         ),
         data={"fc_ok": fc_ok, "gap_ok": gap_ok, "torchvision_ok": tv_ok, "error_256": err256,
               "fc_head_params": params(fc_head)},
@@ -130,5 +145,7 @@ def run(p):
     p.bars("VGG-16 parameters: the 13 convolutions together vs each FC layer (millions)",
            {"13 convs": conv / 1e6, **{f"fc {m.in_features}→{m.out_features}": params(m) / 1e6 for m in fcs}},
            unit="M")
-    p.takeaway(f"VGG-16's FC layers hold {fc / total:.0%} of its {fmt(total)} params and pin a flatten head to 224 px "
-               f"(an adaptive pool lifts that); GAP + one Linear is {head_fc / head_gap:.0f}× smaller, any size")
+    lift = (f"torchvision's adaptive pool lifts that to {sizes(tv_ok)}" if tv_ok != flat_ok else
+            f"torchvision's vgg16 {'as shipped' if p.options['adaptive_pool'] else 'without its adaptive pool'} too")
+    p.takeaway(f"VGG-16's FC layers hold {fc / total:.0%} of its {fmt(total)} params and pin a flatten head to "
+               f"{sizes(flat_ok)} px ({lift}); GAP + one Linear is {head_fc / head_gap:.0f}× smaller, any size")

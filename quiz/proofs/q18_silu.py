@@ -106,14 +106,19 @@ def run(p):
     far = _grad(F.silu, torch.tensor([-20.0], dtype=torch.float64)).item()
     p.claim(
         "negative inputs keep a gradient: a layer stuck below 0 still learns",
-        f"a {D}→{WIDTH}→1 MLP whose hidden pre-activations all start below 0 (bias {bias:g}, weights "
-        f"N(0, 0.25/{D}): every unit negative for every input {tried['dead_at_start']}), {STEPS} full-batch Adam "
+        f"a {D}→{WIDTH}→1 MLP whose hidden pre-activations "
+        f"{'all start below 0' if tried['dead_at_start'] else 'do not all start below 0'} (bias {bias:g}, weights "
+        f"N(0, 0.25/{D}): every unit negative for every input: {'yes' if tried['dead_at_start'] else 'no'}), "
+        f"{STEPS} full-batch Adam "
         f"steps (lr {LR}) on a linear target, {SEEDS} seeds; MSE ÷ the MSE of predicting the mean, worst seed",
         f"MSE ÷ mean's: {name} {max(tried['loss_ratio']):.3f}, ReLU {max(relu['loss_ratio']):.2f}",
         holds=learns and min(relu["loss_ratio"]) > 0.5,
         note=f"{name} over {SEEDS} seeds: {min(tried['loss_ratio']):.4f}–{max(tried['loss_ratio']):.4f} of the mean's "
-        "MSE. ReLU gives those units output 0 and gradient 0: its first layer never moves (changed by "
-        f"{relu['first_layer_change']:.0%}) and only the output bias learns. "
+        + ("MSE. ReLU gives those units output 0 and gradient 0: its first layer never moves (changed by "
+           f"{relu['first_layer_change']:.0%}) and only the output bias learns. "
+           if relu["first_layer_change"] == 0 else
+           f"MSE. At bias {bias:g} not every ReLU unit is dead: its first layer moves too (by "
+           f"{relu['first_layer_change']:.0%}; worst seed {max(relu['loss_ratio']):.2f} of the mean's MSE). ")
         + (f"{name}'s negative side is small but not flat (f′({bias:g}) = {slope:.3f}): the layer learns through "
            f"it (first layer moved by {tried['first_layer_change']:.0%}; {tried['revived']:.0%} of units now "
            "positive for some input; Adam's steps do not shrink with the gradient's scale). " if learns else
@@ -164,14 +169,16 @@ def run(p):
         "init, optimiser, depth and task, and needs many seeds). The gains are small and architecture-dependent.",
     )
     p.takeaway(f"SiLU = x·σ(x): smooth (f′(0) = {s_right:.2f} from both sides), dips to {f_min:.3f} at "
-               f"x = {x_min:.2f}; a layer stuck below 0 {'still learns' if learns else 'does not learn'} with "
+               f"x = {x_min:.2f}; a layer "
+               f"{'stuck below 0' if tried['dead_at_start'] else f'at bias {bias:g} (not all below 0)'} "
+               f"{('still learns' if tried['dead_at_start'] else 'learns') if learns else 'does not learn'} with "
                f"{name} ({max(tried['loss_ratio']):.3f} of the mean's MSE; ReLU {max(relu['loss_ratio']):.2f}); "
                "EfficientNet uses it everywhere")
 
 
 @functools.cache  # deterministic: the control run reads the ReLU reference the first run trained
 def dead_layer(activation, bias):
-    """Train SEEDS independent D→WIDTH→1 MLPs side by side (batched, hand-written Adam) whose hidden
+    """Train SEEDS independent D→WIDTH→1 MLPs side by side (batched; Adam is elementwise) whose hidden
     pre-activations all start below 0; their MSE ÷ the MSE of predicting the mean, per seed."""
     f = ACTIVATIONS[activation]
     g = seed(1)
@@ -185,15 +192,12 @@ def dead_layer(activation, bias):
     params = [t.requires_grad_() for t in (w1, b1, w2, b2)]
     start = w1.detach().clone()
     dead = bool((x @ w1 + b1 < 0).all())
-    m, v = [torch.zeros_like(t) for t in params], [torch.zeros_like(t) for t in params]
-    for t in range(1, STEPS + 1):
+    opt = torch.optim.Adam(params, lr=LR)  # per element: the seeds' updates stay independent
+    for _ in range(STEPS):
+        opt.zero_grad()
         loss = ((f(x @ w1 + b1) @ w2 + b2 - y) ** 2).mean((1, 2))  # (S,) MSE per seed
-        grads = torch.autograd.grad(loss.sum(), params)  # seeds share no weights: independent runs
-        with torch.no_grad():
-            for w, dw, mw, vw in zip(params, grads, m, v):  # Adam (β 0.9, 0.999), elementwise
-                mw.lerp_(dw, 0.1)
-                vw.lerp_(dw * dw, 0.001)
-                w -= LR * (mw / (1 - 0.9**t)) / ((vw / (1 - 0.999**t)).sqrt() + 1e-8)
+        loss.sum().backward()  # seeds share no weights: independent runs
+        opt.step()
     with torch.no_grad():
         loss = ((f(x @ w1 + b1) @ w2 + b2 - y) ** 2).mean((1, 2))  # predicting the mean (0) scores 1
         revived = (x @ w1 + b1 > 0).any(1).float().mean().item()  # units positive for some input

@@ -150,5 +150,5 @@ def run(p):
     p.bars("ResNet-50 ImageNet top-1 by weights version (torchvision metadata, published)",
            {w.name: acc[w.name]["acc@1"] for w in (v1, v2)}, unit="%")
     p.takeaway(f"pretrained=True warns and loads {getattr(old, 'name', old)}; weights=ResNet50_Weights.IMAGENET1K_V2 "
-               f"(= DEFAULT) picks a version explicitly, with its own transforms(): {acc[v1.name]['acc@1']} → "
+               f"{'(= DEFAULT) ' if default is new else ''}picks a version explicitly, with its own transforms(): {acc[v1.name]['acc@1']} → "
                f"{acc[v2.name]['acc@1']} top-1")

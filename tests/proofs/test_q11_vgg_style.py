@@ -135,3 +135,18 @@ def test_wrong_weights_file_is_a_clear_error(tmp_path):
 def test_deterministic(result):
     again = run_proof("q11_vgg_style")
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
+
+
+def test_notes_follow_the_gram_knob():
+    """With the feature maps in place of the Gram matrix (the control), no sentence says that something
+    separates, and the pixel figure is the measured one."""
+    for gram in (True, False):
+        r = run_proof(NAME, {"gram": gram})
+        c, sep = r.claims[0], r.claims[0].data["separation"]
+        assert ("Every extractor" in c.note) == (gram and c.verdict == "holds")
+        assert "exact" not in " ".join(x.note + (x.value or "") for x in r.claims) + r.takeaways[0]
+        assert f"{sep['pixels']:.1f}×" in r.claim("disentangled").value or sep["pixels"] >= 1000
+        residual = r.claim("residual")
+        word = "less" if sep["ResNet-18"] < sep["VGG"] else "more"
+        assert f"separate {word} ({sep['ResNet-18']:.1f}× vs VGG's {sep['VGG']:.1f}×)" in residual.note
+        assert ("Gram statistic, not from anything VGG learned" in r.claim("disentangled").note) == gram

@@ -86,3 +86,12 @@ def test_deterministic(result):
     space.cache_clear()
     again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
+
+
+def test_the_note_words_the_share_it_measured():
+    """'usually' only when the verdict is overstated; the evaluated search is named, not 'the evolution'."""
+    for options, word in (({}, "usually, not surely"), ({"budget": len(SPACE)}, "— surely"),
+                          ({"selection": False}, "rarely")):
+        c = run_proof(NAME, options).claims[0]
+        assert word in c.note and "the evolution in" not in c.note
+        assert ("usually" in c.note) == (c.verdict == "overstated")

@@ -74,3 +74,22 @@ def test_figure_drawn(result):
 def test_deterministic(result):
     again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
+
+
+@pytest.mark.parametrize("groups, aligned, interleaved", [
+    (1, "the one group holds 32 of each", "the one group holds 32 of each"),
+    (16, "groups of their own", "every group holds 2 of each"),
+    (32, "groups of their own", "every group holds one of each"),
+    (64, "groups of their own", "groups of their own")])
+def test_the_layouts_are_worded_from_the_groups(groups, aligned, interleaved):
+    c = run_proof(NAME, options={"groups": groups}).claim("channel independence")
+    assert f"second half ({aligned})" in c.measured and f"every other one ({interleaved})" in c.measured
+    assert "◐" not in c.measured
+
+
+def test_the_published_batch_2_figures_are_one_constant(result):
+    from quiz.proofs.q13_group_norm import PAPER_BATCHES, PAPER_ERROR
+    bn, gn = PAPER_ERROR["BN"][-1], PAPER_ERROR["GN"][-1]
+    assert PAPER_BATCHES[-1] == 2 and (bn, gn) == (34.7, 24.1)  # Wu & He 2018, Table 2
+    assert f"BN {bn}% vs GN {gn}%" in result.claim("batch 2").value
+    assert f"{gn}% vs BN's {bn}%" in result.takeaways[0]

@@ -86,3 +86,18 @@ def test_deterministic(result):
     again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
     assert [c.value for c in again.claims] == [c.value for c in result.claims]
+
+
+def test_notes_and_takeaway_follow_the_knobs(result):
+    """No adaptive pool: the note does not credit one with every size; FC layers as convolutions: the
+    sizes they take are this run's; the takeaway's pinned size is the flatten head's measured one."""
+    flat = result.claim("fixed input size").data["fc_ok"]
+    assert f"pin a flatten head to {', '.join(map(str, flat))} px" in result.takeaways[0]
+    r = run_proof(NAME, {"adaptive_pool": False})
+    c = r.claim("fixed input size")
+    assert "resamples any map" not in c.note and "lifts" not in r.takeaways[0]
+    assert f"accepts the same S = {', '.join(map(str, c.data['torchvision_ok']))}" in c.note
+    r = run_proof(NAME, {"flatten": False})
+    c = r.claim("fixed input size")
+    assert f"take S = {', '.join(map(str, c.data['fc_ok']))} (this run)" in c.note
+    assert "--control: without it" not in c.note and c.verdict == "fails"

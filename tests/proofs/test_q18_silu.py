@@ -3,6 +3,8 @@ learns with SiLU and not with ReLU (the control swaps the activation in the same
 
 import math
 
+import pytest
+
 from quiz.proofs import run_proof
 from quiz.proofs.q18_silu import SEEDS
 
@@ -109,3 +111,15 @@ def test_the_cached_experiment_is_deterministic(result):
     from quiz.proofs.q18_silu import dead_layer
 
     assert dead_layer.__wrapped__("silu", -4.0) == result.claim("stuck below 0").data["tried"]
+
+
+@pytest.mark.parametrize("bias", [0.0, -1.0])
+def test_a_layer_not_stuck_is_not_called_stuck(bias):
+    """Biases the knob allows where not every unit starts negative: ReLU's first layer moves, and neither
+    the note nor the measured text says it never moves or that every unit starts below 0."""
+    r = run_proof(NAME, {"bias": bias})
+    c = r.claim("stuck below 0")
+    assert not c.data["tried"]["dead_at_start"] and c.data["relu"]["first_layer_change"] > 0
+    assert "never moves" not in c.note and "pre-activations all start below 0" not in c.measured
+    assert "not every ReLU unit is dead" in c.note and "stuck below 0" not in r.takeaways[0]
+

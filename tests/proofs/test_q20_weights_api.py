@@ -85,3 +85,9 @@ def test_deterministic(result):
     again = run_proof("q20_weights_api")
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
     assert [c.value for c in again.claims] == [c.value for c in result.claims]
+
+
+def test_the_takeaway_says_default_only_when_it_was_observed(result):
+    d = result.claim("is the new API").data
+    assert ("(= DEFAULT)" in result.takeaways[0]) == (d["default"] == d["new"])
+    assert ("(= DEFAULT)" in result.claim("is the new API").value) == ("(= DEFAULT)" in result.takeaways[0])
