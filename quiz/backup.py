@@ -23,6 +23,7 @@ rating (store.Store checks the restore count in every write transaction).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -116,11 +117,20 @@ def save_backup(banks: list[Bank], store, now: datetime) -> tuple[Path, int, int
     folder = home() / BACKUPS
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = now.astimezone().strftime("%Y%m%d-%H%M%S")
-    path, n = folder / f"quiz-{stamp}.json", 1
-    while path.exists():  # two in one second: never overwrite one
-        n += 1
-        path = folder / f"quiz-{stamp}-{n}.json"
-    write_atomic(path, (c.encode("utf-8") for c in chunks(banks, store, counts=counts)))  # mkstemp: mode 600
+    import os
+
+    for n in itertools.count(1):  # the name reserved (O_EXCL): two backups in one second, even at once, both kept
+        path = folder / (f"quiz-{stamp}.json" if n == 1 else f"quiz-{stamp}-{n}.json")
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            break
+        except FileExistsError:
+            continue
+    try:
+        write_atomic(path, (c.encode("utf-8") for c in chunks(banks, store, counts=counts)))  # mkstemp: mode 600
+    except BaseException:
+        path.unlink(missing_ok=True)  # no empty reservation left behind
+        raise
     return path, counts["cards"], counts["reviews"]
 
 

@@ -489,6 +489,15 @@ def test_parallel_per_deck_limits_keep_every_deck(home):
     assert config.load()["new_per_day_by_deck"] == {d: n + 1 for n, d in enumerate(decks)}
 
 
+def test_backups_taken_at_once_in_one_second_are_all_kept(home):
+    env = {"QUIZ_HOME": str(home), "PATH": "/usr/bin:/bin", "QUIZ_NOW": "2031-03-01T09:00:00+00:00"}
+    procs = [subprocess.Popen([sys.executable, "-m", "quiz", "backup"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    assert all(p.wait(60) == 0 for p in procs), [p.stderr.read() for p in procs]
+    said = sorted(p.stdout.read().split(" to ")[1].split(" (")[0] for p in procs)
+    assert len(set(said)) == 6 and sorted(str(f) for f in (home / "backups").glob("quiz-*.json")) == said
+
+
 def test_quiz_home_that_is_a_file(tmp_path):
     f = tmp_path / "home"
     f.write_text("x")
