@@ -1,9 +1,9 @@
 """Text paths are linear in their input: hostile bank text at N and 2N characters.
 
 For each pattern — backtick runs, unclosed `$`, nested braces in math, code and math mixed — times
-the three paths bank text takes: `$…$` to Unicode (list, show, the session), the card's Markdown
-drawn by Rich (show), and Anki's HTML (apkg export). A linear path takes about twice as long at 2N
-(ratio ≈ 2); the regexes these replaced took 8× (cubic). Usage: python benchmarks/text.py [--n N]
+the paths bank text takes: `$…$` to Unicode (list, show, the session), the card's Markdown
+drawn by Rich (show), Anki's HTML (apkg export), and a Markdown file's import (quiz import). A linear
+path takes about twice as long at 2N (ratio ≈ 2); the regexes these replaced took 8× (cubic). Usage: python benchmarks/text.py [--n N]
 """
 
 import argparse
@@ -41,12 +41,17 @@ def main():
 
     from quiz import render
     from quiz.export import anki_html
+    from quiz.markdown import read
     from quiz.text import math_to_unicode
 
     def draw(text):
         Console(file=io.StringIO(), width=80).print(render.markdown(text))
 
-    paths = {"math → Unicode": math_to_unicode, "Markdown drawn": draw, "Anki HTML": anki_html}
+    def imported(text):  # the text as an answer in a Markdown file, a link's "[" after it
+        read("### 1. Why?\n\n" + text + " [\n")
+
+    paths = {"math → Unicode": math_to_unicode, "Markdown drawn": draw, "Anki HTML": anki_html,
+             "Markdown import": imported}
     print(f"{'pattern':<16} {'path':<16} {'N = ' + format(args.n, ','):>12} {'2N':>10} {'ratio':>6}")
     worst = 0.0
     for name, make in PATTERNS.items():

@@ -307,7 +307,7 @@ class _Reader:
         return asked if len(asked) >= 2 and 2 * len(asked) >= len(items) else None
 
     def _item_question(self, item: tuple[int, int]) -> bool:
-        first = LIST_ITEM.sub("", self.lines[item[0]], count=1)
+        first = _unbullet(self.lines[item[0]])
         if QLINE.match(first.strip()):
             return True
         bold = bold_line(first)
@@ -496,9 +496,11 @@ class _Reader:
         """The answer's blocks as bullets (only unordered lists) or one Markdown text; None if empty."""
         pieces: list[tuple] = []
         bullets: list[str] | None = []
-        while body and len(body) > 1 and (body[-1].kind == "hr" or (body[-1].kind == "html" and not self._render(
-                body[-1]))):
-            body = body[:-1]  # a rule or an empty HTML block (`<br/>`, `</details>`) closing the answer
+        end = len(body)  # rules and empty HTML blocks (`<br/>`, `</details>`) closing the answer are dropped
+        while end > 1 and (body[end - 1].kind == "hr" or (body[end - 1].kind == "html" and not self._render(
+                body[end - 1]))):
+            end -= 1
+        body = body[:end]
         for k, x in enumerate(body):
             if k == 0 and x.kind in ("answer-line", "paragraph", "heading", "html") and self._marks(x) \
                     or x.kind == "answer-line":
@@ -553,10 +555,10 @@ class _Reader:
         if m and m["open"] and text.endswith(m["open"]):
             text = text[: -len(m["open"])].rstrip()
         rest = ([inline[1]] if len(inline) > 1 else []) + lines[1:]
-        k = next((k for k, line in enumerate(rest) if marker(LIST_ITEM.sub("", line, count=1)) is not None), None)
+        k = next((k for k, line in enumerate(rest) if marker(_unbullet(line)) is not None), None)
         if k is not None and len(inline) == 1:
             text = "\n".join([text] + [line.strip() for line in rest[:k]])
-            rest = [marker(LIST_ITEM.sub("", rest[k], count=1))] + _dedent(rest[k + 1:])
+            rest = [marker(_unbullet(rest[k]))] + _dedent(rest[k + 1:])
         else:
             rest = rest[:1] + _dedent(rest[1:]) if len(inline) > 1 else _dedent(rest)
         text, level = difficulty(self._line(text), self.levels)
@@ -708,6 +710,12 @@ def _breaks(lines: list[str], code: set[int]) -> str:
             stripped += "\\"
         out.append(stripped)
     return "\n".join(out)
+
+
+def _unbullet(line: str) -> str:
+    """The line without its list marker (`- `, `* `, `1. `) at its start; a `- ` later in the line stays."""
+    m = LIST_ITEM.match(line)
+    return line[m.end():] if m else line
 
 
 def _dedent(lines: list[str]) -> list[str]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from quiz.text import code_spans, slugify
+
 HEADING_LINE = re.compile(r"#{1,6}(?:\s|\Z)")
 LIST_ITEM = re.compile(r"( *)([*+-]|\d{1,9}[.)])([ \t]+|\Z)")
 
@@ -165,13 +167,10 @@ def difficulty(text: str, levels: dict) -> tuple[str, str | None]:
 
 def tag_of(text: str) -> str | None:
     """A section heading as a tag: 'Linear regression' → linear-regression; generic names give none."""
-    import unicodedata
-
     from quiz.bank import TAG
 
     text = re.sub(r"\]\([^()]*\)|[`*_\[\]]", " ", split_prefix(text)[0])
-    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    words = re.findall(r"[a-z0-9]+", ascii_)
+    words = [w for part in text.split() for w in slugify(part).split("-") if w]  # slugify cuts at 64: word by word
     if not [w for w in words if w not in GENERIC and not w.isdigit()]:
         return None
     tag = "-".join(words)[:40].strip("-")
@@ -180,7 +179,6 @@ def tag_of(text: str) -> str | None:
 
 # -- Markdown's inline forms as text a terminal shows -------------------------------------------
 
-CODE_SPAN = re.compile(r"(`+).+?\1")
 IMG_TAG = re.compile(r"<img\b[^<>]*>", re.I)
 ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 
@@ -197,9 +195,12 @@ def inline_text(line: str, refs: dict) -> str:
     if "[" not in line and "<" not in line:
         return line
     out, last = [], 0
-    for m in CODE_SPAN.finditer(line):
-        out += [_inline_text(line[last:m.start()], refs), m[0]]
-        last = m.end()
+    # CommonMark's code spans, found in linear time; the indent keeps a leading ``` from reading as a fence,
+    # which one line of a paragraph never is
+    for a, b in code_spans("    " + line):
+        a, b = a - 4, b - 4
+        out += [_inline_text(line[last:a], refs), line[a:b]]
+        last = b
     return "".join(out) + _inline_text(line[last:], refs)
 
 
@@ -249,17 +250,23 @@ def _links(s: str, refs: dict, images: bool) -> str:
         if close is None or image != images or (k > 0 and s[k - 1] == "\\"):
             k += 1
             continue
-        text, end, replaced = s[k + 1:close], close + 1, None
+        end, replaced = close + 1, None
         if end < n and s[end] == "(" and end in parens:
-            dest = s[end + 1:parens[end]].strip()
+            text, dest = s[k + 1:close], s[end + 1:parens[end]].strip()
             url = dest[1:dest.index(">")] if dest.startswith("<") and ">" in dest else (dest.split() or [""])[0]
             replaced, end = (_image(text) if image else _link(text, url)), parens[end] + 1
         elif refs and not (end < n and s[end] == ":"):
-            label, after = text, end
+            (a, b), after = (k + 1, close), end
             if end < n and s[end] == "[" and end in brackets:
-                label, after = s[end + 1:brackets[end]] or text, brackets[end] + 1
-            target = refs.get(normalizeReference(label)) if label.strip() else None
+                after = brackets[end] + 1
+                if brackets[end] > end + 1:  # `[text][label]`; `[text][]` keeps the text as its label
+                    a, b = end + 1, brackets[end]
+            # CommonMark's label: under 1,000 characters, not blank, no brackets; so the brackets nested in a
+            # long text are not each sliced and normalized, and the line stays linear
+            label = s[a:b] if b - a < 1000 else ""
+            target = refs.get(normalizeReference(label)) if label.strip() and "[" not in label else None
             if target is not None:
+                text = s[k + 1:close]
                 replaced, end = (_image(text) if image else _link(text, target["href"])), after
         if replaced is None:
             k += 1
@@ -274,7 +281,7 @@ def html_text(html: str, refs: dict | None = None) -> str:
     from html.parser import HTMLParser
 
     parts: list[str] = []
-    href: list[str | None] = []
+    href: list[tuple[str | None, int]] = []
 
     class Reader(HTMLParser):
         def handle_starttag(self, tag, attrs):
@@ -294,9 +301,8 @@ def html_text(html: str, refs: dict | None = None) -> str:
                 parts.append(" ")
             elif tag == "img":
                 parts.append(_image(a.get("alt") or ""))
-            elif tag == "a":
-                href.append(a.get("href"))
-                parts.append("\x00")
+            elif tag == "a":  # the link's target and where its text starts
+                href.append((a.get("href"), len(parts)))
             if tag in ("h1", "h2", "h3", "h4", "h5", "h6", "summary"):
                 parts.append("**")
 
@@ -308,12 +314,10 @@ def html_text(html: str, refs: dict | None = None) -> str:
             elif tag == "code":
                 parts.append("`")
             elif tag == "a" and href:
-                target = href.pop()
-                k = max((i for i, p in enumerate(parts) if p == "\x00"), default=None)
-                if k is not None:
-                    text = "".join(parts[k + 1:])
-                    del parts[k:]
-                    parts.append(_link(text, target or ""))
+                target, k = href.pop()
+                text = "".join(parts[k:])
+                del parts[k:]
+                parts.append(_link(text, target or ""))
             if tag in ("p", "div", "tr", "table", "ul", "ol", "li", "details", "summary", "pre", "blockquote",
                        "h1", "h2", "h3", "h4", "h5", "h6"):
                 parts.append("\n")
@@ -327,7 +331,7 @@ def html_text(html: str, refs: dict | None = None) -> str:
         reader.close()
     except Exception:  # a broken tag: its text as it is
         return _strip_html(html).strip()
-    text = "".join(p for p in parts if p != "\x00").replace("****", "")
+    text = "".join(parts).replace("****", "")
     lines = [" ".join(line.split()) for line in text.split("\n")]
     lines = [re.sub(r"^\*\*\s*\*\*$", "", line) for line in lines]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -72,6 +72,15 @@ def test_q_and_a_pairs(text):
                                            ("What is NMS?", "It drops boxes that overlap a better one.")]
 
 
+@pytest.mark.parametrize("text, answer", [
+    ("- Q: Why one?\n  A: It costs 5 - 3 = 2.\n- Q: Why two?\n  A: Two.\n", "It costs 5 - 3 = 2."),
+    ("- **Q:** Why one?\n  **A:** Because.\n- **Q:** Why two?\n  **A:** Two.\n", "Because."),
+    ("1. Q: Why one?\n   A: Steps 1. and 2. then * 3.\n2. Q: Why two?\n   A: Two.\n", "Steps 1. and 2. then * 3."),
+], ids=["minus in answer", "bold marker", "ordered"])
+def test_only_the_list_marker_at_the_start_of_an_item_line_is_dropped(text, answer):
+    assert qa("# T\n\n" + text)[0] == ("Why one?", answer)
+
+
 def test_details_blocks_as_questions_or_as_answers():
     doc = read("# CNN\n\n<details>\n<summary>What does a 1×1 convolution do?</summary>\n\nIt mixes channels:\n\n"
                "- no spatial extent\n- cheap\n\n</details>\n\n<details><summary>Why pool?</summary>"
@@ -259,6 +268,37 @@ def test_deep_nesting_is_kept_not_fatal(nest):
     doc = read("### 1. Deep?\n" + nest + "\n### 2. Next?\nStill read.\n")
     assert [q.question for q in doc.questions] == ["Deep?", "Next?"]
     assert doc.questions[1].answer == "Still read."
+
+
+@pytest.mark.parametrize("n", [2_000, 20_000])
+def test_an_unclosed_backtick_run_is_text_and_reads_in_linear_time(n):
+    # CommonMark: a run of n backticks with no run of n to close it is text, so the link after it is
+    # a link and the code span after that keeps its brackets (a backtracking regex took minutes at 20,000)
+    doc = read("### 1. Why?\n\nx " + "`" * n + " [y](http://u) `[z](v)` [\n")
+    assert doc.questions[0].answer == "x " + "`" * n + " y (http://u) `[z](v)` ["
+
+
+def test_nested_brackets_with_a_reference_defined_read_in_linear_time(monkeypatch):
+    # each "[" of 50,000 nested ones used to normalize its whole text as a reference label (32 s); a label
+    # is under 1,000 characters and holds no "[", so the characters normalized stay linear in the line
+    from markdown_it.common import utils
+
+    normalized = []
+    real = utils.normalizeReference
+    monkeypatch.setattr(utils, "normalizeReference", lambda label: normalized.append(len(label)) or real(label))
+    n = 50_000
+    doc = read("[x]: http://u\n[a b]: http://ab\n\n### 1. Why?\n\n" + "[" * n + "]" * n
+               + " [x] [t][x] [A  B][] ![i][x] [x][]\n")
+    assert doc.questions[0].answer == ("[" * n + "]" * n
+                                       + " x (http://u) t (http://u) A  B (http://ab) [image: i] x (http://u)")
+    assert sum(normalized) < 10 * n
+
+
+def test_an_html_block_of_many_links_reads_in_linear_time():
+    # each </a> used to rescan every part of the block for its <a>: 40,000 links took 50 s
+    n = 40_000
+    doc = read("### 1. Why?\n\n<p>" + "".join(f'<a href="http://u{i}">l{i}</a> ' for i in range(n)) + "</p>\n")
+    assert doc.questions[0].answer == " ".join(f"l{i} (http://u{i})" for i in range(n))
 
 
 def test_an_unterminated_fence_runs_to_the_end_and_says_so():
