@@ -102,16 +102,20 @@ def anki_html(text: str, block: bool = True) -> str:
     """Bank Markdown as Anki field HTML; math as MathJax, raw HTML escaped."""
     from quiz.text import math_spans  # linear: code spans and fences are found once, math outside them
 
+    # each math span becomes a placeholder the text cannot hold, not even through an entity (`&#81;`): its
+    # run of Qs is longer than any in the text, so finding it in the rendered HTML finds only the placeholders
+    tag = "Q" * (1 + max((len(m[0]) for t in (text, html.unescape(text)) for m in re.finditer("Q+", t)), default=0))
+    tag += "ZMATH"
     maths: list[str] = []
     pieces, last = [], 0
     for start, end, latex, display in math_spans(text):
         maths.append((r"\[" if display else r"\(") + html.escape(latex, quote=False) + (r"\]" if display else r"\)"))
-        pieces += [text[last:start], f"QZMATH{len(maths) - 1}QZ"]
+        pieces += [text[last:start], f"{tag}{len(maths) - 1}QZ"]
         last = end
     md = _markdown()
     body = "".join(pieces) + text[last:]
     rendered = md.render(body) if block else md.renderInline(body)
-    return re.sub(r"QZMATH(\d+)QZ", lambda m: maths[int(m[1])], rendered).strip()
+    return re.sub(re.escape(tag) + r"(\d+)QZ", lambda m: maths[int(m[1])], rendered).strip()
 
 
 def _anki_id(*parts) -> int:

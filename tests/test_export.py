@@ -120,6 +120,16 @@ def test_anki_html():
     assert anki_html("```\n$x$\n```") == "<pre><code>$x$\n</code></pre>"
 
 
+@pytest.mark.parametrize("text, html", [
+    ("see QZMATH7QZ", "<p>see QZMATH7QZ</p>"),
+    ("Literal QZMATH0QZ and $x$", r"<p>Literal QZMATH0QZ and \(x\)</p>"),
+    ("&#81;ZMATH0QZ and QQ$x$ZMATH0QZ", r"<p>QZMATH0QZ and QQ\(x\)ZMATH0QZ</p>"),
+], ids=["no math", "with math", "through an entity"])
+def test_text_like_the_math_placeholder_stays_text(text, html):
+    # the math placeholder used to be a fixed QZMATH<n>QZ: bank text holding one raised IndexError or took math
+    assert anki_html(text) == html
+
+
 def test_anki_ids_are_stable():
     # fixed values: a change here makes every user's re-import duplicate their notes
     assert deck_id("modern-backbones") == 1561435095
