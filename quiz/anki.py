@@ -19,13 +19,12 @@ import json
 import re
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from quiz.errors import QuizError
 
 DAY_SECS = 86_400
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 PRESET = "quiz (FSRS)"  # the deck options preset the package gives quiz's decks
 
 # revlog kinds (Anki's RevlogReviewKind) and the card types and queues used here
@@ -51,11 +50,6 @@ def _fail(path: Path, error: Exception) -> QuizError:
         return QuizError(f"{path}: made by a newer Anki than the library quiz uses (anki {version}); "
                          "update it: pip install -U 'quiz[anki]'")
     return QuizError(f"{path}: not an Anki package Anki can read ({text})")
-
-
-def _ms(dt: datetime) -> int:
-    delta = dt - EPOCH
-    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
 
 
 # -- export with progress ------------------------------------------------------------------
@@ -321,7 +315,9 @@ def merge_package(path: Path, banks, store, scheduler) -> Merged:
         decks = ", ".join(pkg.decks[:5]) + (f" and {len(pkg.decks) - 5} more" if len(pkg.decks) > 5 else "")
         raise QuizError(f"{path}: holds no question of a deck quiz has ({n} note{'s' * (n != 1)}; "
                         f"decks: {decks or 'none'}); import or restore those decks first")
-    low, high = _ms(datetime(2000, 1, 1, tzinfo=timezone.utc)), _ms(datetime(2200, 1, 1, tzinfo=timezone.utc))
+    from quiz.export import epoch_ms
+
+    low, high = epoch_ms("2000-01-01T00:00:00+00:00"), epoch_ms("2200-01-01T00:00:00+00:00")
     incoming = []
     for guid, rid, ease, took, kind, factor in pkg.revlog:
         key = keys.get(guid)

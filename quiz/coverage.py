@@ -4,9 +4,9 @@ Transparent key-term matching, nothing learned:
 
 - Each bullet has key terms: the bank's `keywords:` for that bullet, else its
   bold terms (`**Gradient Flow**`) plus up to four salient words (words of four
-  or more letters that are neither common English nor filler such as
-  "technique" or "effectively", numbers like `256` or `3x3`, acronyms like
-  `SE`): the four rarest across the deck, shown in the order they appear.
+  or more letters that are not common English, numbers like `256` or `3x3`,
+  acronyms like `SE`): the first four in the bullet, in order, leaving out
+  filler such as "technique" or "effectively" when the deck's words are weighed.
 - A term weighs by how rare its words are across the deck's questions (plain
   IDF: ln((1 + N) / (1 + df)) + 1 over the N questions of the deck, df of them
   holding the word): "features" or "layers", said of many cards, count for less
@@ -220,31 +220,31 @@ def weights(corpus) -> dict[str, float] | None:
     return {k: math.log((1 + n) / (1 + d)) + 1 for k, d in df.items()}
 
 
-_weights_cache: dict = {}
+# the last corpus asked about, held (so no other object can take its id), its length, the deck, its weights
+_weights_cache: list[tuple] = []
 
 
 def weights_for(question, corpus) -> dict[str, float] | None:
     """weights() over the questions of `question`'s deck in `corpus` (the question alone without one),
     kept for the corpus given (a session asks for it at every typed answer)."""
-    key = (id(corpus), len(corpus or ()), question.deck)
-    if key not in _weights_cache:
+    last = _weights_cache[0] if _weights_cache else None
+    if last is None or last[0] is not corpus or last[1] != len(corpus or ()) or last[2] != question.deck:
         deck = [q for q in corpus or () if q.deck == question.deck] or [question]
-        _weights_cache.clear()  # one corpus at a time
-        _weights_cache[key] = weights(deck)
-    return _weights_cache[key]
+        _weights_cache[:] = [(corpus, len(corpus or ()), question.deck, weights(deck))]  # one corpus at a time
+    return _weights_cache[0][3]
 
 
-def _idf(text: str, idf: dict | None) -> float:
+def _idf(text: str, idf: dict | None, default: float = 1.0) -> float:
+    """The mean weight of a term's words; `default` (the deck's largest) for a word the deck never uses."""
     keys = [word_key(w) for w in TOKEN.findall(_normal(text)) if w.lower() not in STOPWORDS]
     if not idf or not keys:
         return 1.0
-    default = max(idf.values())  # a word the deck never uses: as rare as can be
     return sum(idf.get(k, default) for k in keys) / len(keys)
 
 
 def derive_terms(bullet: str, idf: dict | None = None) -> list[str]:
-    """Key terms of a bullet without `keywords:`: its bold terms, then up to four salient words: with
-    `idf`, the rarest across the deck, filler left out; without, the first four."""
+    """Key terms of a bullet without `keywords:`: its bold terms, then its first four salient words, in
+    order; with `idf` (the deck's words weighed), filler words are left out."""
     terms, seen = [], set()
     for m in BOLD.finditer(bullet):
         text = " ".join(_normal(m[1] or m[2]).split()).strip(" :.,;")
@@ -273,6 +273,7 @@ def match(question, typed: str, corpus=None) -> Coverage:
     have = words(typed)
     keywords = getattr(question, "keywords", ()) or ()
     idf = weights_for(question, corpus)
+    rarest = max(idf.values()) if idf else 1.0  # a word the deck never uses: as rare as can be
     points = []
     for i, bullet in enumerate(question.answer):
         given = keywords[i] if i < len(keywords) else ()
@@ -282,6 +283,6 @@ def match(question, typed: str, corpus=None) -> Coverage:
             t = _term(text)
             if t is not None:
                 hit = any(all(has_word(k, have) for k in alt) for alt in t.alternatives)
-                terms.append(Term(t.text, t.alternatives, hit, _idf(text.split("|")[0], idf)))
+                terms.append(Term(t.text, t.alternatives, hit, _idf(text.split("|")[0], idf, rarest)))
         points.append(Point(bullet, tuple(terms), derived=not given))
     return Coverage(typed, tuple(points))

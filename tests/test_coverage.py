@@ -164,3 +164,21 @@ def test_filler_words_are_not_key_terms_and_rare_words_weigh_more():
     assert {t.weight for p in match(q9, typed).points for t in p.terms} == {1.0}
     # filler around nothing: still Again
     assert match(q9, "a technique that effectively changes the network", QS).suggested == 1
+
+
+def test_the_weights_kept_are_those_of_the_corpus_given():
+    # the weights were kept by the corpus's id: a new list at a freed one's address got the old deck's weights
+    from quiz.coverage import weights, weights_for
+
+    def deck(*words):
+        qs = "".join(f"  - id: {i}\n    question: Why {w}?\n    answer: ['{w} helps']\n" for i, w in enumerate(words, 1))
+        return list(parse_bank(f"deck: d\ntitle: T\nquestions:\n{qs}", "d.yaml").questions)
+
+    decks = [deck("alpha", "beta"), deck("gamma", "delta")]
+    expected = [weights(d) for d in decks]
+    stale = 0
+    for k in range(200):
+        corpus = list(decks[k % 2])
+        stale += weights_for(corpus[0], corpus) != expected[k % 2]
+        del corpus
+    assert stale == 0
