@@ -4,6 +4,8 @@ what the skip carries, and peak activation memory at inference, computed all at 
 streamed in slices (MobileNetV2 §5.1), plus what training keeps (saved-tensor hooks).
 """
 
+import copy
+
 import torch
 from torch import nn
 from torchvision import models
@@ -134,8 +136,12 @@ def run(p):
     x_bt = torch.randn(1, 256, HW, HW, generator=g)  # (1, 256, 56, 56)
     w_ir, w_bt = widths(ir), widths(bottle)
     hi = w_ir[1]
-    if not depthwise:  # control: a dense 3×3 in the depthwise conv's place (groups 1)
-        ir.conv[1][0] = nn.Conv2d(hi, hi, 3, padding=1, bias=False)
+
+    def with_dense_3x3(block):
+        # a copy of the block with a dense 3×3 (groups 1) in the depthwise conv's place; `ir` stays depthwise
+        dense = copy.deepcopy(block)
+        dense.conv[1][0] = nn.Conv2d(hi, hi, 3, padding=1, bias=False)
+        return dense
 
     if p.measures():  # reads of torchvision's architectures and arithmetic: the proof as it is only
         # which networks use it: torchvision MobileNetV2 and EfficientNet-B0, built on meta (shapes only)
@@ -189,17 +195,23 @@ def run(p):
         )
 
     if p.measures("depthwise"):
-        per_conv = conv_macs(ir, x_ir)  # [1×1 expand, 3×3 (depthwise, or dense in the control), 1×1 project]
-        share_macs = per_conv[1] / sum(per_conv)  # the 3×3's share of the block's conv MACs
+        # [1×1 expand, 3×3, 1×1 project] with the 3×3 depthwise and with a dense 3×3 in its place
+        counts = {True: conv_macs(ir, x_ir), False: conv_macs(with_dense_3x3(ir), x_ir)}
+        shares = {dw: c[1] / sum(c) for dw, c in counts.items()}  # the 3×3's share of the block's conv MACs
+        per_conv, share_macs = counts[depthwise], shares[depthwise]  # the 3×3 this run judges
+        kind, other = ("depthwise", "dense") if depthwise else ("dense", "depthwise")
+        part = lambda share: "heavy" if share > 0.5 else "light"
+        cheap = (" Depthwise is what makes the wide 3×3 cheap." if shares[True] < 0.5 < shares[False]
+                 else "")
         p.claim(
             "…the depthwise conv is the heavy part",
             f"its share of the block's multiply-adds ({fmt(per_conv[1])} of {fmt(sum(per_conv))} conv MACs at "
-            f"{HW}×{HW}, the 3×3 {'depthwise' if depthwise else 'dense'})",
+            f"{HW}×{HW}, the 3×3 {kind})",
             f"{share_macs:.0%} of the block's MACs",
             holds=share_macs > 0.5,
-            note=f"The 1×1 expand and project convs do the other {1 - share_macs:.0%}: the depthwise conv is the "
-            "light part of the block. With a dense 3×3 in its place (--control) the same count gives the 3×3 the "
-            "most: depthwise is what makes the wide 3×3 cheap.",
+            note=f"The 1×1 expand and project convs do the other {1 - share_macs:.0%}: the {kind} 3×3 is the "
+            f"{part(share_macs)} part of the block. A {other} 3×3 in its place takes {shares[not depthwise]:.0%} "
+            f"of the same count ({part(shares[not depthwise])}).{cheap}",
             data={"dw_share_of_macs": share_macs, "conv_macs": per_conv, "depthwise": depthwise},
             control="depthwise",
         )
@@ -224,6 +236,27 @@ def run(p):
         block.eval()
         sv_total, sv_wide = sum(b for b, _ in sv.values()), sum(b for b, c in sv.values() if c > narrow)
         ws = lambda m: f"{m['wide_share']:.0%}"
+
+        def way(m, k):  # what this run measured for one way of running the block, in words
+            how = ("op by op as PyTorch runs torchvision's block (whole tensors)" if k == 1
+                   else f"computed {k} slices at a time")
+            wide = (f"all in tensors ≤ {narrow} ch" if m["wide_share"] == 0
+                    else f"{ws(m)} of it in tensors wider than {narrow} ch")
+            whole = (" — the expanded tensor is never whole (MobileNetV2 §5.1)"
+                     if inverted and k > 1 and m["wide_share"] < 0.5 else "")
+            return f"{how}, the peak is {m['bytes'] / x.nbytes:.3g}× the block input, {wide}{whole}"
+
+        ways = [(as_run, chunks)] + ([(streamed, T)] if chunks != T else [])
+        good = [way(m, k) for m, k in ways if m["wide_share"] < 0.5]
+        bad = [way(m, k) for m, k in ways if m["wide_share"] >= 0.5]
+        note = " ".join([f"What holds: {'; '.join(good)}."] * bool(good) + [f"What fails: {'; '.join(bad)}."] * bool(bad))
+        note += (f" Training: autograd keeps {sv_wide / sv_total:.0%} of what it saves for backward in tensors wider "
+                 f"than {narrow} ch.")
+        if inverted:
+            note += (f" --control also runs ResNet's order ({hi} → {narrow} → {narrow} → {hi}), where the wide "
+                     "tensors are the block's own input and output.")
+        elif streamed["wide_share"] >= 0.5:
+            note += " In ResNet's order the wide tensors are the block's own input and output: slicing cannot avoid them."
         p.claim(
             "Memory efficient",
             f"inference, {'InvertedResidual' if inverted else 'the same block in ResNet order'} "
@@ -236,12 +269,7 @@ def run(p):
             f"wide tensors {ws(as_run)} of peak, streamed {ws(streamed)}",
             holds=as_run["wide_share"] < 0.5,  # the memory is dominated by the narrow tensors
             partly=streamed["wide_share"] < 0.5,
-            note=f"What holds: computed {T} slices at a time, the expanded tensor is never whole and the peak is "
-            f"{streamed['bytes'] / x.nbytes:.3g}× the narrow input, all in tensors ≤ {narrow} ch — the "
-            f"paper's memory argument. What fails: PyTorch runs torchvision's block op by op, so the {T}× expanded "
-            f"tensors are {ws(as_run)} of its peak ({as_run['bytes'] / x.nbytes:.3g}× the input), and training keeps "
-            "them for backward anyway. In ResNet's order (--control: 144 → 24 → 144) the wide tensors are the "
-            "block's input and output, which no slicing avoids.",
+            note=note,
             data={"chunks": chunks, "inverted": inverted, "peak_bytes": as_run["bytes"],
                   "peak_channels": as_run["channels"], "wide_share": as_run["wide_share"],
                   "streamed_peak_bytes": streamed["bytes"], "streamed_wide_share": streamed["wide_share"],
@@ -250,8 +278,20 @@ def run(p):
         )
 
     if p.measures():
-        p.bars(f"where the block's multiply-adds go (InvertedResidual 24→{hi}→24, {HW}×{HW})",
-               dict(zip(["1×1 expand", f"3×3 depthwise ({hi} ch)", "1×1 project"], per_conv)), unit="MACs")
-        p.takeaway(f"the depthwise 3×3 is the light part ({share_macs:.0%} of MACs, {p_dense // p_dw}× fewer params "
-                   f"than dense); expanded tensors are {ws(as_run)} of the peak unless the block is streamed in "
-                   f"slices ({ws(streamed)})")
+        p.bars(f"where the block's multiply-adds go (InvertedResidual 24→{hi}→24{'' if depthwise else ', dense 3×3'}"
+               f", {HW}×{HW})",
+               dict(zip(["1×1 expand", f"3×3 {kind} ({hi} ch)", "1×1 project"], per_conv)), unit="MACs")
+        mac_part = (f"the depthwise 3×3 is the {part(share_macs)} part ({share_macs:.0%} of MACs, {p_dense // p_dw}× "
+                    "fewer params than dense)" if depthwise else
+                    f"a dense 3×3 in the depthwise conv's place is the {part(share_macs)} part ({share_macs:.0%} of "
+                    f"MACs; depthwise has {p_dense // p_dw}× fewer params)")
+        wide_name = "expanded tensors" if inverted else f"the wide ({hi}-ch) tensors"
+        if as_run["wide_share"] >= 0.5 > streamed["wide_share"]:
+            mem_part = f"{wide_name} are {ws(as_run)} of the peak unless the block is streamed in slices ({ws(streamed)})"
+        elif chunks == T:
+            mem_part = f"{wide_name} are {ws(as_run)} of the peak streamed in {T} slices"
+        else:
+            mem_part = (f"{wide_name} are {ws(as_run)} of the peak "
+                        f"{'as PyTorch runs it' if chunks == 1 else f'in {chunks} slices'}, {ws(streamed)} streamed in "
+                        f"{T} slices")
+        p.takeaway(f"{mac_part}; {mem_part}")

@@ -114,3 +114,30 @@ def test_skip_arithmetic(result):
 def test_deterministic(result):
     again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
+
+
+def test_a_dense_3x3_what_if_runs_and_leaves_the_block_depthwise():
+    # --set depthwise=false: the MAC count uses a copy with a dense 3×3; the memory section still streams the
+    # (depthwise) block, and the words follow the numbers
+    r = run_proof(NAME, settings=["depthwise=false"])
+    heavy = r.claim("heavy part")
+    assert heavy.verdict == "holds" and heavy.data["depthwise"] is False
+    assert "the dense 3×3 is the heavy part" in heavy.note
+    assert r.claim("Memory efficient").data["streamed_wide_share"] == 0
+    assert "dense 3×3" in r.takeaways[0] and "heavy part" in r.takeaways[0]
+    assert "3×3 dense (144 ch)" in r.figures[0].data["bars"]
+
+
+@pytest.mark.parametrize("setting, holds, fails", [
+    ("chunks=6", "What holds: computed 6 slices", "What fails"),
+    ("inverted=false", "What fails: op by op", "What holds"),
+])
+def test_memory_note_follows_the_numbers(setting, holds, fails):
+    c = run_proof(NAME, settings=[setting]).claim("Memory efficient")
+    assert holds in c.note and fails not in c.note
+
+
+def test_memory_note_says_what_holds_and_what_fails(result):
+    c = result.claim("Memory efficient")
+    assert c.note.index("What holds: computed 6 slices") < c.note.index("What fails: op by op")
+    assert "92% of it in tensors wider than 24 ch" in c.note
