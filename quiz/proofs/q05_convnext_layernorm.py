@@ -42,6 +42,9 @@ def run(p):
     bn = nn.BatchNorm2d(C).train(p.options["batch_stats"])  # train: each channel over (N, H, W) of this batch
     ln = (LayerNorm2d if p.options["per_sample"] else PooledLayerNorm2d)(C)  # each pixel over C, one sample alone
     x = torch.randn(N, C, HW, HW, generator=g)  # (N, C, H, W) = (16, 32, 7, 7)
+    mode = "train" if bn.training else "eval"
+    bn_stats = "the batch's statistics" if bn.training else "its running statistics"
+    ln_name = "LayerNorm2d" if p.options["per_sample"] else "LayerNorm2d pooled over the batch"
 
     if p.measures():  # reads of torchvision's architectures and the authors' account: the proof as it is only
         # ConvNeXt in torchvision really has no BatchNorm (ResNet-50 for contrast), built on meta
@@ -79,9 +82,11 @@ def run(p):
         f"perturb sample 0 of {N}; max |change| of the other {N - 1} samples' outputs: BatchNorm "
         f"({'train' if bn.training else 'eval'} mode) {bn_moved:.3g} · LayerNorm2d {ln_moved:.3g}",
         f"others move {bn_moved:.2g} (BN) vs {ln_moved:.2g} (LN)",
-        holds=bn_moved > 1e-3 and ln_moved == 0,
-        note="The coupling is a training-mode property: in eval mode BN uses running statistics (--control), so "
-        "samples are independent at test time, and train and test then normalise differently.",
+        holds=bn_moved > 1e-3,  # BN's own coupling; LN's number is the contrast, judged by the claims below
+        note=f"BatchNorm in {mode} mode normalises with {bn_stats}: the other samples move {bn_moved:.2g} when "
+        f"sample 0 changes ({'coupled' if bn_moved > 1e-3 else 'independent'}); {ln_name}: {ln_moved:.2g}. "
+        "--control runs BN in eval mode (running statistics), as at test time: train and test normalise "
+        "differently.",
         data={"bn_other_samples_max_change": bn_moved, "ln_other_samples_max_change": ln_moved,
               "bn_training": bn.training},
         control="batch_stats",
@@ -100,9 +105,12 @@ def run(p):
         + " · ".join(f"{name} " + ", ".join(f"N={k}: {v:.3g}" for k, v in spread.items())
                      for name, spread in (("LayerNorm2d", ln_spread), ("BatchNorm", bn_spread))),
         f"LN Δ {max(ln_spread.values()):.2g}; BN Δ {min(bn_spread.values()):.2g}…{max(bn_spread.values()):.2g}",
-        holds=max(ln_spread.values()) == 0 and min(bn_spread.values()) > 1e-3,
-        note="LayerNorm2d never looks across samples: sample 0's output is bit-identical in every batch. Pool its "
-        "statistics over the batch as well (--control) and sample 0's output moves with the batch as BN's does.",
+        holds=max(ln_spread.values()) == 0,  # LN's own independence; BN's Δ is the contrast
+        note=(f"{ln_name} never looks across samples: sample 0's output is bit-identical in every batch"
+              if max(ln_spread.values()) == 0 else
+              f"{ln_name}: sample 0's output moves with the batch (up to {max(ln_spread.values()):.2g})")
+        + f"; BatchNorm ({mode} mode): {min(bn_spread.values()):.2g}…{max(bn_spread.values()):.2g}. "
+        "--control pools LN's statistics over the batch as well.",
         data={"bn_diff_vs_full_batch": {str(k): v for k, v in bn_spread.items()},
               "ln_diff_vs_full_batch": {str(k): v for k, v in ln_spread.items()}},
         control="per_sample",
@@ -115,21 +123,33 @@ def run(p):
         ln_inv = (ln(x3)[0] - ln(x)[0]).abs().max().item()  # the outlier itself, normalised by its own stats
         ln_others = (ln(x3)[1:] - ln(x)[1:]).abs().max().item()
         bn_std_before, bn_std_after = bn(x)[1:].std().item(), bn(x3)[1:].std().item()
+    squashed = bn_std_after < bn_std_before / 5  # BN's contrast: the outlier squashes everyone else
     p.claim(
         "LayerNorm copes with large variations in statistics",
         "sample 0 scaled ×100 and shifted +5: max |change| of LN's output for it and for the others; std of the "
         f"other samples' BN outputs before → after; LN outlier {ln_inv:.2g} (float rounding), others {ln_others:.2g}",
         f"others: LN Δ {ln_others:.2g}, BN std {bn_std_before:.2f} → {bn_std_after:.2f}",
-        holds=ln_inv < 1e-4 and ln_others == 0 and bn_std_after < bn_std_before / 5,
-        note="Shown: LN normalises each sample by its own statistics, so one sample's scale neither hurts it nor "
-        "others; with BN the outlier inflates the batch variance and squashes everyone else toward a constant. "
-        "With LN's statistics pooled over the batch (--control) the outlier moves the others too. "
+        holds=ln_inv < 1e-4 and ln_others == 0,  # LN's own: the outlier and the others unmoved; BN is the contrast
+        note=("Shown: LN normalises each sample by its own statistics, so one sample's scale neither hurts it nor "
+              "others" if ln_inv < 1e-4 and ln_others == 0 else
+              f"Shown: {ln_name} lets the outlier move the others ({ln_others:.2g}) and itself ({ln_inv:.2g})")
+        + ("; with BN the outlier inflates the batch variance and squashes everyone else toward a constant (std "
+           if squashed else f"; BatchNorm in {mode} mode does not squash the others (std ")
+        + f"{bn_std_before:.2f} → {bn_std_after:.2f}). --control pools LN's statistics over the batch as well. "
         "Not shown: that this improves accuracy in ConvNeXt (needs ImageNet training).",
         data={"ln_outlier_change": ln_inv, "ln_others_max_change": ln_others,
               "bn_others_std_before": bn_std_before, "bn_others_std_after": bn_std_after},
         control="per_sample",
     )
-    p.bars("BatchNorm (train): sample 0's output moves with the batch size (LayerNorm: 0 for all)",
+    ln_max, bn_lo, bn_hi = max(ln_spread.values()), min(bn_spread.values()), max(bn_spread.values())
+    moves = "moves with" if bn_lo > 1e-3 else "does not move with" if bn_hi == 0 else "partly moves with"
+    p.bars(f"BatchNorm ({mode}): sample 0's output {moves} the batch size "
+           f"(LayerNorm: {'0 for all' if ln_max == 0 else f'up to {ln_max:.2g}'})",
            {f"batch {k} vs {N}": v for k, v in bn_spread.items()})
-    p.takeaway(f"ConvNeXt's LayerNorm2d is a Transformer's token LayerNorm by construction; BN couples samples "
-               f"(others move {bn_moved:.2g}) and one ×100 outlier squashes the batch to std {bn_std_after:.2f}")
+    bn_part = (f"BN ({mode}) couples samples (others move {bn_moved:.2g})" if bn_moved > 1e-3
+               else f"BN ({mode}) leaves the others unmoved ({bn_moved:.2g})")
+    outlier = (f"one ×100 outlier squashes the batch to std {bn_std_after:.2f}" if squashed
+               else f"a ×100 outlier does not squash the others (BN std {bn_std_before:.2f} → {bn_std_after:.2f})")
+    ln_part = "" if ln_moved == 0 else f"; {ln_name} couples them too ({ln_moved:.2g})"
+    p.takeaway(f"ConvNeXt's LayerNorm2d is a Transformer's token LayerNorm by construction; {bn_part} and "
+               f"{outlier}{ln_part}")

@@ -104,18 +104,19 @@ def run(p):
     drop = p.options["drop"]
     if p.measures("drop"):  # (the unit and rescale controls judge the ConvNeXt block only)
         plain, dropped = train_toys(0.0), train_toys(drop)
-        regulariser(p, plain, dropped, drop)
+        lower = regulariser(p, plain, dropped, drop)
     if p.measures():  # an architecture read: the proof as it is only
         used_in(p)
-    convnext_block(p)
+    whole = convnext_block(p)
     if p.measures():
         shallower(p)
     if p.measures("drop"):
-        ensemble(p, plain, dropped)
+        ensemble(p, plain, dropped, drop, lower, whole)
 
 
 def convnext_block(p):
-    """One torchvision ConvNeXt block in training mode: which samples skip F(x), and the training mean."""
+    """One torchvision ConvNeXt block in training mode: which samples skip F(x), and the training mean.
+    Returns whether the skipped share matched the drop rate (whole branches dropped per sample)."""
     seed()  # the same block and inputs whether or not the toy nets were trained (or cached) before
     drop, N = 0.2, 4096
     block = CNBlock(8, layer_scale=1.0, stochastic_depth_prob=drop)  # layer_scale 1 so F(x) is visible
@@ -131,14 +132,18 @@ def convnext_block(p):
     kept_ok = torch.allclose(y[~skipped] - x[~skipped], branch_out[~skipped] / (1 - drop), atol=1e-5)
     frac = skipped.float().mean().item()
     tol = 4 * math.sqrt(drop * (1 - drop) / N)
+    whole = abs(frac - drop) < tol  # a share `drop` of the samples skip their whole branch
     p.claim(
         "Randomly drops entire residual blocks (skips F(x))",
         f"CNBlock with drop rate {drop} in train mode, {N} samples: samples with output == input exactly; "
-        "the others get x + F(x)/keep_prob",
+        f"the others get x + F(x)/keep_prob: {'yes' if kept_ok else 'no'}",
         f"{frac:.1%} skip F(x) at p = {drop} (±{tol:.1%})",
-        holds=abs(frac - drop) < tol and kept_ok,
-        note='mode="row": one Bernoulli draw per sample, so a sample keeps or skips the whole branch. nn.Dropout '
-        "(the control) drops single activations: no sample skips its branch.",
+        holds=whole,  # the skipping only: the ×1/keep_prob of the kept ones is the next claim's
+        note=('mode="row": one Bernoulli draw per sample, so a sample keeps or skips the whole branch'
+              if p.options["unit"] == "block" else "nn.Dropout drops single activations, not a sample's branch")
+        + f": {frac:.1%} of samples skip F(x) entirely, "
+        + (f"the drop rate {drop} within ±{tol:.1%}." if whole else f"not the drop rate {drop} (±{tol:.1%}).")
+        + ("" if p.options["unit"] == "element" else " --control swaps in nn.Dropout (single activations)."),
         data={"drop_rate": drop, "skipped_fraction": frac, "tolerance": tol, "kept_scaled": bool(kept_ok)},
         control="unit",
     )
@@ -162,6 +167,7 @@ def convnext_block(p):
         data={"relative_difference": rel, "tolerance": tol_mean},
         control="rescale",
     )
+    return whole
 
 
 def span(v):
@@ -188,35 +194,47 @@ def regulariser(p, plain, dropped, drop):
         data={"plain": plain, "stochastic_depth": dropped, "lower_on": lower},
         control="drop",
     )
+    return lower
 
 
-def ensemble(p, plain, dropped):
+def ensemble(p, plain, dropped, drop, lower, whole):
     """An ensemble of shallower networks? How well each sub-network predicts on its own."""
     ratio = [m / t for m, t in zip(dropped["subnets"], dropped["test"])]
     ratio_plain = [m / t for m, t in zip(plain["subnets"], plain["test"])]
+    works = max(ratio) < 1.5  # the sub-networks predict about as well as the full net
+    trained = ("Trained with no block ever skipped (drop rate 0)" if drop == 0
+               else f"Trained with DropPath (rate rising to {drop})")
     p.claim(
         "Effectively trains an ensemble of shallower networks",
         f"test MSE of the 2^{BLOCKS} sub-networks (the trained net with blocks removed at test time, "
         f"weighted by how often DropPath at p_L = {P_L} samples each: block l skipped with prob. {P_L}·l/"
         f"{BLOCKS}) ÷ the full net's, per seed, for the nets trained with and without DropPath",
         f"sub-networks' MSE ≤ {max(ratio):.2f}× the full net's",
-        holds=max(ratio) < 1.5,
-        note=f"Trained with DropPath, the shallower sub-networks (on average {BLOCKS - P_L * (BLOCKS + 1) / 2:.2f} "
-        f"of {BLOCKS} blocks) predict about as well as the full net ({span(ratio)}× its test MSE): each was "
-        f"trained, and eval mode combines them. Trained without it, the same sub-networks do {span(ratio_plain)}× "
-        "worse: one deep net, not an ensemble. 'An ensemble' is approximate: eval mode equals the average of the "
-        "sub-networks training samples (kept branches ×1/keep_prob) exactly for one block, by linearity, but not "
-        "for a stack of nonlinear blocks.",
+        holds=works,
+        note=f"{trained}, the shallower sub-networks (on average {BLOCKS - P_L * (BLOCKS + 1) / 2:.2f} of {BLOCKS} "
+        + (f"blocks) predict about as well as the full net ({span(ratio)}× its test MSE): each was trained, and eval "
+           "mode combines them." if works else f"blocks) do {span(ratio)}× the full net's test MSE: they do not "
+           "work alone.")
+        + ("" if drop == 0 else f" Trained without it, the same sub-networks do {span(ratio_plain)}× the full "
+           "net's test MSE" + (": one deep net, not an ensemble." if min(ratio_plain) >= 1.5 else "."))
+        + " 'An ensemble' is approximate: eval mode equals the average of the sub-networks training samples "
+        "(kept branches ×1/keep_prob) exactly for one block, by linearity, but not for a stack of nonlinear blocks.",
         data={"ratio": ratio, "ratio_plain": ratio_plain},
         control="drop",
     )
     depths = list(range(BLOCKS + 1))
     p.lines(f"test MSE of the sub-networks by blocks kept (mean of {SEEDS} seeds; {BLOCKS} = the full net)",
-            {"trained with DropPath": (depths, dropped["by_depth"]), "without": (depths, plain["by_depth"])},
+            {f"trained with DropPath (to {drop})": (depths, dropped["by_depth"]), "without": (depths, plain["by_depth"])},
             x="blocks kept", y="test MSE", logy=True)
-    p.takeaway(f"DropPath skips whole branches per sample and trains shallow sub-networks that work alone "
-               f"(≤ {max(ratio):.1f}× the full net's error vs {min(ratio_plain):.1f}×+ without): "
-               "a regulariser that acts like an ensemble")
+    subnets = (f"trains shallow sub-networks that work alone (≤ {max(ratio):.1f}× the full net's error vs "
+               f"{min(ratio_plain):.1f}×+ without)" if works else f"at drop rate {drop} leaves sub-networks that do "
+               f"not work alone (up to {max(ratio):.1f}× the full net's error)")
+    verdict = ("a regulariser that acts like an ensemble" if works and lower == SEEDS
+               else f"test error lower on {lower}/{SEEDS} seeds")
+    skips = ("DropPath skips whole branches per sample and" if whole else
+             f"{p.options['unit']}-wise dropping in the ConvNeXt block skips no whole branch at its rate; on the toy, "
+             "DropPath")
+    p.takeaway(f"{skips} {subnets}: {verdict}")
 
 
 def used_in(p):

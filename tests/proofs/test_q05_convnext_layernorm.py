@@ -92,3 +92,21 @@ def test_outlier_sample(result):
 def test_deterministic(result):
     again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
+
+
+def test_each_claim_is_judged_by_its_own_knob():
+    # pooling LN's statistics does not touch BN's coupling; BN in eval mode does not touch LN's independence
+    pooled = run_proof(NAME, settings=["per_sample=false"])
+    assert [c.verdict for c in pooled.claims[2:]] == ["holds", "fails", "fails"]
+    assert "couples them too" in pooled.takeaways[0] and "0 for all" not in pooled.figures[0].title
+    eval_bn = run_proof(NAME, settings=["batch_stats=false"])
+    assert [c.verdict for c in eval_bn.claims[2:]] == ["fails", "holds", "holds"]
+    assert "couples samples" not in eval_bn.takeaways[0] and "squashes" not in eval_bn.takeaways[0]
+    assert "BatchNorm (eval)" in eval_bn.figures[0].title and "squashes" not in eval_bn.claims[4].note
+
+
+def test_words_follow_the_numbers(result):
+    assert "(coupled)" in result.claim("depend on each other").note
+    assert "bit-identical" in result.claim("batch size").note
+    assert "couples samples (others move" in result.takeaways[0] and "squashes the batch" in result.takeaways[0]
+    assert result.figures[0].title.startswith("BatchNorm (train): sample 0's output moves with")

@@ -93,3 +93,24 @@ def test_deterministic(result):
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
     # the toy nets are cached between runs: trained again from scratch, they give the same numbers
     assert train_toys.__wrapped__(0.0) == result.claim("Regularization").data["plain"]
+
+
+def test_dropping_whole_blocks_is_judged_without_the_rescale(controlled):
+    # the ×1/keep_prob is the next claim's mechanism: without it, samples still skip whole branches
+    assert control(controlled, "rescale", "entire residual blocks").verdict == "holds"
+    assert control(controlled, "rescale", "train mean").verdict == "fails"
+    assert control(controlled, "rescale", "entire residual blocks").data["kept_scaled"] is False
+
+
+def test_ensemble_words_follow_the_ratio():
+    r = run_proof(NAME, settings=["drop=0"])
+    c = r.claim("ensemble")
+    assert c.verdict == "fails" and "do not work alone" in c.note and "about as well" not in c.note
+    assert "work alone (≤" not in r.takeaways[0] and "acts like an ensemble" not in r.takeaways[0]
+    assert "test error lower on 0/5 seeds" in r.takeaways[0]
+
+
+def test_ensemble_words_at_default(result):
+    assert "predict about as well as the full net" in result.claim("ensemble").note
+    assert "one deep net, not an ensemble" in result.claim("ensemble").note
+    assert result.takeaways[0].endswith("a regulariser that acts like an ensemble")
