@@ -74,12 +74,16 @@ def run(p):
     width = p.options["width"]  # 64: the answer's block; 256 (the control): no reduction
     with meta:
         neck_m, basic_m = Bottleneck(256, 64, base_width=width), BasicBlock(256, 256)
+        one3_m = nn.Conv2d(256, 256, 3, padding=1, bias=False)  # the rival, counted the same way
     x = torch.randn(1, 256, 28, 28)  # (N, C, H, W) = (1, 256, 28, 28)
     neck = Bottleneck(256, 64, base_width=width).eval()  # 1×1 256→w, 3×3 w→w, 1×1 w→256 (+ BN, ReLU, identity)
     one3 = nn.Conv2d(256, 256, 3, padding=1, bias=False).eval()  # the rival: same input and output
     (tn, t3), raw = _fastest_ms([neck, one3], x)
     mn = macs(neck_m, torch.empty(1, 256, 28, 28, device=meta))
-    m3, mb = 9 * 256 * 256 * 28 * 28, macs(basic_m, torch.empty(1, 256, 28, 28, device=meta))
+    m3, mb = (macs(m, torch.empty(1, 256, 28, 28, device=meta)) for m in (one3_m, basic_m))
+
+    def fewer(a, b):  # b's MACs against a's, in words
+        return f"{a / b:.1f}× fewer" if a >= b else f"{b / a:.1f}× more"
     convs = [params(c) for c in (neck_m.conv1, neck_m.conv2, neck_m.conv3)]
     p.claim(
         "so the 1×1s make the 3×3 at 256 channels cheap",
@@ -89,12 +93,15 @@ def run(p):
         f"{mn / m3:.2f}× the MACs, {tn / t3:.2f}× the time",
         holds=t3 > 2 * tn,  # cheap: under half the time of the 3×3 it replaces
         note=f"Not 16×: the two 1×1s cost {convs[0] + convs[2]:,} weights themselves, so the block does "
-        f"{m3 / mn:.1f}× fewer multiply-adds than one 3×3 at 256 channels ({fmt(mn)} vs {fmt(m3)}). Time "
+        f"{fewer(m3, mn)} multiply-adds than one 3×3 at 256 channels ({fmt(mn)} vs {fmt(m3)}). Time "
         f"({tn:.2f} vs {t3:.2f} ms) is not MACs: the block also pays for BN, ReLU and three layers' overhead, the "
         f"wide 3×3 streams {params(one3) * 4 / 2**20:.1f} MB of weights, and wall time varies with machine and "
         f"load. Against two 3×3s (BasicBlock(256, 256), {fmt(mb)} MACs) the ratio is {mb / mn:.1f}×, but that "
-        "compares two layers with three. Without the reduction (the control: width 256) the three convs do more "
-        "work than the one 3×3 and the block is slower than the conv it was meant to cheapen.",
+        "compares two layers with three. "
+        + (f"Without the reduction (width {width}) the three convs do {'more' if mn > m3 else 'less'} work than the "
+           f"one 3×3 and the block is {'slower' if tn > t3 else 'faster'} than the conv it was meant to cheapen."
+           if width == KNOBS["width"].control else
+           f"--control keeps {KNOBS['width'].control} channels inside the block (no reduction)."),
         data={"width": width, "bottleneck_macs": mn, "one_3x3_macs": m3, "basic_macs": mb,
               "bottleneck_conv_params": sum(convs), "mac_ratio": m3 / mn, "bottleneck_ms": tn, "one_3x3_ms": t3,
               "bottleneck_runs_ms": raw[0], "one_3x3_runs_ms": raw[1]},
@@ -103,7 +110,8 @@ def run(p):
 
     # --- figure: where the parameters are
     p.bars(f"Conv weights per layer: bottleneck (width {width}) vs one 3×3 at 256 channels",
-           {f"bottleneck 1×1 256→{width}": convs[0], f"bottleneck 3×3 {width}→{width}": convs[1],
-            f"bottleneck 1×1 {width}→256": convs[2], "one 3×3 256→256": params(one3)})
-    p.takeaway(f"a 3×3 at 64 ch costs 1/{p256 // p64} of one at 256; with the two 1×1s the whole bottleneck does "
-               f"{m3 / mn:.1f}× fewer MACs than one 3×3 at 256 (not 16×) and runs {t3 / tn:.1f}× faster")
+           {f"bottleneck 1st 1×1 256→{width}": convs[0], f"bottleneck 3×3 {width}→{width}": convs[1],
+            f"bottleneck last 1×1 {width}→256": convs[2], "one 3×3 256→256": params(one3)})
+    speed = f"runs {t3 / tn:.1f}× faster" if t3 > tn else f"runs {tn / t3:.1f}× slower"
+    p.takeaway(f"a 3×3 at 64 ch costs 1/{p256 // p64} of one at 256; with the two 1×1s the whole bottleneck "
+               f"(width {width}) does {fewer(m3, mn)} MACs than one 3×3 at 256 (not 16×) and {speed}")

@@ -40,6 +40,7 @@ def test_bottleneck_vs_one_3x3_is_about_8_5x(result):
     d = result.claim("make the 3×3").data
     assert d["width"] == KNOBS["width"].default == 64
     assert d["bottleneck_conv_params"] == neck_convs(64)
+    # the proof counts the 3×3 with macs() (torch's FlopCounterMode): our own k·k·C_in·C_out per output pixel
     assert d["bottleneck_macs"] == neck_convs(64) * TIMED and d["one_3x3_macs"] == 9 * 256 * 256 * TIMED
     assert d["mac_ratio"] == pytest.approx(9 * 256 * 256 / neck_convs(64)) == pytest.approx(8.47, abs=0.01)
     assert d["basic_macs"] == 2 * 9 * 256 * 256 * TIMED  # BasicBlock: two 3×3s at 256
@@ -63,3 +64,25 @@ def test_deterministic(result):
     again = run_proof(NAME)
     strip = lambda r: [{k: v for k, v in c.data.items() if k not in TIMING} for c in r.claims]  # noqa: E731
     assert strip(again) == strip(result)
+
+
+def test_the_rival_3x3_is_counted_not_typed():
+    import inspect
+
+    from quiz.proofs import q07_one_by_one
+
+    source = inspect.getsource(q07_one_by_one.run)
+    assert "9 * 256 * 256" not in source  # counted with macs() on a Conv2d, checked against the formula above
+
+
+def test_more_or_fewer_follows_the_ratio(result, controlled):
+    assert "8.5× fewer multiply-adds" in result.claim("make the 3×3").note
+    assert "8.5× fewer MACs" in result.takeaways[0]
+    (run,) = [r for r in controlled.controls if r.knob == "width"]
+    (c,) = [c for c in run.claims if c.claim.startswith("so the 1×1s")]
+    assert f"{1 / c.data['mac_ratio']:.1f}× more multiply-adds" in c.note and "fewer" not in c.note
+
+
+def test_bars_keep_every_conv_at_any_width():
+    r = run_proof(NAME, settings=["width=256"])
+    assert len(r.figures[0].data["bars"]) == 4
