@@ -52,7 +52,7 @@ def backward_signal(layers, step, x, y):
 def run(p):  # (run_proof runs every proof on one thread: ~200 passes over tiny tensors)
     skip = p.options["skip"]  # the mechanism: False in its control run
     if p.measures("skip"):  # (the branch_scale control judges the landscape only)
-        hi = gradient_flow(p, skip)
+        flow = gradient_flow(p, skip)
         jacobian(p)
         plain_loss, res_loss = learn_identity(skip=False), learn_identity(skip=skip)
         p.claim(
@@ -62,12 +62,18 @@ def run(p):  # (run_proof runs every proof on one thread: ~200 passes over tiny 
             f"loss plain {plain_loss[-1]:.2f} vs residual {res_loss[-1]:.2f}",
             holds=res_loss[-1] < plain_loss[-1] / 2,  # 'easier': under half the loss for the same budget
             note="Both nets can represent the identity (the plain one by learning it layer by layer); the residual "
-            "one only has to push its branches toward zero. A toy: the paper's evidence is ImageNet training curves.",
+            "one only has to push its branches toward zero. A toy: the paper's evidence is ImageNet training curves."
+            + ("" if skip else " (Here without the skip: both nets are the plain one.)"),
             data={"plain_loss": plain_loss, "residual_loss": res_loss},
             control="skip",
         )
-        p.takeaway(f"skips keep the gradient within {hi:.2g}× end to end and learn the identity "
-                   f"{plain_loss[-1] / res_loss[-1]:.0f}× better; vanishing plain gradients need a bad init")
+        grad = (f"skips keep the gradient within {flow['hi']:.2g}× end to end" if flow["unimpeded"] else
+                f"without the identity path the gradient at block 1 is {flow['span']}× the one at block {DEPTH}")
+        learn = (f"learn the identity {plain_loss[-1] / res_loss[-1]:.0f}× better" if res_loss[-1] < plain_loss[-1] / 2
+                 else f"the identity is learnt to loss {res_loss[-1]:.2f} vs {plain_loss[-1]:.2f} plain")
+        init = ("vanishing plain gradients need a bad init" if flow["bad_init_only"] else
+                "plain gradients vanish at default init " + ("and He init" if flow["vanish_he"] else "only"))
+        p.takeaway(f"{grad} and {learn}; {init}" if flow["unimpeded"] else f"{grad}; {learn}; {init}")
     landscape(p, skip, p.options["branch_scale"])
 
 
@@ -96,7 +102,8 @@ def gradient_flow(p, skip):
         naive_std.append(runs["naive"][1])
         if s == 0:
             # (the He-init curve lies on the residual one at a terminal's resolution: its range is in the value)
-            curves = {"plain, default init": runs["plain"][0], "residual": runs["residual"][0]}
+            curves = {"plain, default init": runs["plain"][0],
+                      "residual" if skip else "residual, no skip": runs["residual"][0]}
     lo = {k: min(v) for k, v in ratios.items()}
     hi = {k: max(v) for k, v in ratios.items()}
     spread = {k: hi[k] / lo[k] if lo[k] > 0 else math.inf for k in ratios}  # 0: the signal underflowed
@@ -110,20 +117,26 @@ def gradient_flow(p, skip):
         f"res {span('residual')} · plain {span('plain')} · He {span('plain_he')}",
         holds=unimpeded and vanish_default and not vanish_he and spread["residual"] < spread["plain_he"],
         partly=unimpeded,
-        note="'Unimpeded' is approximate: each block multiplies the gradient by (I + ∂F/∂x)ᵀ, so with skips it "
-        f"grows mildly toward the input, by the same factor (within {spread['residual']:.2g}×) for every seed. "
-        f"Plain stacks vanish only at PyTorch's default init ({span('plain')}); with He init nothing vanishes "
-        f"({span('plain_he')}, but {spread['plain_he']:.2g}× between seeds) — He et al. 2016 also blamed "
-        "optimisation, not vanishing, for deep plain nets. So the contrast with plain nets holds only for a bad "
-        f"init. Without the 1/√{DEPTH} scale the residual stack explodes: output std "
-        f"{min(naive_std):.3g}…{max(naive_std):.3g}, ratio {span('naive')}.",
+        note=("'Unimpeded' is approximate: each block multiplies the gradient by (I + ∂F/∂x)ᵀ, so with skips it "
+              f"grows mildly toward the input, by the same factor (within {spread['residual']:.2g}×) for every seed. "
+              if unimpeded else f"Not unimpeded: the residual stack's block-1 ÷ block-{DEPTH} ratio is "
+              f"{span('residual')} ({'with' if skip else 'without'} the identity path). ")
+        + (f"Plain stacks vanish only at PyTorch's default init ({span('plain')}); with He init nothing vanishes "
+           f"({span('plain_he')}, but {spread['plain_he']:.2g}× between seeds) — He et al. 2016 also blamed "
+           "optimisation, not vanishing, for deep plain nets. So the contrast with plain nets holds only for a bad "
+           "init." if vanish_default and not vanish_he else
+           f"Plain stacks: {span('plain')} at PyTorch's default init, {span('plain_he')} with He init.")
+        + f" Without the 1/√{DEPTH} scale the residual stack "
+        + ("explodes" if min(naive_std) > 10 else "does not explode")
+        + f": output std {min(naive_std):.3g}…{max(naive_std):.3g}, ratio {span('naive')}.",
         data={"depth": DEPTH, "seeds": SEEDS, "ratios": ratios, "spread": spread, "naive_output_std": naive_std},
         control="skip",
     )
     p.lines(f"log10 ‖∂L/∂h‖ per block, seed 0 (block 1 = input end, {DEPTH} = output)",
             {k: (list(range(1, DEPTH + 1)), torch.tensor(v).log10().tolist()) for k, v in curves.items()},
             x="block", y="log10 ‖∂L/∂h‖")
-    return hi["residual"]
+    return {"unimpeded": unimpeded, "hi": hi["residual"], "span": span("residual"), "vanish_he": vanish_he,
+            "bad_init_only": vanish_default and not vanish_he}
 
 
 def jacobian(p):
@@ -164,19 +177,32 @@ def landscape(p, skip, scale):
     rp, rr = mean(rough, False), mean(rough, True)
     mp, mr = [minima[(False, k)] for k in range(DIRECTIONS)], [minima[(True, k)] for k in range(DIRECTIONS)]
     raw_p, raw_r = mean(rough_raw, False), mean(rough_raw, True)
+    smoother_rel = rp > 2 * rr and min(mp) > max(mr)  # relative to each curve's own range
+    note = "(plain vs residual" + ("" if skip else "; without the skip both are the plain stack") + ".) "
+    if smoother_rel:
+        note += (f"Relative to its own range the residual curve is {'one smooth bowl' if max(mr) <= 1 else 'smoother'}"
+                 f" and the plain one jagged ({mp} vs {mr} local minima)")
+    else:
+        note += (f"Relative to its own range the residual curve is not clearly smoother (rel. {rp:.2g} vs {rr:.2g}; "
+                 f"{mp} vs {mr} local minima)")
+    if raw_r > raw_p:
+        note += (f", but in raw |Δ²L| the residual loss curves more ({raw_r:.2g} vs {raw_p:.2g})"
+                 + (": 'smoother' holds only after normalising by the range." if smoother_rel else "."))
+    else:
+        note += f"; in raw |Δ²L| it curves {'less' if raw_r < raw_p else 'as much'} ({raw_r:.2g} vs {raw_p:.2g})."
+    note += (" A 1-D slice at initialisation on random labels; Li et al. 2018 slice around trained minima in 2-D.")
+    if raw_r > raw_p and skip:
+        note += (f" With the branch scaled by 1/√{DEPTH} (--set branch_scale={KNOBS['branch_scale'].control}) the "
+                 "residual curve is smoother in raw terms too.")
     p.claim(
         "Loss landscape: much smoother than plain networks",
         f"loss on a {STEPS}-point line θ + t·d, t ∈ [−1, 1], d random filter-normalised "
         f"({DIRECTIONS} directions): relative roughness = mean |Δ²L| ÷ (max L − min L); raw = mean |Δ²L|; "
         "local minima on the line",
         f"rel. {rp:.2g} vs {rr:.2g} · raw {raw_p:.2g} vs {raw_r:.2g}",
-        holds=rp > 2 * rr and min(mp) > max(mr) and raw_p > raw_r,
-        partly=rp > 2 * rr and min(mp) > max(mr),
-        note="(plain vs residual.) Relative to its own range the residual curve is one smooth bowl and the plain "
-        f"one jagged ({mp} vs {mr} local minima), but in raw |Δ²L| the residual loss curves more "
-        f"({raw_r:.2g} vs {raw_p:.2g}): 'smoother' holds only after normalising by the range. A 1-D slice at "
-        f"initialisation on random labels; Li et al. 2018 slice around trained minima in 2-D. With the branch "
-        f"scaled by 1/√{DEPTH} (--set branch_scale=0.177) the residual curve is smoother in raw terms too.",
+        holds=smoother_rel and raw_p > raw_r,
+        partly=smoother_rel,
+        note=note,
         data={"roughness_plain": rp, "roughness_residual": rr, "minima_plain": mp, "minima_residual": mr,
               "raw_d2_plain": raw_p, "raw_d2_residual": raw_r, "branch_scale": scale},
         control=("skip", "branch_scale"),

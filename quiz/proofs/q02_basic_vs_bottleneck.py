@@ -122,8 +122,13 @@ def run(p):
               "basic64_params": p64, "basic64_conv_params": conv_64, "basic64_macs": m64},
         control="reduction",
     )
-    p.takeaway(f"a bottleneck costs what a 64-wide BasicBlock does ({fmt(pk)} vs {fmt(p64)}) but adds a layer and a "
-               f"{out // 64}× wider stream: ResNet-50 gets {l50} layers for +{p50 / p34 - 1:.0%} params over ResNet-34")
+    as_cheap = abs(pk / p64 - 1) < 0.15  # the bottleneck costs about what BasicBlock(64) does
+    cost = (f"a bottleneck costs what a 64-wide BasicBlock does ({fmt(pk)} vs {fmt(p64)}) but" if as_cheap else
+            f"a bottleneck (reduction {reduction}) costs {pk / p64:.1f}× a 64-wide BasicBlock ({fmt(pk)} vs "
+            f"{fmt(p64)}) and")
+    net = "ResNet-50" if reduction == 4 else f"ResNet-50's layout (reduction {reduction})"
+    p.takeaway(f"{cost} adds a layer and a {out // 64}× wider stream: {net} gets {l50} layers for "
+               f"{p50 / p34 - 1:+.0%} params over ResNet-34")
 
 
 def layout50(reduction):

@@ -96,7 +96,7 @@ def run(p):
         "Counted on the compound-scaled CNN ÷ baseline: " + " · ".join(
             f"φ={r['phi']}: ×{r['ratio']:.3f}, predicted ×{r['predicted']:.3f}, 2^φ = {2 ** r['phi']}" for r in comp)
         + f". The paper constrains α·β²·γ² ≈ 2; with these α, β, γ it is {k:.3g}, so FLOPs grow {k:.3g}^φ "
-        f"({k ** 2:.3g}×, not 4×, at φ=2). Try your own: --set alpha=1.4.",
+        f"({k ** 2:.3g}×{', not 4×,' if abs(k ** 2 - 4) > 0.05 else ''} at φ=2). Try your own: --set alpha=1.4.",
         "×" + ", ×".join(f"{g:.2f}" for g in per_step) + " per unit φ",
         data={"compound": comp, "max_rel_err_predicted": err, "growth_per_phi": per_step},
     )

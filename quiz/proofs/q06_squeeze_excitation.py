@@ -59,12 +59,13 @@ def run(p):
     )
     on0, off0 = [g[0] for g in on], [g[0] for g in off]  # channel 0's gate when the dog is in ch 0 / in ch 1
     on1, off1 = [g[1] for g in on], [g[1] for g in off]
+    adapts = min(on0) > 0.9 and max(off0) < 0.1 and min(off1) > 0.9 and max(on1) < 0.1  # opens and shuts by image
     p.claim(
         "adaptively recalibrates channel-wise responses",
         f"the same toy: channel 0's gate when the dog is in channel 0 ({span(on0)}) vs in channel 1 ({span(off0)}); "
         f"channel 1's: {span(off1)} vs {span(on1)}; {gate}, {SEEDS} inits",
         f"ch 0 gate {min(on0):.2f}+ or ≤ {max(off0):.3f} by image",
-        holds=min(on0) > 0.9 and max(off0) < 0.1 and min(off1) > 0.9 and max(on1) < 0.1,
+        holds=adapts,
         note="SE's gate is computed from the input's own channel means, so the same channel is opened for one image "
         "and shut for the next. A fixed per-channel scale (what a learned BN γ or a 1×1 depthwise conv gives; "
         "--control) settles on one value for both cases.",
@@ -75,11 +76,21 @@ def run(p):
     if p.measures():
         static = train(False)  # the control's gate (cached: its control run reads this)
         s_on, s_off = static["gate_dog_ch0"][0], static["gate_dog_ch1"][0]
-        p.bars("gate on ch 0 when the dog is in ch 0 / in ch 1 (init 0): SE's vs a static gate",
-               {"SE, dog in ch 0": on[0][0], "SE, dog in ch 1": off[0][0],
-                "static, dog in ch 0": s_on[0], "static, dog in ch 1": s_off[0]})
-        p.takeaway(f"SE = channel means → MLP → sigmoid gate: it opens the dog's channel ({min(dog):.2f}+) and shuts "
-                   f"it when the dog is elsewhere (≤ {max(off0):.3f}); a static gate can't (stuck at {s_on[0]:.2f})")
+        bars = {"SE, dog in ch 0": on[0][0], "SE, dog in ch 1": off[0][0]} if squeeze else {}
+        p.bars("gate on ch 0 when the dog is in ch 0 / in ch 1 (init 0): "
+               + ("SE's vs a static gate" if squeeze else "a static gate (no squeeze)"),
+               {**bars, "static, dog in ch 0": s_on[0], "static, dog in ch 1": s_off[0]})
+        stuck = abs(s_on[0] - s_off[0]) < 0.1  # the static gate: one value whichever channel the dog is in
+        static_part = (f"a static gate can't (stuck at {s_on[0]:.2f})" if stuck else
+                       f"a static gate moves too ({s_on[0]:.2f} vs {s_off[0]:.2f})")
+        if squeeze and adapts:
+            p.takeaway(f"SE = channel means → MLP → sigmoid gate: it opens the dog's channel ({min(dog):.2f}+) and "
+                       f"shuts it when the dog is elsewhere (≤ {max(off0):.3f}); {static_part}")
+        else:
+            who = "SE's gate" if squeeze else "without the squeeze, the learned gate"
+            p.takeaway(f"{who} does not follow the dog: channel 0's gate is {span(on0)} with the dog there and "
+                       f"{span(off0)} when it is elsewhere" + ("; SE computes the gate from each image's channel means "
+                       "(channel means → MLP → sigmoid) instead" if not squeeze else f"; {static_part}"))
         cost(p)
 
 

@@ -85,10 +85,17 @@ def run(p):
             data={"rf7": rf7, "rf3": rf3, "support7": sup7, "support3": sup3}, added=True,
         )
     if p.measures("kernel"):
-        effective_rf(p, k, g3)
+        erf = effective_rf(p, k, g3)
     stages = convnext_tiny_reads(p) if p.measures() else []
     if p.measures("map"):
-        attention(p, k, p.options["map"], stages)
+        n_conv, n_attn, side = attention(p, k, p.options["map"], stages)
+    if p.measures():  # the proof's own run measures both
+        widen = (f"{k}×{k} widens the effective RF {erf:.1f}× over 3×3" if erf > 1
+                 else f"{k}×{k} does not widen the effective RF over 3×3 ({erf:.1f}×)")
+        local = (f"stays local: one layer sees {n_conv} of {side * side} inputs, attention all {n_attn}"
+                 if n_conv < n_attn else
+                 f"on a {side}×{side} map one layer sees all {n_conv} inputs, as attention does (fixed weights)")
+        p.takeaway(f"{widen} but {local}" if erf > 1 and n_conv < n_attn else f"{widen}; {local}")
 
 
 def effective_rf(p, k, g3):
@@ -97,6 +104,8 @@ def effective_rf(p, k, g3):
     (rk, sk, ring), (r3, s3, _) = _width(gk), _width(g3)
     centre = (gk[SIZE // 2, SIZE // 2] / gk.sum()).item()  # share of the gradient on the centre pixel
     outside = gk[ring > (rfk - 1) // 2].sum().item()  # gradient outside the theoretical RF: none
+    half = (rfk - 1) // 2  # the theoretical RF's radius
+    smaller = "much smaller than" if 2 * rk <= half else "smaller than" if rk < half else "as wide as"
     p.claim(
         "Increases effective Receptive Field immediately",
         f"|∂ centre output / ∂ input| of {DEPTH} random-init CNBlocks (mean of {SEEDS} seeds), {k}×{k} vs 3×3 "
@@ -104,7 +113,7 @@ def effective_rf(p, k, g3):
         "gradient distribution",
         f"ERF std {sk:.1f} vs {s3:.1f} px ({sk / s3:.1f}×)",
         holds=rk > r3 and sk > s3,
-        note=f"the effective RF is much smaller than the theoretical one ({k}×{k}: 95% within radius {rk} of "
+        note=f"the effective RF is {smaller} the theoretical one ({k}×{k}: 95% within radius {rk} of "
         f"{(rfk - 1) // 2}; the centre pixel alone holds {centre:.0%} of the mass, via the identity path). "
         "Random init, not trained weights; layer_scale = 1 instead of torchvision's 1e-6, which would make "
         "every block an identity at init. With a 3×3 kernel (the control) both stacks are the same.",
@@ -121,8 +130,7 @@ def effective_rf(p, k, g3):
     decades = (torch.log10(gk.clamp(min=1e-30) / gk.max()) + 4).clamp(min=0).ceil()  # 1…4; 0 below 1e-4 of the peak
     p.heatmap(f"Effective RF, {DEPTH} ConvNeXt blocks, {k}×{k} depthwise: log10 |∂y_centre/∂x| (4 decades)",
               decades.tolist(), label="decades above 1e-4 of the peak, rounded up")
-    p.takeaway(f"{k}×{k} widens the effective RF {sk / s3:.1f}× over 3×3 but stays local: one layer sees "
-               f"{k * k} inputs, attention all of them")
+    return sk / s3
 
 
 def convnext_tiny_reads(p):
@@ -195,7 +203,8 @@ def attention(p, k, side, stages):
         seen["conv"].append(img.grad[0].abs().sum(dim=0).flatten())  # (H·W,)
     n_conv, n_attn = (int((v[0] > 0).sum()) for v in (seen["conv"], seen["attn"]))
     change = {m: ((v[1] - v[0]).norm() / v[0].norm()).item() for m, v in seen.items()}  # input-dependence
-    cover = ", ".join(f"{min(7, s) ** 2 / s ** 2:.1%} of {s}×{s} ({b} blocks)" for s, b in stages)
+    cover = ", ".join(f"{min(k, s) ** 2 / s ** 2:.1%} of {s}×{s} ({b} blocks)" for s, b in stages)
+    whole = [f"{s}×{s}" for s, _ in stages if k >= s]  # stages whose map one k×k window covers
     p.claim(
         "Mimics the global attention mechanism of Transformers",
         f"inputs with non-zero gradient on the centre output after one layer on a {side}×{side} map: a {k}×{k} "
@@ -203,15 +212,20 @@ def attention(p, k, side, stages):
         "changes between two random inputs (input-dependent weights)",
         f"sees {n_conv}/{side * side} inputs vs {n_attn}/{side * side}",
         holds=n_conv == n_attn,
-        note="Global means every position: one attention layer sees all of them, a 7×7 window 49, and stacking "
-        "only grows a local window. The mechanism differs too: attention computes its weights from the input "
+        note=(f"Global means every position: one attention layer sees all {n_attn} of them, a {k}×{k} window "
+              f"{n_conv}, and stacking only grows a local window. " if n_conv < n_attn else
+              f"On this {side}×{side} map one {k}×{k} window already reaches every position ({n_conv} of "
+              f"{side * side}), as attention does ({n_attn}). ")
+        + "The mechanism differs: attention computes its weights from the input "
         f"(its gradient map changes by {change['attn']:.0%} between two inputs), a conv applies fixed weights "
         f"(change {change['conv']:.0%}). "
-        + (f"In ConvNeXt-T at 224 px the 7×7 window covers {cover}: global only on the last stage's 7×7 map "
-           "(the control), and even there with fixed weights. " if cover else "")
-        + "Not ◐: what holds — a 7×7 window like Swin's local attention windows, mixing space per channel — "
-        "is ConvNeXt's design analogy, not global attention.",
+        + (f"In ConvNeXt-T at 224 px the {k}×{k} window covers {cover}: global "
+           + (f"only on the {' and '.join(whole)} map{'s' * (len(whole) > 1)}, and even there with fixed weights. "
+              if whole else "on no stage's map. ") if cover else "")
+        + ("Not ◐: what holds — a local window like Swin's local attention windows, mixing space per channel — "
+           "is ConvNeXt's design analogy, not global attention." if n_conv < n_attn else ""),
         data={"one_layer_conv": n_conv, "one_layer_attention": n_attn, "side": side, "kernel": k,
               "weights_change": change, "stages": stages},
         control="map",
     )
+    return n_conv, n_attn, side

@@ -65,3 +65,20 @@ def test_deterministic(result):
     again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
     assert [f.data for f in again.figures] == [f.data for f in result.figures]
+
+
+def test_notes_and_takeaway_follow_the_verdicts(result, controlled):
+    note = result.claim("Loss landscape").note
+    assert "residual loss curves more" in note and f"branch_scale={KNOBS['branch_scale'].control}" in note
+    (scaled,) = [c for r in controlled.controls if r.knob == "branch_scale" for c in r.claims
+                 if c.claim.startswith("Loss landscape")]
+    assert scaled.verdict == "holds" and "curves more" not in scaled.note and "curves less" in scaled.note
+    assert result.takeaways[0].startswith("skips keep the gradient within")
+    assert "learn the identity" in result.takeaways[0] and "×) for every seed" in result.claim("Gradient").note
+
+
+def test_without_the_skip_the_words_say_what_was_measured():
+    r = run_proof(NAME, settings=["skip=false"])
+    assert "within" not in r.takeaways[0] and "better" not in r.takeaways[0]
+    assert "inf" not in r.claim("Gradient").note and "Not unimpeded" in r.claim("Gradient").note
+    assert "not clearly smoother" in r.claim("Loss landscape").note

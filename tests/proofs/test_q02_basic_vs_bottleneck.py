@@ -94,3 +94,13 @@ def test_resnets_match_torchvision_published(result, depth):
 def test_deterministic(result):
     again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
+
+
+def test_takeaway_says_as_cheap_only_when_it_is(result):
+    d = result.claim("parameter efficient").data
+    assert abs(d["bottleneck_params"] / d["basic64_params"] - 1) < 0.15
+    assert result.takeaways[0].startswith("a bottleneck costs what a 64-wide BasicBlock does")
+    r = run_proof(NAME, settings=["reduction=1"])
+    d = r.claim("parameter efficient").data
+    assert "costs what a 64-wide BasicBlock does" not in r.takeaways[0]
+    assert f"{d['bottleneck_params'] / d['basic64_params']:.1f}× a 64-wide BasicBlock" in r.takeaways[0]

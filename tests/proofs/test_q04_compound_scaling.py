@@ -103,3 +103,9 @@ def test_a_learners_own_alpha_is_counted():
 def test_deterministic(result):
     again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
+
+
+def test_not_4x_only_when_it_is_not_4x(result):
+    assert "×, not 4×, at φ=2" in result.claim("one φ").measured
+    r = run_proof(NAME, settings=["alpha=2", "beta=1", "gamma=1"])
+    assert "(4× at φ=2)" in r.claim("one φ").measured and "not 4×" not in r.claim("one φ").measured

@@ -99,3 +99,12 @@ def test_deterministic(result):
     again = run_proof(NAME)
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
     assert [c.value for c in again.claims] == [c.value for c in result.claims]
+
+
+def test_words_follow_the_squeeze_knob_and_the_verdict(result):
+    assert "it opens the dog's channel" in result.takeaways[0] and "a static gate can't" in result.takeaways[0]
+    assert "SE, dog in ch 0" in result.figures[0].data["bars"]
+    r = run_proof(NAME, settings=["squeeze=false"])
+    assert r.claim("adaptively").verdict == "fails"
+    assert "it opens the dog's channel" not in r.takeaways[0] and "does not follow the dog" in r.takeaways[0]
+    assert not any(label.startswith("SE") for label in r.figures[0].data["bars"])

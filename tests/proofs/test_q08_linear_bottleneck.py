@@ -3,6 +3,8 @@ MobileNetV2 against the paper; the controls (no ReLU, a 16-d bottleneck) flip fo
 
 import statistics
 
+import pytest
+
 from quiz.proofs import run_proof
 from quiz.proofs.q08_linear_bottleneck import KNOBS, SEEDS, train_bottlenecks
 
@@ -83,3 +85,17 @@ def test_deterministic(result):
     assert [f.data for f in again.figures] == [f.data for f in result.figures]
     # the trained errors are cached between runs: trained again from scratch, the same numbers
     assert list(train_bottlenecks.__wrapped__(True)) == result.claim("narrow bottleneck").data["relu"]
+
+
+def test_takeaway_numbers_and_conclusion_come_from_the_run(result):
+    lost = dict(zip(result.claim("low-dimensional").data["dims"], result.claim("low-dimensional").data["lost_fraction"]))
+    assert f"({lost[30]:.0%} at 30 dims)" in result.takeaways[0] and f"loses {lost[2]:.0%}" in result.takeaways[0]
+    assert result.takeaways[0].endswith("so no ReLU after the projection")
+
+
+@pytest.mark.parametrize("setting, bottleneck", [("relu=false", 2), ("bottleneck=16", 16)])
+def test_the_conclusion_follows_the_verdicts(setting, bottleneck):
+    r = run_proof(NAME, settings=[setting])
+    assert r.claim("trained narrow").verdict == "fails"
+    assert "so no ReLU after the projection" not in r.takeaways[0] and "worse than linear" not in r.takeaways[0]
+    assert f"a trained {bottleneck}-d bottleneck" in r.takeaways[0]

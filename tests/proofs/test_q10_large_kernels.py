@@ -104,3 +104,23 @@ def test_figures_draw_every_row(result):
 def test_deterministic(result):
     again = run_proof("q10_large_kernels")
     assert [c.data for c in again.claims] == [c.data for c in result.claims]
+
+
+def test_attention_words_follow_the_count(result):
+    c = result.claim("global attention")
+    n = c.data["one_layer_conv"]
+    assert f"a 7×7 window {n}," in c.note and "Not ◐" in c.note
+    assert f"one layer sees {n} of 1024 inputs" in result.takeaways[0]
+
+
+def test_on_a_map_the_window_covers_the_note_says_so():
+    r = run_proof(NAME, settings=["map=5"])
+    c = r.claim("global attention")
+    assert c.verdict == "holds" and c.data["one_layer_conv"] == 25
+    assert "already reaches every position (25 of 25)" in c.note and "not global attention" not in c.note
+    assert "stays local" not in r.takeaways[0] and "sees all 25 inputs" in r.takeaways[0]
+
+
+def test_coverage_uses_the_kernel():
+    c = run_proof(NAME, settings=["kernel=15"]).claim("global attention")
+    assert "100.0% of 14×14" in c.note and "only on the 14×14 and 7×7 maps" in c.note
