@@ -341,7 +341,7 @@ def main():
     print()
     print(f"input paths at {n1:,} and {n2:,} questions: linear when twice the input takes about twice the time")
     print(f"{'command':<44} {n1:>7,} {n2:>7,} {'ratio':>6}")
-    for label, a, b in ((f"quiz validate (1 bad id)", v1, v2), ("quiz import (Markdown, 2 per question above)", i1, i2)):
+    for label, a, b in (("quiz validate (1 bad id)", v1, v2), ("quiz import (Markdown, 2 per question above)", i1, i2)):
         print(f"{label:<44} {a * 1000:>5.0f}ms {b * 1000:>5.0f}ms {b / a:>5.1f}×  {'✓' if b / a < 3 else '✗'}")
 
 

@@ -123,8 +123,6 @@ class Counted:
 def test_page_lays_out_once_and_prints_what_it_measured(tmp_path, monkeypatch):
     import io
 
-    from rich.text import Text
-
     for lines, height, paged in ((5, 20, False), (50, 20, True)):
         out, pager = io.StringIO(), []
         console = render.SafeConsole(file=out, force_terminal=True, width=40, height=height)
