@@ -34,7 +34,7 @@ from pathlib import Path
 from quiz.bank import DECK_SLUG, Bank, BankError, parse_bank
 from quiz.errors import QuizError
 from quiz.files import RESTORE_JOURNAL as JOURNAL
-from quiz.store import BACKUP_TABLES, SCHEDULING_SQL, card_id
+from quiz.store import BACKUP_TABLES, card_id
 from quiz.text import plural
 
 FORMAT = "quiz-backup"
@@ -454,7 +454,9 @@ def _read_with(parse, f, where: str, staging: Path | None) -> Header:
         for table in BACKUP_TABLES:
             _stage(store, table, batch)
         if store is not None:
-            _check_replay(store.db, where)
+            problem = store.replay_problem()  # fields each in range can still disagree with one another
+            if problem:
+                raise QuizError(f"{where}: {problem}")
             store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every staged row in the file, then on disk
             import os
 
@@ -507,35 +509,6 @@ def _rows(items, where, header, checker, counts, batch, ended, store) -> None:
         raise
     except ValueError:  # UnicodeDecodeError included
         raise QuizError(f"{where}: not a quiz backup (not JSON)") from None
-
-
-# each scheduled review starts from the state the card's previous one left …
-BROKEN_CHAIN = f"""SELECT n, deck, qid FROM (SELECT rowid - 1 AS n, deck, qid, before_json,
-    LAG(after_json) OVER (PARTITION BY deck, qid ORDER BY id) AS previous FROM reviews WHERE {SCHEDULING_SQL})
-    WHERE before_json IS NOT previous ORDER BY n LIMIT 1"""
-# … each card row holds the state after its last one, in its columns as in its JSON …
-WRONG_CARD = f"""SELECT rowid - 1, deck, qid FROM cards c WHERE card_json IS NOT (SELECT after_json FROM reviews r
-    WHERE r.deck = c.deck AND r.qid = c.qid AND {SCHEDULING_SQL} ORDER BY r.id DESC LIMIT 1)
-    OR state IS NOT json_extract(card_json, '$.state')
-    OR julianday(due) IS NOT julianday(json_extract(card_json, '$.due'))
-    OR abs(coalesce(stability, 0) - coalesce(json_extract(card_json, '$.stability'), 0)) > 1e-9 * abs(coalesce(stability, 1))
-    OR abs(coalesce(difficulty, 0) - coalesce(json_extract(card_json, '$.difficulty'), 0)) > 1e-9
-    ORDER BY rowid LIMIT 1"""
-# … and a card that was reviewed has a row
-NO_CARD = f"""SELECT rowid - 1, deck, qid FROM reviews r WHERE {SCHEDULING_SQL}
-    AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.deck = r.deck AND c.qid = r.qid) ORDER BY rowid LIMIT 1"""
-
-
-def _check_replay(db, where: str) -> None:
-    """The staged progress is the replay of its own log (what every home holds), or a one-line error
-    naming the first row that is not: fields each in range can still disagree with one another."""
-    for sql, table, problem in ((BROKEN_CHAIN, "reviews", "does not start from the state the card's previous review "
-                                 "left"), (WRONG_CARD, "cards", "is not the state its review log leaves"),
-                                (NO_CARD, "reviews", "has no card row")):
-        found = db.execute(sql).fetchone()
-        if found:
-            n, deck, qid = found
-            raise QuizError(f"{where}: {table}[{n}]: {deck}/{qid} {problem}")
 
 
 def _stage(store, table: str, batch: dict) -> None:

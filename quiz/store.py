@@ -90,6 +90,27 @@ SCHEDULING = ("review", "mock")
 SCHEDULING_SQL = "kind IN ({})".format(", ".join(f"'{k}'" for k in SCHEDULING))
 
 
+# A home's progress is the replay of its log. Each scheduled review starts from the state the card's
+# previous one left …
+BROKEN_CHAIN = f"""SELECT n, deck, qid FROM (SELECT rowid - 1 AS n, deck, qid, before_json,
+    LAG(after_json) OVER (PARTITION BY deck, qid ORDER BY id) AS previous FROM reviews WHERE {SCHEDULING_SQL})
+    WHERE before_json IS NOT previous ORDER BY n LIMIT 1"""
+# … each card row holds the state after its last one, in its columns as in its JSON …
+WRONG_CARD = f"""SELECT rowid - 1, deck, qid FROM cards c WHERE card_json IS NOT (SELECT after_json FROM reviews r
+    WHERE r.deck = c.deck AND r.qid = c.qid AND {SCHEDULING_SQL} ORDER BY r.id DESC LIMIT 1)
+    OR state IS NOT json_extract(card_json, '$.state')
+    OR julianday(due) IS NOT julianday(json_extract(card_json, '$.due'))
+    OR abs(coalesce(stability, 0) - coalesce(json_extract(card_json, '$.stability'), 0)) > 1e-9 * abs(coalesce(stability, 1))
+    OR abs(coalesce(difficulty, 0) - coalesce(json_extract(card_json, '$.difficulty'), 0)) > 1e-9
+    ORDER BY rowid LIMIT 1"""
+# … and a card that was reviewed has a row
+NO_CARD = f"""SELECT rowid - 1, deck, qid FROM reviews r WHERE {SCHEDULING_SQL}
+    AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.deck = r.deck AND c.qid = r.qid) ORDER BY rowid LIMIT 1"""
+REPLAY_CHECKS = ((BROKEN_CHAIN, "reviews", "does not start from the state the card's previous review left"),
+                 (WRONG_CARD, "cards", "is not the state its review log leaves"),
+                 (NO_CARD, "reviews", "has no card row"))
+
+
 def _statements(script: str):
     """Split a migration script into complete SQL statements."""
     statement = ""
@@ -623,6 +644,16 @@ class Store:
 
     def count_rows(self) -> int:
         return sum(self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in BACKUP_TABLES)
+
+    def replay_problem(self) -> str | None:
+        """The first row of this database's progress that is not the replay of its log, said as
+        "table[n]: deck/qid …" (n counts rows as they were written), or None."""
+        for sql, table, problem in REPLAY_CHECKS:
+            found = self.db.execute(sql).fetchone()
+            if found:
+                n, deck, qid = found
+                return f"{table}[{n}]: {deck}/{qid} {problem}"
+        return None
 
     def stage(self, table: str, columns: list[str], rows: list[tuple]) -> None:
         """Append checked rows to a table of this (staging) database, one transaction."""
